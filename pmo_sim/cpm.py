@@ -1,0 +1,222 @@
+"""Deterministic critical path method: forward and backward pass on working days.
+
+Link semantics (``lag`` in working days, ``d`` durations, ES/EF/LS/LF early and late
+start and finish):
+
+======  ==========================  ==========================
+type    forward (successor j)       backward (predecessor i)
+======  ==========================  ==========================
+FS      ES_j >= EF_i + lag          LF_i <= LS_j - lag
+SS      ES_j >= ES_i + lag          LS_i <= LS_j - lag
+FF      EF_j >= EF_i + lag          LF_i <= LF_j - lag
+SF      EF_j >= ES_i + lag          LS_i <= LF_j - lag
+======  ==========================  ==========================
+
+Nothing starts before the project start (offset 0) or a start-no-earlier-than date.
+The project finish is the latest early finish; every task's late finish is bounded by it.
+Total float is ``LS - ES``; free float is the smallest slack on the task's outgoing
+links (or to the project finish when it has none). A task is critical when its total
+float is at most ``CRITICAL_TOLERANCE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .calendar import iso
+from .model import Scenario
+from .network import FF, FS, SS, Network, build_network
+
+#: Total float (working days) at or below which a task counts as critical. Durations and
+#: lags are floats, so exact zero would be at the mercy of rounding; a millionth of a
+#: working day (well under a second) is far below any meaningful schedule difference.
+CRITICAL_TOLERANCE = 1e-6
+
+
+def forward_pass(net: Network, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Early start and finish of every task (topological positions) for given durations."""
+    n = net.size
+    es, ef = np.empty(n), np.empty(n)
+    ptr, pred, kind, lag = net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag
+    for j in range(n):
+        d = durations[j]
+        start = net.earliest_start[j]
+        for k in range(ptr[j], ptr[j + 1]):
+            i, t = pred[k], kind[k]
+            if t == FS:
+                bound = ef[i] + lag[k]
+            elif t == SS:
+                bound = es[i] + lag[k]
+            elif t == FF:
+                bound = ef[i] + lag[k] - d
+            else:  # SF
+                bound = es[i] + lag[k] - d
+            start = max(start, bound)
+        es[j] = start
+        ef[j] = start + d
+    return es, ef
+
+
+def backward_pass(
+    net: Network, durations: np.ndarray, finish: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Late start and finish of every task, with ``finish`` as the project's late finish."""
+    n = net.size
+    lf = np.full(n, finish)
+    ls = np.empty(n)
+    ptr, pred, kind, lag = net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag
+    for j in range(n - 1, -1, -1):
+        ls[j] = lf[j] - durations[j]
+        for k in range(ptr[j], ptr[j + 1]):
+            i, t = pred[k], kind[k]
+            if t == FS:
+                bound = ls[j] - lag[k]
+            elif t == SS:
+                bound = ls[j] - lag[k] + durations[i]
+            elif t == FF:
+                bound = lf[j] - lag[k]
+            else:  # SF
+                bound = lf[j] - lag[k] + durations[i]
+            lf[i] = min(lf[i], bound)
+    return ls, lf
+
+
+def link_slack(net: Network, es: np.ndarray, ef: np.ndarray) -> np.ndarray:
+    """Slack of every predecessor link: how far the predecessor could slip before the
+    link would push its successor's early dates."""
+    succ = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
+    pred, kind, lag = net.pred_task, net.pred_type, net.pred_lag
+    from_end = np.where((kind == FS) | (kind == FF), ef[pred], es[pred])
+    to_end = np.where((kind == FS) | (kind == SS), es[succ], ef[succ])
+    return to_end - lag - from_end
+
+
+@dataclass(frozen=True)
+class CPMSchedule:
+    """A deterministic schedule. Arrays are in the scenario's task order."""
+
+    scenario: Scenario
+    network: Network
+    durations: np.ndarray
+    early_start: np.ndarray
+    early_finish: np.ndarray
+    late_start: np.ndarray
+    late_finish: np.ndarray
+    total_float: np.ndarray
+    free_float: np.ndarray
+    finish: float
+
+    @property
+    def critical(self) -> np.ndarray:
+        return self.total_float <= CRITICAL_TOLERANCE
+
+    @property
+    def finish_date(self) -> Any:
+        p = self.scenario.project
+        return p.calendar.finish_date(p.start, self.finish)
+
+    def critical_paths(self, limit: int = 20) -> list[list[str]]:
+        """Chains of critical tasks joined by driving links, from start to finish.
+
+        A link drives when its slack is zero; at most ``limit`` paths are returned.
+        """
+        net = self.network
+        es = self.early_start[net.order]
+        ef = self.early_finish[net.order]
+        crit = self.critical[net.order]
+        slack = link_slack(net, es, ef)
+        succ = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
+        graph = nx.DiGraph()
+        graph.add_nodes_from(k for k in range(net.size) if crit[k])
+        for k in range(slack.size):
+            i, j = net.pred_task[k], succ[k]
+            if crit[i] and crit[j] and slack[k] <= 1e-6:
+                graph.add_edge(i, j)
+        sources = [k for k in graph if graph.in_degree(k) == 0]
+        sinks = [k for k in graph if graph.out_degree(k) == 0 and abs(ef[k] - self.finish) <= 1e-6]
+        paths: list[list[str]] = []
+        for s in sources:
+            for path in nx.all_simple_paths(graph, s, sinks) if s not in sinks else [[s]]:
+                paths.append([net.ids[k] for k in path])
+                if len(paths) >= limit:
+                    return paths
+        return paths
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``pmo-sim cpm --json``."""
+        p = self.scenario.project
+        cal, start = p.calendar, p.start
+        es_dates = cal.start_dates(start, self.early_start)
+        ef_dates = cal.finish_dates(start, self.early_finish)
+        ls_dates = cal.start_dates(start, self.late_start)
+        lf_dates = cal.finish_dates(start, self.late_finish)
+        tasks = {}
+        for i, t in enumerate(self.scenario.tasks):
+            tasks[t.id] = {
+                "name": t.name,
+                "duration": float(self.durations[i]),
+                "early_start": float(self.early_start[i]),
+                "early_finish": float(self.early_finish[i]),
+                "late_start": float(self.late_start[i]),
+                "late_finish": float(self.late_finish[i]),
+                "total_float": float(self.total_float[i]),
+                "free_float": float(self.free_float[i]),
+                "critical": bool(self.critical[i]),
+                "early_start_date": iso(es_dates[i]),
+                "early_finish_date": iso(ef_dates[i]),
+                "late_start_date": iso(ls_dates[i]),
+                "late_finish_date": iso(lf_dates[i]),
+            }
+        return {
+            "project": p.name,
+            "start": p.start.isoformat(),
+            "calendar": cal.name,
+            "finish": {"days": float(self.finish), "date": iso(self.finish_date)},
+            "critical_paths": self.critical_paths(),
+            "tasks": tasks,
+        }
+
+
+def deterministic_durations(scenario: Scenario, net: Network) -> np.ndarray:
+    """Each task's deterministic duration (most likely value), in topological order."""
+    return np.array([scenario.tasks[i].duration.deterministic for i in net.order])
+
+
+def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSchedule:
+    """Deterministic CPM of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    durations : numpy.ndarray, optional
+        Durations in the scenario's task order; defaults to each task's most likely value.
+    """
+    net = build_network(scenario)
+    if durations is None:
+        d = deterministic_durations(scenario, net)
+    else:
+        d = np.asarray(durations, dtype=float)[net.order]
+    es, ef = forward_pass(net, d)
+    finish = float(ef.max()) if ef.size else 0.0
+    ls, lf = backward_pass(net, d, finish)
+    total_float = ls - es
+    slack = link_slack(net, es, ef)
+    free = finish - ef
+    np.minimum.at(free, net.pred_task, slack)
+    back = net.position  # topological position of each task in file order
+    return CPMSchedule(
+        scenario=scenario,
+        network=net,
+        durations=d[back],
+        early_start=es[back],
+        early_finish=ef[back],
+        late_start=ls[back],
+        late_finish=lf[back],
+        total_float=total_float[back],
+        free_float=free[back],
+        finish=finish,
+    )

@@ -1,0 +1,52 @@
+"""Errors pmo-sim raises for bad input, with one wording throughout.
+
+Every problem names where it was found (file, table, row, task id), the field, and the
+rule, in the form ``'<field>' must be <rule> (got <value>)``, so a user can fix the input
+without reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def must(field: str, rule: str, got: object) -> str:
+    """Return the house wording for a broken rule: ``'field' must be rule (got value)``."""
+    return f"'{field}' must be {rule} (got {got!r})"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and where it is."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ScenarioError(ValueError):
+    """A scenario (file or Python objects) is invalid; ``problems`` lists every problem found.
+
+    It is a ``ValueError`` so code that builds scenarios can catch it like any other
+    invalid-value error.
+    """
+
+    def __init__(self, problems: list[Problem] | Problem | str, source: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem("", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        """The whole report: one line per problem, prefixed with the source file."""
+        head = f"{self.source}: " if self.source else ""
+        if len(self.problems) == 1:
+            return f"{head}{self.problems[0]}"
+        lines = [f"{head}{len(self.problems)} problems found:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)

@@ -1,0 +1,396 @@
+"""Scenario files: TOML, read with the standard library's ``tomllib``.
+
+``load(path)`` returns a validated ``Scenario`` or raises ``ScenarioError`` listing every
+problem in the file, each with its place (``tasks[3] (id 'build', line 42).duration``)
+and the rule it breaks. The format is documented in the README.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .calendar import Calendar
+from .distributions import distribution_from_mapping
+from .errors import Problem, ScenarioError, must
+from .model import (
+    Correlation,
+    Impact,
+    Link,
+    Mitigation,
+    Project,
+    Risk,
+    Scenario,
+    SimulationSettings,
+    Task,
+    TaskCost,
+)
+
+TOP_KEYS = ("project", "simulation", "tasks", "risks", "correlations")
+PROJECT_KEYS = ("name", "start", "calendar", "holidays", "deadline", "budget", "currency")
+SIMULATION_KEYS = ("iterations", "seed", "sampling")
+TASK_KEYS = (
+    "id",
+    "name",
+    "duration",
+    "cost",
+    "predecessors",
+    "milestone",
+    "wbs",
+    "start_no_earlier_than",
+)
+LINK_KEYS = ("id", "type", "lag")
+COST_KEYS = ("fixed", "per_day")
+RISK_KEYS = ("id", "name", "type", "probability", "impacts", "cost", "mitigated")
+IMPACT_KEYS = ("tasks", "delay", "factor")
+MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
+CORRELATION_KEYS = ("tasks", "risks", "coefficient")
+
+
+class _Collector:
+    """Gathers problems so one report can list all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def keys(self, table: Any, allowed: tuple[str, ...], where: str, what: str) -> bool:
+        """Report a non-table or unknown keys; True when the table is usable."""
+        if not isinstance(table, Mapping):
+            self.add(where, must(where.rsplit(".", 1)[-1], f"a table ({what})", table))
+            return False
+        ok = True
+        for key in table:
+            if key not in allowed:
+                near = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                self.add(where, f"unknown key '{key}'{hint}; {what} takes: {', '.join(allowed)}")
+                ok = False
+        return ok
+
+    def build(self, where: str, make: Callable[[], Any]) -> Any:
+        """Run a constructor, turning its TypeError/ValueError into a problem here."""
+        try:
+            return make()
+        except ScenarioError as exc:
+            self.problems.extend(exc.problems)
+        except (TypeError, ValueError) as exc:
+            self.add(where, str(exc))
+        return None
+
+
+def _sub(where: str, key: str) -> str:
+    return f"{where}.{key}"
+
+
+def _entries(c: _Collector, doc: Mapping[str, Any], key: str) -> list[Any]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        c.add(key, must(key, f"an array of tables ([[{key}]] entries)", value))
+        return []
+    return value
+
+
+def _dist(c: _Collector, where: str, value: Any, name: str) -> Any:
+    return c.build(where, lambda: distribution_from_mapping(value, name))
+
+
+def _read_link(c: _Collector, where: str, item: Any) -> Link | None:
+    if isinstance(item, str):
+        return c.build(where, lambda: Link(item))
+    if not c.keys(item, LINK_KEYS, where, "a predecessor link"):
+        return None
+    if "id" not in item:
+        c.add(where, "'id' is required: the predecessor's task id")
+        return None
+    return c.build(where, lambda: Link(item["id"], item.get("type", "FS"), item.get("lag", 0.0)))
+
+
+def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
+    if not c.keys(table, TASK_KEYS, where, "a task"):
+        return None
+    before = len(c.problems)
+    duration = None
+    if "duration" in table:
+        duration = _dist(c, _sub(where, "duration"), table["duration"], "duration")
+    links = []
+    preds = table.get("predecessors", [])
+    if not isinstance(preds, list):
+        c.add(
+            _sub(where, "predecessors"),
+            must(
+                "predecessors",
+                'a list of task ids or tables like { id = "a", type = "SS", lag = 2 }',
+                preds,
+            ),
+        )
+        preds = []
+    for k, item in enumerate(preds):
+        links.append(_read_link(c, f"{where}.predecessors[{k + 1}]", item))
+    cost = None
+    if "cost" in table:
+        cw = _sub(where, "cost")
+        if c.keys(table["cost"], COST_KEYS, cw, "a task cost"):
+            raw = table["cost"]
+            fixed = _dist(c, cw, raw.get("fixed", 0.0), "fixed")
+            if fixed is not None:
+                cost = c.build(cw, lambda: TaskCost(fixed=fixed, per_day=raw.get("per_day", 0.0)))
+    if len(c.problems) > before:
+        return None
+    if "id" not in table:
+        c.add(where, "'id' is required: a unique task id such as \"design\"")
+        return None
+    return c.build(
+        where,
+        lambda: Task(
+            id=table["id"],
+            name=table.get("name", ""),
+            duration=duration,
+            predecessors=tuple(links),
+            cost=cost,
+            milestone=table.get("milestone", False),
+            wbs=table.get("wbs", ""),
+            start_no_earlier_than=table.get("start_no_earlier_than"),
+        ),
+    )
+
+
+def _read_impacts(c: _Collector, where: str, value: Any) -> tuple[Impact, ...] | None:
+    if not isinstance(value, list):
+        c.add(
+            where,
+            must(
+                where.rsplit(".", 1)[-1],
+                'a list of tables like { tasks = ["a"], delay = 5 }',
+                value,
+            ),
+        )
+        return None
+    impacts = []
+    for k, table in enumerate(value):
+        iw = f"{where}[{k + 1}]"
+        if not c.keys(table, IMPACT_KEYS, iw, "an impact"):
+            impacts.append(None)
+            continue
+        delay = _dist(c, _sub(iw, "delay"), table["delay"], "delay") if "delay" in table else None
+        factor = (
+            _dist(c, _sub(iw, "factor"), table["factor"], "factor") if "factor" in table else None
+        )
+        if "tasks" not in table:
+            c.add(iw, "'tasks' is required: the ids of the tasks this impact hits")
+            impacts.append(None)
+            continue
+        impacts.append(c.build(iw, lambda t=table, d=delay, f=factor: Impact(t["tasks"], d, f)))
+    return None if any(i is None for i in impacts) else tuple(impacts)
+
+
+def _read_risk(c: _Collector, where: str, table: Any) -> Risk | None:
+    if not c.keys(table, RISK_KEYS, where, "a risk"):
+        return None
+    before = len(c.problems)
+    impacts = _read_impacts(c, _sub(where, "impacts"), table.get("impacts", []))
+    cost = _dist(c, _sub(where, "cost"), table["cost"], "cost") if "cost" in table else None
+    mitigated = None
+    if "mitigated" in table:
+        mw = _sub(where, "mitigated")
+        raw = table["mitigated"]
+        if c.keys(raw, MITIGATION_KEYS, mw, "a mitigation"):
+            m_impacts = (
+                _read_impacts(c, _sub(mw, "impacts"), raw["impacts"]) if "impacts" in raw else None
+            )
+            m_cost = _dist(c, _sub(mw, "cost"), raw["cost"], "cost") if "cost" in raw else None
+            mitigated = c.build(
+                mw,
+                lambda: Mitigation(
+                    probability=raw.get("probability"),
+                    impacts=m_impacts,
+                    cost=m_cost,
+                    response_cost=raw.get("response_cost", 0.0),
+                ),
+            )
+    if len(c.problems) > before:
+        return None
+    for key in ("id", "probability"):
+        if key not in table:
+            c.add(where, f"'{key}' is required for a risk")
+            return None
+    return c.build(
+        where,
+        lambda: Risk(
+            id=table["id"],
+            name=table.get("name", ""),
+            probability=table["probability"],
+            impacts=impacts,
+            cost=cost,
+            type=table.get("type"),
+            mitigated=mitigated,
+        ),
+    )
+
+
+def _read_correlation(c: _Collector, where: str, table: Any) -> Correlation | None:
+    if not c.keys(table, CORRELATION_KEYS, where, "a correlation group"):
+        return None
+    if "coefficient" not in table:
+        c.add(where, "'coefficient' is required: the rank correlation, between -1 and 1")
+        return None
+    return c.build(
+        where,
+        lambda: Correlation(
+            coefficient=table["coefficient"],
+            tasks=table.get("tasks", ()),
+            risks=table.get("risks", ()),
+        ),
+    )
+
+
+def _read_project(c: _Collector, table: Any) -> Project | None:
+    if not c.keys(table, PROJECT_KEYS, "project", "[project]"):
+        return None
+    missing = [k for k in ("name", "start") if k not in table]
+    if missing:
+        c.add(
+            "project",
+            f"'{missing[0]}' is required in [project]"
+            + (" (a date such as 2027-01-04)" if missing[0] == "start" else ""),
+        )
+        return None
+    calendar = c.build(
+        "project", lambda: Calendar(table.get("calendar", "mon-fri"), table.get("holidays", ()))
+    )
+    if calendar is None:
+        return None
+    return c.build(
+        "project",
+        lambda: Project(
+            name=table["name"],
+            start=table["start"],
+            calendar=calendar,
+            deadline=table.get("deadline"),
+            budget=table.get("budget"),
+            currency=table.get("currency", ""),
+        ),
+    )
+
+
+def parse_scenario(
+    doc: Mapping[str, Any], source: str | None = None, text: str | None = None
+) -> Scenario:
+    """Build a ``Scenario`` from a parsed TOML document (a dict)."""
+    c = _Collector()
+    for key in doc:
+        if key not in TOP_KEYS:
+            near = difflib.get_close_matches(key, TOP_KEYS, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            c.add("", f"unknown table '{key}'{hint}; a scenario has: {', '.join(TOP_KEYS)}")
+    if "project" not in doc:
+        c.add("project", "the [project] table is required (name and start date)")
+        project = None
+    else:
+        project = _read_project(c, doc["project"])
+    simulation = SimulationSettings()
+    if "simulation" in doc and c.keys(
+        doc["simulation"], SIMULATION_KEYS, "simulation", "[simulation]"
+    ):
+        simulation = c.build("simulation", lambda: SimulationSettings(**doc["simulation"]))
+    tasks = [
+        _read_task(c, f"tasks[{i + 1}]{_id(t)}", t) for i, t in enumerate(_entries(c, doc, "tasks"))
+    ]
+    risks = [
+        _read_risk(c, f"risks[{i + 1}]{_id(r)}", r) for i, r in enumerate(_entries(c, doc, "risks"))
+    ]
+    correlations = [
+        _read_correlation(c, f"correlations[{i + 1}]", t)
+        for i, t in enumerate(_entries(c, doc, "correlations"))
+    ]
+    if not c.problems:
+        try:
+            return Scenario(
+                project=project,
+                tasks=tuple(tasks),
+                risks=tuple(risks),
+                correlations=tuple(correlations),
+                simulation=simulation,
+                source=source,
+            )
+        except ScenarioError as exc:
+            c.problems.extend(exc.problems)
+    raise ScenarioError(_with_lines(c.problems, text), source=source)
+
+
+def _id(table: Any) -> str:
+    if isinstance(table, Mapping) and isinstance(table.get("id"), str):
+        return f" (id {table['id']!r})"
+    return ""
+
+
+_ENTRY = re.compile(r"^\s*\[\[\s*(tasks|risks|correlations)\s*\]\]", re.MULTILINE)
+_PLACE = re.compile(r"^(tasks|risks|correlations)\[(\d+)\]( \(id '[^']*'\))?")
+
+
+def _with_lines(problems: list[Problem], text: str | None) -> list[Problem]:
+    """Add the file line of each ``[[tasks]]``/``[[risks]]`` entry a problem points to."""
+    if not text:
+        return problems
+    lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": []}
+    for m in _ENTRY.finditer(text):
+        lines[m.group(1)].append(text.count("\n", 0, m.start()) + 1)
+    out = []
+    for p in problems:
+        m = _PLACE.match(p.where)
+        if m and int(m.group(2)) <= len(lines[m.group(1)]):
+            line = lines[m.group(1)][int(m.group(2)) - 1]
+            ident = m.group(3)
+            label = f" ({ident[2:-1]}, line {line})" if ident else f" (line {line})"
+            where = f"{m.group(1)}[{m.group(2)}]{label}{p.where[m.end() :]}"
+            p = Problem(where, p.message)
+        out.append(p)
+    return out
+
+
+def load(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a TOML scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found: place in the file, field, and the rule broken.
+    """
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror}", source=source) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8", source=source
+        ) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(_toml_message(exc, text), source=source) from None
+    return parse_scenario(doc, source=source, text=text)
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """The parser's message with the offending line quoted and a caret under the column."""
+    message = str(exc)
+    m = re.search(r"at line (\d+), column (\d+)", message)
+    if not m:
+        return f"not valid TOML: {message}"
+    line_no, col = int(m.group(1)), int(m.group(2))
+    lines = text.splitlines()
+    quoted = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    return (
+        f"line {line_no}, column {col}: not valid TOML: {message}\n"
+        f"    {quoted}\n    {' ' * (col - 1)}^"
+    )
