@@ -7,6 +7,9 @@ each class also carries the integer code the numba kernels use (see ``_quantiles
 Names follow the scenario format (``min``/``mode``/``max``) rather than scipy's
 ``loc``/``scale``; ``scipy()`` returns the equivalent frozen ``scipy.stats`` distribution,
 which the tests use as the reference for every quantile function.
+
+scipy is imported lazily (in ``scipy()`` and the trigen solver): importing scipy.stats
+costs about a second, which the command line should not pay just to read a file.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import optimize, stats
 
 from .errors import must
 
@@ -51,6 +53,14 @@ def _finite(name: str, value: Any) -> float:
     if not math.isfinite(value):
         raise ValueError(must(name, "finite", value))
     return value
+
+
+def _norm_cdf(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def _norm_sf(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
 def _fmt(x: float) -> str:
@@ -191,8 +201,10 @@ class Fixed(Distribution):
         return self.value, self.value
 
     def scipy(self) -> Any:
-        # A uniform of zero width is scipy's degenerate distribution at `value`.
-        return stats.uniform(loc=self.value, scale=0.0)
+        from scipy import stats
+
+        # A one-point discrete distribution: its ppf is `value` for every u.
+        return stats.rv_discrete(values=([self.value], [1.0]))
 
 
 def _three_point(obj: Distribution, lo: str, mode: str, hi: str) -> None:
@@ -234,6 +246,8 @@ class Triangular(Distribution):
         return self.min, self.max
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         scale = self.max - self.min
         return stats.triang((self.mode - self.min) / scale, loc=self.min, scale=scale)
 
@@ -284,6 +298,8 @@ class Pert(Distribution):
         return self.min, self.max
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         a, b = self.shapes
         return stats.beta(a, b, loc=self.min, scale=self.max - self.min)
 
@@ -321,6 +337,8 @@ class Uniform(Distribution):
         return self.min, self.max
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         return stats.uniform(loc=self.min, scale=self.max - self.min)
 
 
@@ -348,7 +366,7 @@ class Normal(Distribution):
         if lo == math.inf or hi == -math.inf or not hi > lo:
             raise ValueError(must("max", f"greater than 'min' ({_fmt(lo)})", hi))
         # A truncation window far in a tail leaves (numerically) no probability mass.
-        if stats.norm.sf((lo - mu) / sd) < 1e-12 or stats.norm.cdf((hi - mu) / sd) < 1e-12:
+        if _norm_sf((lo - mu) / sd) < 1e-12 or _norm_cdf((hi - mu) / sd) < 1e-12:
             raise ValueError(
                 must("mean", f"within a few sd of the window [{_fmt(lo)}, {_fmt(hi)}]", mu)
             )
@@ -361,6 +379,8 @@ class Normal(Distribution):
         return float(min(max(self.mean_, self.min), self.max))
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         a = (self.min - self.mean_) / self.sd
         b = (self.max - self.mean_) / self.sd
         return stats.truncnorm(a, b, loc=self.mean_, scale=self.sd)
@@ -404,6 +424,8 @@ class Lognormal(Distribution):
         return self.mean_
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         mu, s = self.log_params
         return stats.lognorm(s, scale=math.exp(mu))
 
@@ -441,6 +463,8 @@ def _trigen_to_triangular(
         hi_y = max(h_, l_, high - low) * 2.0 + 1.0
         while gap(hi_y) > 0.0:
             hi_y *= 2.0
+        from scipy import optimize
+
         y = optimize.brentq(gap, lo_y, hi_y, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
     return mode - x_of(y), mode + y
 
@@ -491,6 +515,8 @@ class Trigen(Distribution):
         return self.min, self.max
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         scale = self.max - self.min
         return stats.triang((self.mode - self.min) / scale, loc=self.min, scale=scale)
 
@@ -545,6 +571,8 @@ class Discrete(Distribution):
         return min(nonzero), max(nonzero)
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         order = np.argsort(self.values)
         return stats.rv_discrete(values=(np.asarray(self.values)[order], self.probabilities[order]))
 
