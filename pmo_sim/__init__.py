@@ -5,6 +5,8 @@ The public API::
     import pmo_sim
     scenario = pmo_sim.load("scenarios/office_move.toml")
     plan = pmo_sim.schedule(scenario)          # deterministic CPM
+    results = pmo_sim.simulate(scenario, iterations=20_000, seed=7)
+    results.percentile(80), results.probability_by("2027-09-30"), results.criticality
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -22,6 +24,7 @@ from .distributions import (
     Trigen,
     Uniform,
 )
+from .engine import simulate
 from .errors import Problem, ScenarioError
 from .model import (
     Correlation,
@@ -36,6 +39,7 @@ from .model import (
     TaskCost,
 )
 from .network import health_warnings
+from .results import Results
 from .scenario_file import load
 
 try:
@@ -59,6 +63,7 @@ __all__ = [
     "Pert",
     "Problem",
     "Project",
+    "Results",
     "Risk",
     "Scenario",
     "ScenarioError",
@@ -72,4 +77,5 @@ __all__ = [
     "health_warnings",
     "load",
     "schedule",
+    "simulate",
 ]

@@ -132,3 +132,13 @@ def simulate_blocks(first_block, n_blocks, block, iterations, lhs, keys, codes, 
 
 def empty_scratch(workers: int, tasks: int, block: int) -> tuple[np.ndarray, np.ndarray]:
     return np.empty((workers, 3, tasks, block)), np.empty((workers, block))
+
+
+@kernel
+def sample_durations(first, count, lhs, keys, codes, params, table, out):
+    """Durations of iterations first..first+count-1 for every task (tasks x count).
+
+    The same draws the simulation uses, so any iteration can be recomputed alone.
+    """
+    for j in range(codes.shape[0]):
+        sample_row(codes[j], params[j], table, keys[j], first, lhs, out[j], count)

@@ -185,6 +185,101 @@ def cpm(scenario: str, as_json: bool) -> None:
         click.echo(f"Critical path: {' -> '.join(path)}")
 
 
+class _Progress:
+    """Progress on stderr for runs longer than about a second (only on a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled = enabled and sys.stderr.isatty()
+        self.clock = time.perf_counter
+        self.started = self.clock()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = self.clock() - self.started
+        if elapsed < 1.0 and not self.shown:
+            return
+        self.shown = True
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        click.echo(f"\r{done:,}/{total:,} iterations  {rate:,.0f}/s  {left:.0f} s left ",
+                   err=True, nl=False)
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+@cli.command()
+@SCENARIO
+@click.option("--iterations", "-n", type=click.IntRange(min=1),
+              help="Number of iterations (default: the scenario's [simulation] value).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1),
+              help="Random seed (default: the scenario's); same seed, same answer.")
+@click.option("--sampling", type=click.Choice(["lhs", "random"]),
+              help="Latin hypercube (lhs) or plain Monte Carlo (random) sampling.")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="Worker threads (default: all cores); the answer does not depend on it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
+@_guard
+def run(scenario: str, iterations: int | None, seed: int | None, sampling: str | None,
+        threads: int | None, as_json: bool, quiet: bool) -> None:
+    """Simulate a scenario: finish-date confidence and the most critical tasks.
+
+    Prints P10/P50/P80/P90 finish dates (and working days), the mean, the deterministic
+    (CPM) finish and the probability of meeting it, the probability of meeting the
+    deadline, and the tasks most often on the critical path.
+
+    \b
+    Examples:
+      pmo-sim run scenarios/office_move.toml
+      pmo-sim run scenarios/office_move.toml -n 100000 --seed 42
+      pmo-sim run scenarios/office_move.toml --json > results.json
+    """
+    from .calendar import iso
+    from .engine import simulate
+    from .network import health_warnings
+
+    s = _load(scenario)
+    if not quiet:
+        _warn(health_warnings(s))
+    progress = _Progress(not quiet)
+    try:
+        r = simulate(s, iterations=iterations, seed=seed, sampling=sampling, threads=threads,
+                     progress=progress)
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(json.dumps(r.to_dict(), indent=2))
+        return
+    p = s.project
+    click.echo(f"{p.name}: {r.iterations:,} iterations, seed {r.seed}, {r.sampling} sampling "
+               f"({r.elapsed:.2f} s)")
+    rows = [[f"P{q}", iso(r.percentile_date(q)), f"{r.percentile(q):.1f}",
+             f"{r.standard_error(q):.2f}"] for q in (10, 50, 80, 90)]
+    rows.append(["mean", iso(r._finish_dates(r.mean_days)), f"{r.mean_days:.1f}", ""])
+    det = r.deterministic
+    rows.append(["deterministic", iso(det.finish_date), f"{det.finish:.1f}", ""])
+    click.echo(_table(["finish", "date", "working days", "std. error"], rows, right={2, 3}))
+    click.echo(f"\nProbability of meeting the deterministic finish: "
+               f"{_pct(r.probability_within(det.finish))}")
+    if p.deadline is not None:
+        click.echo(f"Probability of meeting the deadline {p.deadline}: "
+                   f"{_pct(r.probability_by(p.deadline))}")
+    click.echo("\nMost critical tasks (share of iterations on the critical path):")
+    names = {t.id: t.name for t in s.tasks}
+    crit_rows = [[tid, names[tid], _pct(c)] for tid, c in r.most_critical(10) if c > 0]
+    click.echo(_table(["id", "name", "criticality"], crit_rows, right={2}))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="pmo-sim")

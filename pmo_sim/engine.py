@@ -52,6 +52,31 @@ def normalise_seed(seed: int | np.random.Generator | None, default: int) -> int:
     return int(seed)
 
 
+def sample_durations(
+    scenario: Scenario,
+    seed: int | None = None,
+    sampling: str | None = None,
+    first: int = 0,
+    count: int = 1,
+) -> np.ndarray:
+    """The sampled durations of iterations ``first .. first + count - 1``.
+
+    Returns a (tasks, count) array in the scenario's task order: exactly the values the
+    simulation with this seed and sampling uses, so a single iteration can be
+    recomputed and explained on its own.
+    """
+    settings = scenario.simulation
+    seed = normalise_seed(seed, settings.seed)
+    sampling = settings.sampling if sampling is None else sampling
+    if sampling not in SAMPLING_METHODS:
+        raise ValueError(must("sampling", '"lhs" or "random"', sampling))
+    model = compiled_model(scenario)
+    out = np.empty((model.network.size, count))
+    _kernels.sample_durations(first, count, sampling == "lhs", model.duration_keys(seed),
+                              model.dur_codes, model.dur_params, model.table, out)
+    return out[model.network.position]
+
+
 def simulate(
     scenario: Scenario,
     iterations: int | None = None,
@@ -93,7 +118,7 @@ def simulate(
         raise ValueError(must("sampling", '"lhs" or "random"', sampling))
     max_threads = numba.config.NUMBA_NUM_THREADS
     threads = max_threads if threads is None else threads
-    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads:
+    if isinstance(threads, bool) or not isinstance(threads, int) or not threads >= 1:
         raise ValueError(must("threads", "a whole number of at least 1", threads))
     threads = min(threads, max_threads)
     if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
