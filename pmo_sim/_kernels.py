@@ -22,8 +22,26 @@ from .network import FF, FS, SS
 
 
 @kernel
-def _run_block(i0, m, lhs, keys, codes, params, table, ptr, pred, kinds, lags, earliest,
-               tol, D, ES, LF, PF, crit):
+def _run_block(
+    i0,
+    m,
+    lhs,
+    keys,
+    codes,
+    params,
+    table,
+    ptr,
+    pred,
+    kinds,
+    lags,
+    earliest,
+    tol,
+    D,
+    ES,
+    LF,
+    PF,
+    crit,
+):
     n = codes.shape[0]
     for t in range(m):
         PF[t] = 0.0
@@ -99,9 +117,29 @@ def _run_block(i0, m, lhs, keys, codes, params, table, ptr, pred, kinds, lags, e
 
 
 @kernel(parallel=True)
-def simulate_blocks(first_block, n_blocks, block, iterations, lhs, keys, codes, params,
-                    table, ptr, pred, kinds, lags, earliest, milestones, tol,
-                    out_finish, out_milestones, crit, scratch, pf_scratch):
+def simulate_blocks(
+    first_block,
+    n_blocks,
+    block,
+    iterations,
+    lhs,
+    keys,
+    codes,
+    params,
+    table,
+    ptr,
+    pred,
+    kinds,
+    lags,
+    earliest,
+    milestones,
+    tol,
+    out_finish,
+    out_milestones,
+    crit,
+    scratch,
+    pf_scratch,
+):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
 
     ``scratch`` is (workers, 3, tasks, block) and ``pf_scratch`` (workers, block);
@@ -120,8 +158,26 @@ def simulate_blocks(first_block, n_blocks, block, iterations, lhs, keys, codes, 
             m = min(block, iterations - i0)
             if m <= 0:
                 continue
-            _run_block(i0, m, lhs, keys, codes, params, table, ptr, pred, kinds, lags,
-                       earliest, tol, D, ES, LF, PF, crit[w])
+            _run_block(
+                i0,
+                m,
+                lhs,
+                keys,
+                codes,
+                params,
+                table,
+                ptr,
+                pred,
+                kinds,
+                lags,
+                earliest,
+                tol,
+                D,
+                ES,
+                LF,
+                PF,
+                crit[w],
+            )
             for t in range(m):
                 out_finish[i0 + t] = PF[t]
             for q in range(milestones.shape[0]):

@@ -48,7 +48,12 @@ PARAMS = 6
 PERT_RTOL = 1e-11
 
 FIXED, TRIANGULAR, PERT, UNIFORM, NORMAL, LOGNORMAL, DISCRETE = (
-    Fixed.code, Triangular.code, Pert.code, Uniform.code, Normal.code, Lognormal.code,
+    Fixed.code,
+    Triangular.code,
+    Pert.code,
+    Uniform.code,
+    Normal.code,
+    Lognormal.code,
     Discrete.code,
 )
 
@@ -80,8 +85,12 @@ def _hermite(smax: float, x: np.ndarray, slope: np.ndarray, s: np.ndarray) -> np
     k = np.minimum(t.astype(np.int64), n - 1)
     th = t - k
     th2, th3 = th * th, th * th * th
-    return ((2 * th3 - 3 * th2 + 1) * x[k] + (th3 - 2 * th2 + th) * h * slope[k]
-            + (-2 * th3 + 3 * th2) * x[k + 1] + (th3 - th2) * h * slope[k + 1])
+    return (
+        (2 * th3 - 3 * th2 + 1) * x[k]
+        + (th3 - 2 * th2 + th) * h * slope[k]
+        + (-2 * th3 + 3 * th2) * x[k + 1]
+        + (th3 - th2) * h * slope[k + 1]
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -153,8 +162,9 @@ class Packer:
             values = np.asarray(dist.values)[order]
             cum = np.cumsum(dist.probabilities[order])
             cum[-1] = 1.0
-            p[0] = self._append_table(("discrete", tuple(values), tuple(cum)),
-                                      np.concatenate([values, cum]))
+            p[0] = self._append_table(
+                ("discrete", tuple(values), tuple(cum)), np.concatenate([values, cum])
+            )
             p[1] = float(values.size)
         else:  # pragma: no cover - every registered family is handled above
             raise TypeError(f"no quantile function for {type(dist).__name__}")
@@ -172,14 +182,30 @@ class Packer:
 # --------------------------------------------------------------------------------------
 # Kernels
 
-_A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
-      1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
-_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
-      6.680131188771972e01, -1.328068155288572e01)
-_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
-      -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
-_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
-      3.754408661907416e00)
+_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_B = (
+    -5.447609879822406e01,
+    1.615858368580409e02,
+    -1.556989798598866e02,
+    6.680131188771972e01,
+    -1.328068155288572e01,
+)
+_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 
@@ -189,13 +215,17 @@ def _ndtri_lower(p):
     """Standard normal quantile for 0 < p <= 1/2."""
     if p < 0.02425:
         q = math.sqrt(-2.0 * math.log(p))
-        x = ((((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5])
-             / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0))
+        x = (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / (
+            (((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0
+        )
     else:
         q = p - 0.5
         r = q * q
-        x = ((((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q
-             / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0))
+        x = (
+            (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5])
+            * q
+            / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0)
+        )
     # One Halley step on the exact CDF (erfc) takes Acklam's 1e-9 to full precision.
     e = 0.5 * math.erfc(-x / _SQRT2) - p
     u = e * _SQRT2PI * math.exp(0.5 * x * x)
@@ -230,10 +260,12 @@ def _half_eval(table, off, s):
     th3 = th2 * th
     xs = off + 2
     sl = xs + n + 1
-    return ((2.0 * th3 - 3.0 * th2 + 1.0) * table[xs + k]
-            + (th3 - 2.0 * th2 + th) * h * table[sl + k]
-            + (-2.0 * th3 + 3.0 * th2) * table[xs + k + 1]
-            + (th3 - th2) * h * table[sl + k + 1])
+    return (
+        (2.0 * th3 - 3.0 * th2 + 1.0) * table[xs + k]
+        + (th3 - 2.0 * th2 + th) * h * table[sl + k]
+        + (-2.0 * th3 + 3.0 * th2) * table[xs + k + 1]
+        + (th3 - th2) * h * table[sl + k + 1]
+    )
 
 
 @kernel(inline="always")

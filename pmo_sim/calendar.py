@@ -5,7 +5,9 @@ Day 0 is the first working day on or after the start date. The conventions match
 scheduling tools: a task that starts at offset ``s`` starts on the morning of working
 day ``floor(s)``; a task that finishes at offset ``f > 0`` finishes at the end of working
 day ``ceil(f) - 1`` (so a 30-day task starting on day 0 finishes on day 29, and its
-successor starts on day 30). A finish at offset 0 (a start milestone) is dated day 0.
+successor starts on day 30). A finish at offset 0 (a start milestone) is dated day 0. A zero-duration task (a
+milestone) is dated by its finish on both ends, so a milestone that follows a task
+carries that task's finish date.
 """
 
 from __future__ import annotations
@@ -99,8 +101,16 @@ class Calendar:
 
     @property
     def name(self) -> str:
-        named = {"1111100": "mon-fri", "1111111": "all-days"}
-        return named.get(self.weekmask, self.weekmask)
+        """The weekmask as a user writes it: "mon-fri", "all-days", "sun-thu", or days."""
+        if self.weekmask == "1111111":
+            return "all-days"
+        days = [d for d, bit in zip(WEEKDAYS, self.weekmask, strict=True) if bit == "1"]
+        # A contiguous run of days (possibly wrapping past Sunday) reads as a range.
+        for first in range(7):
+            run = [WEEKDAYS[(first + k) % 7] for k in range(len(days))]
+            if sorted(run, key=WEEKDAYS.index) == days:
+                return f"{run[0]}-{run[-1]}" if len(run) > 1 else run[0]
+        return ",".join(days)
 
     def first_working_day(self, start: dt.date) -> np.datetime64:
         """Day 0 of a project that starts on ``start``."""
@@ -119,6 +129,17 @@ class Calendar:
         day0 = self.first_working_day(start)
         idx = np.maximum(np.ceil(np.asarray(offsets, dtype=float)) - 1, 0).astype(np.int64)
         return np.busday_offset(day0, idx, roll="forward", busdaycal=self.busdaycalendar)
+
+    def task_dates(
+        self, start: dt.date, early_start: Any, duration: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Start and finish dates of tasks; a zero-duration task (a milestone) is dated
+        by its finish, at the end of the working day its predecessors finish on."""
+        finish = np.asarray(early_start, dtype=float) + np.asarray(duration, dtype=float)
+        starts = self.start_dates(start, early_start)
+        finishes = self.finish_dates(start, finish)
+        zero = np.asarray(duration, dtype=float) == 0.0
+        return np.where(zero, finishes, starts), finishes
 
     def finish_date(self, start: dt.date, offset: float) -> dt.date:
         """One finish date as a ``datetime.date``."""

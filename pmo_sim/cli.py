@@ -40,6 +40,11 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise UserError(exc.report()) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             if os.environ.get("PMO_SIM_DEBUG"):
                 raise
@@ -92,7 +97,8 @@ def _warn(problems) -> None:
 def validate(scenario: str, quiet: bool) -> None:
     """Check a scenario file: report every error (exit 2) and schedule-health warnings.
 
-    Warnings (open ends, leads, estimates without a range) do not fail validation.
+    Warnings (open ends, leads, estimates without a range) do not fail validation;
+    validate prints them on stdout as part of its report.
 
     \b
     Example:
@@ -112,8 +118,14 @@ def validate(scenario: str, quiet: bool) -> None:
     click.echo(
         f"{scenario}: valid: {len(s.tasks)} tasks, {links} links, {len(s.risks)} risks, "
         f"{len(s.correlations)} correlation groups; deterministic finish "
-        f"{plan.finish_date} ({plan.finish:g} working days); {len(warnings)} warning(s)"
+        f"{plan.finish_date} ({_days(plan.finish)} working days); {len(warnings)} warning(s)"
     )
+
+
+def _days(x: float) -> str:
+    """Working days for tables: up to two decimals, no trailing zeros."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
@@ -158,16 +170,15 @@ def cpm(scenario: str, as_json: bool) -> None:
         click.echo(json.dumps(plan.to_dict(), indent=2))
         return
     p = s.project
-    es = p.calendar.start_dates(p.start, plan.early_start)
-    ef = p.calendar.finish_dates(p.start, plan.early_finish)
+    es, ef = p.calendar.task_dates(p.start, plan.early_start, plan.durations)
     rows = [
         [
             t.id,
             t.name,
-            f"{plan.durations[i]:g}",
+            _days(plan.durations[i]),
             iso(es[i]),
             iso(ef[i]),
-            f"{plan.total_float[i]:g}",
+            _days(plan.total_float[i]),
             "yes" if plan.critical[i] else "",
         ]
         for i, t in enumerate(s.tasks)
@@ -180,7 +191,7 @@ def cpm(scenario: str, as_json: bool) -> None:
             right={2, 5},
         )
     )
-    click.echo(f"\nDeterministic finish: {plan.finish_date} ({plan.finish:g} working days)")
+    click.echo(f"\nDeterministic finish: {plan.finish_date} ({_days(plan.finish)} working days)")
     for path in plan.critical_paths(limit=3):
         click.echo(f"Critical path: {' -> '.join(path)}")
 
@@ -205,8 +216,11 @@ class _Progress:
         self.shown = True
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else 0.0
-        click.echo(f"\r{done:,}/{total:,} iterations  {rate:,.0f}/s  {left:.0f} s left ",
-                   err=True, nl=False)
+        click.echo(
+            f"\r{done:,}/{total:,} iterations  {rate:,.0f}/s  {left:.0f} s left ",
+            err=True,
+            nl=False,
+        )
 
     def close(self) -> None:
         if self.shown:
@@ -219,19 +233,39 @@ def _pct(x: float | None) -> str:
 
 @cli.command()
 @SCENARIO
-@click.option("--iterations", "-n", type=click.IntRange(min=1),
-              help="Number of iterations (default: the scenario's [simulation] value).")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1),
-              help="Random seed (default: the scenario's); same seed, same answer.")
-@click.option("--sampling", type=click.Choice(["lhs", "random"]),
-              help="Latin hypercube (lhs) or plain Monte Carlo (random) sampling.")
-@click.option("--threads", type=click.IntRange(min=1),
-              help="Worker threads (default: all cores); the answer does not depend on it.")
+@click.option(
+    "--iterations",
+    "-n",
+    type=click.IntRange(min=1),
+    help="Number of iterations (default: the scenario's [simulation] value).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    help="Random seed (default: the scenario's); same seed, same answer.",
+)
+@click.option(
+    "--sampling",
+    type=click.Choice(["lhs", "random"]),
+    help="Latin hypercube (lhs) or plain Monte Carlo (random) sampling.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help="Worker threads (default: all cores); the answer does not depend on it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
 @_guard
-def run(scenario: str, iterations: int | None, seed: int | None, sampling: str | None,
-        threads: int | None, as_json: bool, quiet: bool) -> None:
+def run(
+    scenario: str,
+    iterations: int | None,
+    seed: int | None,
+    sampling: str | None,
+    threads: int | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Simulate a scenario: finish-date confidence and the most critical tasks.
 
     Prints P10/P50/P80/P90 finish dates (and working days), the mean, the deterministic
@@ -253,27 +287,41 @@ def run(scenario: str, iterations: int | None, seed: int | None, sampling: str |
         _warn(health_warnings(s))
     progress = _Progress(not quiet)
     try:
-        r = simulate(s, iterations=iterations, seed=seed, sampling=sampling, threads=threads,
-                     progress=progress)
+        r = simulate(
+            s,
+            iterations=iterations,
+            seed=seed,
+            sampling=sampling,
+            threads=threads,
+            progress=progress,
+        )
     finally:
         progress.close()
     if as_json:
         click.echo(json.dumps(r.to_dict(), indent=2))
         return
     p = s.project
-    click.echo(f"{p.name}: {r.iterations:,} iterations, seed {r.seed}, {r.sampling} sampling "
-               f"({r.elapsed:.2f} s)")
-    rows = [[f"P{q}", iso(r.percentile_date(q)), f"{r.percentile(q):.1f}",
-             f"{r.standard_error(q):.2f}"] for q in (10, 50, 80, 90)]
+    click.echo(
+        f"{p.name}: {r.iterations:,} iterations, seed {r.seed}, {r.sampling} sampling "
+        f"({r.elapsed:.2f} s)"
+    )
+    rows = [
+        [f"P{q}", iso(r.percentile_date(q)), f"{r.percentile(q):.1f}", f"{r.standard_error(q):.2f}"]
+        for q in (10, 50, 80, 90)
+    ]
     rows.append(["mean", iso(r._finish_dates(r.mean_days)), f"{r.mean_days:.1f}", ""])
     det = r.deterministic
     rows.append(["deterministic", iso(det.finish_date), f"{det.finish:.1f}", ""])
     click.echo(_table(["finish", "date", "working days", "std. error"], rows, right={2, 3}))
-    click.echo(f"\nProbability of meeting the deterministic finish: "
-               f"{_pct(r.probability_within(det.finish))}")
+    click.echo(
+        f"\nProbability of meeting the deterministic finish: "
+        f"{_pct(r.probability_within(det.finish))}"
+    )
     if p.deadline is not None:
-        click.echo(f"Probability of meeting the deadline {p.deadline}: "
-                   f"{_pct(r.probability_by(p.deadline))}")
+        click.echo(
+            f"Probability of meeting the deadline {p.deadline}: "
+            f"{_pct(r.probability_by(p.deadline))}"
+        )
     click.echo("\nMost critical tasks (share of iterations on the critical path):")
     names = {t.id: t.name for t in s.tasks}
     crit_rows = [[tid, names[tid], _pct(c)] for tid, c in r.most_critical(10) if c > 0]

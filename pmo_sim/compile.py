@@ -36,8 +36,17 @@ class CompiledModel:
     def nbytes(self) -> int:
         """Bytes of the arrays a worker needs (for sizing distributed runs)."""
         net = self.network
-        arrays = [self.dur_codes, self.dur_params, self.table, self.milestone_pos,
-                  net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag, net.earliest_start]
+        arrays = [
+            self.dur_codes,
+            self.dur_params,
+            self.table,
+            self.milestone_pos,
+            net.pred_ptr,
+            net.pred_task,
+            net.pred_type,
+            net.pred_lag,
+            net.earliest_start,
+        ]
         return int(sum(a.nbytes for a in arrays))
 
 

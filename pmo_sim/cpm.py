@@ -150,10 +150,8 @@ class CPMSchedule:
         """The JSON document of ``pmo-sim cpm --json``."""
         p = self.scenario.project
         cal, start = p.calendar, p.start
-        es_dates = cal.start_dates(start, self.early_start)
-        ef_dates = cal.finish_dates(start, self.early_finish)
-        ls_dates = cal.start_dates(start, self.late_start)
-        lf_dates = cal.finish_dates(start, self.late_finish)
+        es_dates, ef_dates = cal.task_dates(start, self.early_start, self.durations)
+        ls_dates, lf_dates = cal.task_dates(start, self.late_start, self.durations)
         tasks = {}
         for i, t in enumerate(self.scenario.tasks):
             tasks[t.id] = {
@@ -181,6 +179,16 @@ class CPMSchedule:
         }
 
 
+def _snap(values: np.ndarray) -> np.ndarray:
+    """Floats within rounding noise of zero (|x| < 1e-9 days) are reported as 0.
+
+    ``(a + d) - d`` need not equal ``a`` in floating point, so a critical task with a
+    fractional duration can come out with a float of -1e-14; that is noise, not a
+    negative float.
+    """
+    return np.where(np.abs(values) < 1e-9, 0.0, values)
+
+
 def deterministic_durations(scenario: Scenario, net: Network) -> np.ndarray:
     """Each task's deterministic duration (most likely value), in topological order."""
     return np.array([scenario.tasks[i].duration.deterministic for i in net.order])
@@ -203,10 +211,11 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
     es, ef = forward_pass(net, d)
     finish = float(ef.max()) if ef.size else 0.0
     ls, lf = backward_pass(net, d, finish)
-    total_float = ls - es
+    total_float = _snap(ls - es)
     slack = link_slack(net, es, ef)
     free = finish - ef
     np.minimum.at(free, net.pred_task, slack)
+    free = _snap(free)
     back = net.position  # topological position of each task in file order
     return CPMSchedule(
         scenario=scenario,

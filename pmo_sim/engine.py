@@ -72,8 +72,16 @@ def sample_durations(
         raise ValueError(must("sampling", '"lhs" or "random"', sampling))
     model = compiled_model(scenario)
     out = np.empty((model.network.size, count))
-    _kernels.sample_durations(first, count, sampling == "lhs", model.duration_keys(seed),
-                              model.dur_codes, model.dur_params, model.table, out)
+    _kernels.sample_durations(
+        first,
+        count,
+        sampling == "lhs",
+        model.duration_keys(seed),
+        model.dur_codes,
+        model.dur_params,
+        model.table,
+        out,
+    )
     return out[model.network.position]
 
 
@@ -141,11 +149,27 @@ def simulate(
         for first in range(0, n_blocks, wave):
             count = min(wave, n_blocks - first)
             _kernels.simulate_blocks(
-                first, count, block_size, iterations, sampling == "lhs", keys,
-                model.dur_codes, model.dur_params, model.table, net.pred_ptr,
-                net.pred_task, net.pred_type, net.pred_lag, net.earliest_start,
-                model.milestone_pos, CRITICAL_TOLERANCE, finish, milestones, crit,
-                scratch, pf_scratch,
+                first,
+                count,
+                block_size,
+                iterations,
+                sampling == "lhs",
+                keys,
+                model.dur_codes,
+                model.dur_params,
+                model.table,
+                net.pred_ptr,
+                net.pred_task,
+                net.pred_type,
+                net.pred_lag,
+                net.earliest_start,
+                model.milestone_pos,
+                CRITICAL_TOLERANCE,
+                finish,
+                milestones,
+                crit,
+                scratch,
+                pf_scratch,
             )
             if progress is not None:
                 progress(min((first + count) * block_size, iterations), iterations)

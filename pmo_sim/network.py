@@ -115,7 +115,8 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
     - open ends: tasks without a predecessor, or without a successor, other than the
       project's start (the first such task in file order) and finish (the last such);
     - negative lags (leads), which hide logic;
-    - tasks (other than zero-duration milestones) whose estimate has no range.
+    - tasks (other than zero-duration milestones) whose estimate has no range;
+    - milestones with a duration.
     """
     tasks = scenario.tasks
     has_succ = {link.predecessor for t in tasks for link in t.predecessors}
@@ -149,7 +150,15 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
                         "leads hide logic, consider splitting the predecessor",
                     )
                 )
-        if t.duration.is_degenerate and t.duration.deterministic != 0.0:
+        if t.milestone and t.duration.support != (0.0, 0.0):
+            found.append(
+                Problem(
+                    f"tasks[{i + 1}] (id {t.id!r})",
+                    "flagged as a milestone but has a duration; a milestone is a zero-duration "
+                    "event (its finish is still reported)",
+                )
+            )
+        elif t.duration.is_degenerate and t.duration.deterministic != 0.0:
             found.append(
                 Problem(
                     f"tasks[{i + 1}] (id {t.id!r})",

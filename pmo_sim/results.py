@@ -119,15 +119,21 @@ class Results:
         p = self.scenario.project
         det = self.deterministic.finish
         finish: dict[str, Any] = {
-            "deterministic": {"date": iso(self.deterministic.finish_date), "days": det,
-                              "probability": self.probability_within(det)},
+            "deterministic": {
+                "date": iso(self.deterministic.finish_date),
+                "days": det,
+                "probability": self.probability_within(det),
+            },
             "mean_days": self.mean_days,
             "sd_days": float(self.finish_days.std(ddof=1)) if self.iterations > 1 else 0.0,
             "min_days": float(self.finish_days.min()),
             "max_days": float(self.finish_days.max()),
             "percentiles": {
-                str(q): {"date": iso(self.percentile_date(q)), "days": float(self.percentile(q)),
-                         "standard_error_days": self.standard_error(q)}
+                str(q): {
+                    "date": iso(self.percentile_date(q)),
+                    "days": float(self.percentile(q)),
+                    "standard_error_days": self.standard_error(q),
+                }
                 for q in REPORTED_PERCENTILES
             },
             "p_deadline": None if p.deadline is None else self.probability_by(p.deadline),
@@ -140,8 +146,10 @@ class Results:
             milestones[mid] = {
                 "mean_days": float(days.mean()),
                 "percentiles": {
-                    str(q): {"date": iso(self._finish_dates(np.percentile(days, q))),
-                             "days": float(np.percentile(days, q))}
+                    str(q): {
+                        "date": iso(self._finish_dates(np.percentile(days, q))),
+                        "days": float(np.percentile(days, q)),
+                    }
                     for q in REPORTED_PERCENTILES
                 },
             }
