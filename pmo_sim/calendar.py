@@ -5,7 +5,8 @@ Day 0 is the first working day on or after the start date. The conventions match
 scheduling tools: a task that starts at offset ``s`` starts on the morning of working
 day ``floor(s)``; a task that finishes at offset ``f > 0`` finishes at the end of working
 day ``ceil(f) - 1`` (so a 30-day task starting on day 0 finishes on day 29, and its
-successor starts on day 30). A finish at offset 0 (a start milestone) is dated day 0. A zero-duration task (a
+successor starts on day 30). A finish at offset 0 (a start milestone) is dated day 0.
+A zero-duration task (a
 milestone) is dated by its finish on both ends, so a milestone that follows a task
 carries that task's finish date.
 """
