@@ -1,11 +1,20 @@
 """The Monte Carlo kernel: blocks of iterations, iteration index in the inner loop.
 
-For each block the kernel samples every task's duration, runs the forward pass in
-topological order (all four link types, lags, start constraints), the backward pass
-for late finishes, and counts the iterations in which each task's total float is within
-the critical tolerance. Each worker of the ``prange`` owns a contiguous share of the
-blocks, its own scratch rows and its own row of counts, so nothing is shared while the
-loop runs; counts are integers, so merging them cannot depend on the order.
+For each block of iterations the kernel
+
+1. draws risk events (occurrence, one severity per risk, its impacts and cost) and the
+   correlated uniforms of the Gaussian copula;
+2. for each task in topological order: samples its duration, applies the risk impacts
+   (factors multiply, then delays add, the result is not below zero), adds its cost,
+   and runs the forward pass over its predecessor links (FS/SS/FF/SF with lags);
+3. runs the backward pass for late finishes and counts, per task, the iterations whose
+   total float is within the critical tolerance.
+
+Each worker of the ``prange`` owns a contiguous share of the blocks, its own scratch
+arrays and its own row of accumulators, so nothing is shared while the loop runs.
+Accumulators are integers (counts, and sums in fixed point with ``SUM_SCALE`` units per
+working day), so merging them cannot depend on the order: the answer is the same bit
+for bit whatever the number of workers or the block size.
 
 Kernels validate nothing and allocate nothing per block: ``engine.py`` prepares
 everything and owns the outputs.
@@ -13,12 +22,89 @@ everything and owns the outputs.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
 from ._numba import kernel
-from ._quantiles import sample_row
+from ._quantiles import ndtr, ndtri, ppf, sample_row
+from ._rng import lhs_uniform, uniform
 from .network import FF, FS, SS
+
+#: Fixed-point resolution of per-task sums (mean start and duration): 2**-16 days.
+SUM_SCALE = 65536.0
+
+
+@kernel(inline="always")
+def _u(key, i, lhs):
+    return lhs_uniform(key, i) if lhs else uniform(key, i)
+
+
+@kernel
+def _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DEL, Z, U):
+    codes, params, table = dists
+    (
+        occ_keys,
+        sev_keys,
+        rcost_keys,
+        prob,
+        enabled,
+        rcost_row,
+        corr_risk,
+        imp_risk,
+        imp_delay_row,
+        imp_factor_row,
+    ) = risks
+    item_kind, item_index, chol = corr
+    # Gaussian copula: correlated uniforms of every correlated item.
+    k = item_kind.shape[0]
+    for c in range(k):
+        key = dur_keys[item_index[c]] if item_kind[c] == 0 else sev_keys[item_index[c]]
+        z = Z[c]
+        for t in range(m):
+            z[t] = ndtri(_u(key, i0 + t, lhs))
+    for c in range(k):
+        u = U[c]
+        for t in range(m):
+            s = 0.0
+            for q in range(c + 1):
+                s += chol[c, q] * Z[q, t]
+            u[t] = ndtr(s)
+            # Keep u strictly inside (0, 1): a quantile at 0 or 1 may be infinite.
+            if u[t] <= 0.0:
+                u[t] = 5e-324
+            elif u[t] >= 1.0:
+                u[t] = 1.0 - 1.1102230246251565e-16
+    for r in range(prob.shape[0]):
+        occ = OCC[r]
+        p = prob[r]
+        on = enabled[r] != 0
+        for t in range(m):
+            occ[t] = 1 if on and _u(occ_keys[r], i0 + t, lhs) < p else 0
+        sev = SEV[r]
+        c = corr_risk[r]
+        if c >= 0:
+            for t in range(m):
+                sev[t] = U[c, t]
+        else:
+            for t in range(m):
+                sev[t] = _u(sev_keys[r], i0 + t, lhs)
+        row = rcost_row[r]
+        if row >= 0:
+            sample_row(codes[row], params[row], table, rcost_keys[r], i0, lhs, RC[r], m)
+    for q in range(imp_risk.shape[0]):
+        sev = SEV[imp_risk[q]]
+        row = imp_delay_row[q]
+        if row >= 0:
+            out = DEL[q]
+            for t in range(m):
+                out[t] = ppf(codes[row], params[row], table, sev[t])
+        row = imp_factor_row[q]
+        if row >= 0:
+            out = FAC[q]
+            for t in range(m):
+                out[t] = ppf(codes[row], params[row], table, sev[t])
 
 
 @kernel
@@ -26,30 +112,89 @@ def _run_block(
     i0,
     m,
     lhs,
-    keys,
-    codes,
-    params,
-    table,
-    ptr,
-    pred,
-    kinds,
-    lags,
-    earliest,
+    backward,
+    stats,
+    sub_n,
+    net,
+    dists,
+    tasks,
+    risks,
+    corr,
     tol,
     D,
     ES,
     LF,
     PF,
+    COST,
+    TMP,
+    OCC,
+    SEV,
+    RC,
+    FAC,
+    DEL,
+    Z,
+    U,
     crit,
+    sum_d,
+    sum_es,
+    sub_d,
 ):
-    n = codes.shape[0]
+    ptr, pred, kinds, lags, earliest = net
+    codes, params, table = dists
+    (dur_keys, cost_keys, cost_row, cost_const, rate, has_cost, timp_ptr, timp_idx, corr_task) = (
+        tasks
+    )
+    imp_risk, imp_delay_row, imp_factor_row = risks[7], risks[8], risks[9]
+    rcost_row = risks[5]
+    n = dur_keys.shape[0]
+    _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DEL, Z, U)
     for t in range(m):
         PF[t] = 0.0
-    # Forward pass: sample each task just before scheduling it (its row is then hot).
+        COST[t] = 0.0
     for j in range(n):
         d = D[j]
         es = ES[j]
-        sample_row(codes[j], params[j], table, keys[j], i0, lhs, d, m)
+        # Duration: the task's own draw (or its copula uniform), then its risk impacts.
+        c = corr_task[j]
+        if c >= 0:
+            u = U[c]
+            for t in range(m):
+                d[t] = ppf(codes[j], params[j], table, u[t])
+        else:
+            sample_row(codes[j], params[j], table, dur_keys[j], i0, lhs, d, m)
+        q0 = timp_ptr[j]
+        q1 = timp_ptr[j + 1]
+        if q1 > q0:
+            for q in range(q0, q1):
+                imp = timp_idx[q]
+                if imp_factor_row[imp] >= 0:
+                    occ = OCC[imp_risk[imp]]
+                    f = FAC[imp]
+                    for t in range(m):
+                        if occ[t]:
+                            d[t] *= f[t]
+            for q in range(q0, q1):
+                imp = timp_idx[q]
+                if imp_delay_row[imp] >= 0:
+                    occ = OCC[imp_risk[imp]]
+                    dl = DEL[imp]
+                    for t in range(m):
+                        if occ[t]:
+                            d[t] += dl[t]
+            for t in range(m):
+                d[t] = d[t] if d[t] > 0.0 else 0.0
+        if has_cost[j]:
+            rj = rate[j]
+            row = cost_row[j]
+            if row >= 0:
+                sample_row(codes[row], params[row], table, cost_keys[j], i0, lhs, TMP, m)
+                for t in range(m):
+                    COST[t] += TMP[t] + rj * d[t]
+            else:
+                cj = cost_const[j]
+                for t in range(m):
+                    COST[t] += cj + rj * d[t]
+        # Forward pass over the predecessor links.
         e = earliest[j]
         for t in range(m):
             es[t] = e
@@ -78,6 +223,26 @@ def _run_block(
         for t in range(m):
             f = es[t] + d[t]
             PF[t] = f if f > PF[t] else PF[t]
+        if stats:
+            sd = 0
+            se = 0
+            for t in range(m):
+                sd += np.int64(math.floor(d[t] * SUM_SCALE + 0.5))
+                se += np.int64(math.floor(es[t] * SUM_SCALE + 0.5))
+            sum_d[j] += sd
+            sum_es[j] += se
+            top = min(m, sub_n - i0)
+            for t in range(top):
+                sub_d[j, i0 + t] = d[t]
+    for r in range(OCC.shape[0]):
+        if rcost_row[r] >= 0:
+            occ = OCC[r]
+            rc = RC[r]
+            for t in range(m):
+                if occ[t]:
+                    COST[t] += rc[t]
+    if not backward:
+        return
     # Backward pass: late finishes pushed from successors to predecessors.
     for j in range(n):
         lf = LF[j]
@@ -123,34 +288,48 @@ def simulate_blocks(
     block,
     iterations,
     lhs,
-    keys,
-    codes,
-    params,
-    table,
-    ptr,
-    pred,
-    kinds,
-    lags,
-    earliest,
+    backward,
+    stats,
+    net,
+    dists,
+    tasks,
+    risks,
+    corr,
     milestones,
     tol,
     out_finish,
+    out_cost,
     out_milestones,
+    out_occ,
     crit,
-    scratch,
-    pf_scratch,
+    sum_d,
+    sum_es,
+    sub_d,
+    s_task,
+    s_vec,
+    s_occ,
+    s_risk,
+    s_imp,
+    s_corr,
 ):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
 
-    ``scratch`` is (workers, 3, tasks, block) and ``pf_scratch`` (workers, block);
-    ``crit`` is (workers, tasks) and is added to.
+    Scratch arrays have a leading worker axis; ``crit``, ``sum_d`` and ``sum_es`` are
+    (workers, tasks) integer accumulators that are added to. ``out_occ`` may have zero
+    columns (occurrences not kept); ``sub_d`` keeps the durations of the first
+    ``sub_d.shape[1]`` iterations (for rank-based sensitivity).
     """
-    workers = scratch.shape[0]
+    workers = s_task.shape[0]
+    sub_n = sub_d.shape[1]
+    keep_occ = out_occ.shape[1] > 0
     for w in numba.prange(workers):
-        D = scratch[w, 0]
-        ES = scratch[w, 1]
-        LF = scratch[w, 2]
-        PF = pf_scratch[w]
+        D = s_task[w, 0]
+        ES = s_task[w, 1]
+        LF = s_task[w, 2]
+        PF = s_vec[w, 0]
+        COST = s_vec[w, 1]
+        TMP = s_vec[w, 2]
+        OCC = s_occ[w]
         lo = n_blocks * w // workers
         hi = n_blocks * (w + 1) // workers
         for bb in range(lo, hi):
@@ -162,39 +341,95 @@ def simulate_blocks(
                 i0,
                 m,
                 lhs,
-                keys,
-                codes,
-                params,
-                table,
-                ptr,
-                pred,
-                kinds,
-                lags,
-                earliest,
+                backward,
+                stats,
+                sub_n,
+                net,
+                dists,
+                tasks,
+                risks,
+                corr,
                 tol,
                 D,
                 ES,
                 LF,
                 PF,
+                COST,
+                TMP,
+                OCC,
+                s_risk[w, 0],
+                s_risk[w, 1],
+                s_imp[w, 0],
+                s_imp[w, 1],
+                s_corr[w, 0],
+                s_corr[w, 1],
                 crit[w],
+                sum_d[w],
+                sum_es[w],
+                sub_d,
             )
             for t in range(m):
                 out_finish[i0 + t] = PF[t]
+                out_cost[i0 + t] = COST[t]
             for q in range(milestones.shape[0]):
                 mj = milestones[q]
                 for t in range(m):
                     out_milestones[q, i0 + t] = ES[mj, t] + D[mj, t]
-
-
-def empty_scratch(workers: int, tasks: int, block: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.empty((workers, 3, tasks, block)), np.empty((workers, block))
+            if keep_occ:
+                for r in range(OCC.shape[0]):
+                    for t in range(m):
+                        out_occ[r, i0 + t] = OCC[r, t]
 
 
 @kernel
-def sample_durations(first, count, lhs, keys, codes, params, table, out):
-    """Durations of iterations first..first+count-1 for every task (tasks x count).
+def sample_durations(first, count, lhs, net, dists, tasks, risks, corr, out):
+    """Durations (risk impacts included) of iterations first..first+count-1, all tasks.
 
     The same draws the simulation uses, so any iteration can be recomputed alone.
     """
-    for j in range(codes.shape[0]):
-        sample_row(codes[j], params[j], table, keys[j], first, lhs, out[j], count)
+    n = out.shape[0]
+    R = risks[3].shape[0]
+    n_imp = risks[7].shape[0]
+    k = corr[0].shape[0]
+    s_task = np.empty((1, 3, n, count))
+    s_vec = np.empty((1, 3, count))
+    s_occ = np.empty((1, R, count), dtype=np.uint8)
+    s_risk = np.empty((1, 2, R, count))
+    s_imp = np.empty((1, 2, n_imp, count))
+    s_corr = np.empty((1, 2, k, count))
+    zero = np.zeros((1, n), dtype=np.int64)
+    sub = np.empty((n, 0), dtype=np.float32)
+    _run_block(
+        first,
+        count,
+        lhs,
+        False,
+        False,
+        0,
+        net,
+        dists,
+        tasks,
+        risks,
+        corr,
+        0.0,
+        s_task[0, 0],
+        s_task[0, 1],
+        s_task[0, 2],
+        s_vec[0, 0],
+        s_vec[0, 1],
+        s_vec[0, 2],
+        s_occ[0],
+        s_risk[0, 0],
+        s_risk[0, 1],
+        s_imp[0, 0],
+        s_imp[0, 1],
+        s_corr[0, 0],
+        s_corr[0, 1],
+        zero[0],
+        zero[0],
+        zero[0],
+        sub,
+    )
+    for j in range(n):
+        for t in range(count):
+            out[j, t] = s_task[0, 0, j, t]

@@ -268,7 +268,7 @@ def _half_eval(table, off, s):
     )
 
 
-@kernel(inline="always")
+@kernel
 def ppf(code, p, table, u):
     """Quantile of the packed distribution (code, params row ``p``, ``table``) at u."""
     if code == TRIANGULAR:
@@ -313,7 +313,7 @@ def ppf_array(code, p, table, u, out):
         out[j] = ppf(code, p, table, u[j])
 
 
-@kernel(inline="always")
+@kernel
 def sample_row(code, p, table, key, first, lhs, out, m):
     """Fill out[:m] with the draws of iterations first..first+m-1 of one stream."""
     if code == FIXED:

@@ -1,8 +1,15 @@
 """Compile a Scenario into the struct-of-arrays model the kernels run on.
 
-Everything here is done once per scenario (and cached on it): the network in
-topological order, packed duration distributions, milestone positions, and the names
-of the random streams. Seeds only enter later, when stream keys are derived.
+Everything here is done once per scenario state (and cached): the network in
+topological order, every distribution packed into one (codes, params, table) set,
+task costs, the risk register as arrays (occurrence, severity, impacts by task as
+CSR rows), the copula's Cholesky factor, and the names of the random streams. Seeds
+only enter later, when stream keys are derived from those names.
+
+Random streams, named by ids so that variants of a scenario share their draws:
+``duration:<task>``, ``cost:<task>`` (an uncertain fixed cost), ``occurs:<risk>``,
+``severity:<risk>`` (one draw per risk and iteration, driving all its delay and
+factor impacts), ``risk-cost:<risk>``.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import numpy as np
 
 from ._quantiles import Packer
 from ._rng import stream_keys
+from .correlation import CorrelationModel, correlation_model
+from .distributions import Fixed
 from .model import Scenario
 from .network import Network, build_network
 
@@ -22,49 +31,192 @@ class CompiledModel:
     """Arrays for the kernels; tasks are in topological order (``network.order``)."""
 
     network: Network
-    dur_codes: np.ndarray
-    dur_params: np.ndarray
+    codes: np.ndarray
+    params: np.ndarray
     table: np.ndarray
-    duration_streams: tuple[str, ...]
+    task_ids: tuple[str, ...]
+    cost_row: np.ndarray
+    cost_const: np.ndarray
+    rate: np.ndarray
+    has_cost: np.ndarray
+    risk_ids: tuple[str, ...]
+    risk_prob: np.ndarray
+    risk_cost_row: np.ndarray
+    imp_risk: np.ndarray
+    imp_delay_row: np.ndarray
+    imp_factor_row: np.ndarray
+    timp_ptr: np.ndarray
+    timp_idx: np.ndarray
+    corr_task: np.ndarray
+    corr_risk: np.ndarray
+    corr_kind: np.ndarray
+    corr_index: np.ndarray
+    cholesky: np.ndarray
+    correlation: CorrelationModel | None
     milestone_ids: tuple[str, ...]
     milestone_pos: np.ndarray
+    response_cost: float
+    costed: bool
+    mitigated: bool
 
-    def duration_keys(self, seed: int) -> np.ndarray:
-        return stream_keys(seed, list(self.duration_streams))
+    @property
+    def size(self) -> int:
+        return self.network.size
+
+    def keys(self, seed: int) -> dict[str, np.ndarray]:
+        """Stream keys for ``seed``."""
+        return {
+            "duration": stream_keys(seed, [f"duration:{t}" for t in self.task_ids]),
+            "cost": stream_keys(seed, [f"cost:{t}" for t in self.task_ids]),
+            "occurs": stream_keys(seed, [f"occurs:{r}" for r in self.risk_ids]),
+            "severity": stream_keys(seed, [f"severity:{r}" for r in self.risk_ids]),
+            "risk_cost": stream_keys(seed, [f"risk-cost:{r}" for r in self.risk_ids]),
+        }
+
+    def kernel_args(self, seed: int, enabled: np.ndarray | None = None) -> tuple:
+        """(net, dists, tasks, risks, corr) tuples as the kernels take them."""
+        k = self.keys(seed)
+        net = self.network
+        if enabled is None:
+            enabled = np.ones(len(self.risk_ids), dtype=np.uint8)
+        return (
+            (net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag, net.earliest_start),
+            (self.codes, self.params, self.table),
+            (
+                k["duration"],
+                k["cost"],
+                self.cost_row,
+                self.cost_const,
+                self.rate,
+                self.has_cost,
+                self.timp_ptr,
+                self.timp_idx,
+                self.corr_task,
+            ),
+            (
+                k["occurs"],
+                k["severity"],
+                k["risk_cost"],
+                self.risk_prob,
+                enabled,
+                self.risk_cost_row,
+                self.corr_risk,
+                self.imp_risk,
+                self.imp_delay_row,
+                self.imp_factor_row,
+            ),
+            (self.corr_kind, self.corr_index, self.cholesky),
+        )
 
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays a worker needs (for sizing distributed runs)."""
+        total = 0
+        for value in self.__dict__.values():
+            if isinstance(value, np.ndarray):
+                total += value.nbytes
         net = self.network
-        arrays = [
-            self.dur_codes,
-            self.dur_params,
-            self.table,
-            self.milestone_pos,
-            net.pred_ptr,
-            net.pred_task,
-            net.pred_type,
-            net.pred_lag,
-            net.earliest_start,
-        ]
-        return int(sum(a.nbytes for a in arrays))
+        for a in (net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag, net.earliest_start):
+            total += a.nbytes
+        return int(total)
 
 
-def compile_scenario(scenario: Scenario) -> CompiledModel:
-    """Build the kernel model of ``scenario``."""
+def compile_scenario(
+    scenario: Scenario, mitigated: bool = False, repair_correlations: bool = False
+) -> CompiledModel:
+    """Build the kernel model of ``scenario`` (its post-mitigation state if ``mitigated``)."""
     net = build_network(scenario)
+    n = net.size
     packer = Packer()
-    for i in net.order:
-        packer.add(scenario.tasks[i].duration)
+    tasks = [scenario.tasks[i] for i in net.order]
+    for t in tasks:
+        packer.add(t.duration)  # rows 0..n-1: durations in topological order
+    cost_row = np.full(n, -1, dtype=np.int64)
+    cost_const = np.zeros(n)
+    rate = np.zeros(n)
+    has_cost = np.zeros(n, dtype=np.uint8)
+    for k, t in enumerate(tasks):
+        if t.cost is None or t.cost.is_zero:
+            continue
+        has_cost[k] = 1
+        rate[k] = t.cost.per_day
+        if isinstance(t.cost.fixed, Fixed):
+            cost_const[k] = t.cost.fixed.value
+        else:
+            cost_row[k] = packer.add(t.cost.fixed)
+
+    pos = {tid: k for k, tid in enumerate(net.ids)}
+    risks = [r.state(mitigated) for r in scenario.risks]
+    response = sum(
+        r.mitigated.response_cost for r in scenario.risks if mitigated and r.mitigated is not None
+    )
+    risk_prob = np.array([r.probability for r in risks], dtype=np.float64)
+    risk_cost_row = np.array(
+        [packer.add(r.cost) if r.cost is not None else -1 for r in risks], dtype=np.int64
+    )
+    imp_risk, imp_delay, imp_factor = [], [], []
+    by_task: list[list[int]] = [[] for _ in range(n)]
+    for ri, r in enumerate(risks):
+        for imp in r.impacts:
+            q = len(imp_risk)
+            imp_risk.append(ri)
+            imp_delay.append(packer.add(imp.delay) if imp.delay is not None else -1)
+            imp_factor.append(packer.add(imp.factor) if imp.factor is not None else -1)
+            for tid in dict.fromkeys(imp.tasks):  # a task listed twice is hit once
+                by_task[pos[tid]].append(q)
+    timp_ptr = np.zeros(n + 1, dtype=np.int64)
+    timp_ptr[1:] = np.cumsum([len(b) for b in by_task])
+    timp_idx = np.array([q for b in by_task for q in b], dtype=np.int64)
+
+    corr = correlation_model(scenario, repair=repair_correlations)
+    corr_task = np.full(n, -1, dtype=np.int64)
+    corr_risk = np.full(len(risks), -1, dtype=np.int64)
+    kinds, index = [], []
+    risk_pos = {r.id: i for i, r in enumerate(risks)}
+    if corr is not None:
+        for c, (kind, ident) in enumerate(corr.items):
+            if kind == "task":
+                kinds.append(0)
+                index.append(pos[ident])
+                corr_task[pos[ident]] = c
+            else:
+                kinds.append(1)
+                index.append(risk_pos[ident])
+                corr_risk[risk_pos[ident]] = c
+        chol = np.ascontiguousarray(corr.cholesky)
+    else:
+        chol = np.zeros((0, 0))
+
     codes, params, table = packer.arrays()
     milestones = [t.id for t in scenario.tasks if t.milestone]
-    pos = {tid: k for k, tid in enumerate(net.ids)}
+    costed = bool(has_cost.any() or (risk_cost_row >= 0).any() or response > 0)
     return CompiledModel(
         network=net,
-        dur_codes=codes,
-        dur_params=params,
+        codes=codes,
+        params=params,
         table=table,
-        duration_streams=tuple(f"duration:{tid}" for tid in net.ids),
+        task_ids=net.ids,
+        cost_row=cost_row,
+        cost_const=cost_const,
+        rate=rate,
+        has_cost=has_cost,
+        risk_ids=tuple(r.id for r in risks),
+        risk_prob=risk_prob,
+        risk_cost_row=risk_cost_row,
+        imp_risk=np.array(imp_risk, dtype=np.int64),
+        imp_delay_row=np.array(imp_delay, dtype=np.int64),
+        imp_factor_row=np.array(imp_factor, dtype=np.int64),
+        timp_ptr=timp_ptr,
+        timp_idx=timp_idx,
+        corr_task=corr_task,
+        corr_risk=corr_risk,
+        corr_kind=np.array(kinds, dtype=np.int64),
+        corr_index=np.array(index, dtype=np.int64),
+        cholesky=chol,
+        correlation=corr,
         milestone_ids=tuple(milestones),
         milestone_pos=np.array([pos[m] for m in milestones], dtype=np.int64),
+        response_cost=float(response),
+        costed=costed,
+        mitigated=mitigated,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numba
@@ -18,25 +19,34 @@ import numpy as np
 
 from . import _kernels
 from .compile import CompiledModel, compile_scenario
-from .cpm import CRITICAL_TOLERANCE, schedule
+from .cpm import CRITICAL_TOLERANCE, forward_pass, schedule
 from .errors import must
 from .model import SAMPLING_METHODS, Scenario
-from .results import Results
+from .results import Results, RiskRanking, TaskStats
 
 DEFAULT_BLOCK = 256
 WAVE_BLOCKS_PER_WORKER = 4
+#: Iterations whose per-task durations are kept for rank-based sensitivity: all of
+#: them up to this many, fewer for very large models (see ``subsample_size``).
+SENSITIVITY_ITERATIONS = 10_000
+SENSITIVITY_BUDGET_BYTES = 200_000_000
+#: Default iterations of each exclusion run of the risk ranking.
+RANKING_ITERATIONS = 10_000
 
-_compiled: dict[int, tuple[Scenario, CompiledModel]] = {}
 
-
-def compiled_model(scenario: Scenario) -> CompiledModel:
-    """The compiled model of ``scenario``, built once per scenario object."""
-    cached = scenario.__dict__.get("_compiled_model")
-    if cached is None:
-        cached = compile_scenario(scenario)
+def compiled_model(
+    scenario: Scenario, mitigated: bool = False, repair_correlations: bool = False
+) -> CompiledModel:
+    """The compiled model of ``scenario``, built once per scenario object and state."""
+    cache = scenario.__dict__.get("_compiled_models")
+    if cache is None:
+        cache = {}
         # Scenario is frozen; the cache is not a field, so it bypasses __setattr__.
-        object.__setattr__(scenario, "_compiled_model", cached)
-    return cached
+        object.__setattr__(scenario, "_compiled_models", cache)
+    key = (mitigated, repair_correlations)
+    if key not in cache:
+        cache[key] = compile_scenario(scenario, mitigated, repair_correlations)
+    return cache[key]
 
 
 def normalise_seed(seed: int | np.random.Generator | None, default: int) -> int:
@@ -52,95 +62,82 @@ def normalise_seed(seed: int | np.random.Generator | None, default: int) -> int:
     return int(seed)
 
 
-def sample_durations(
-    scenario: Scenario,
-    seed: int | None = None,
-    sampling: str | None = None,
-    first: int = 0,
-    count: int = 1,
-) -> np.ndarray:
-    """The sampled durations of iterations ``first .. first + count - 1``.
+def _whole(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(must(name, "a whole number", value))
+    if value < minimum:
+        raise ValueError(must(name, f"at least {minimum}", value))
+    return int(value)
 
-    Returns a (tasks, count) array in the scenario's task order: exactly the values the
-    simulation with this seed and sampling uses, so a single iteration can be
-    recomputed and explained on its own.
-    """
-    settings = scenario.simulation
-    seed = normalise_seed(seed, settings.seed)
-    sampling = settings.sampling if sampling is None else sampling
-    if sampling not in SAMPLING_METHODS:
-        raise ValueError(must("sampling", '"lhs" or "random"', sampling))
-    model = compiled_model(scenario)
-    out = np.empty((model.network.size, count))
-    _kernels.sample_durations(
-        first,
-        count,
-        sampling == "lhs",
-        model.duration_keys(seed),
-        model.dur_codes,
-        model.dur_params,
-        model.table,
-        out,
+
+def _sampling(value: str | None, default: str) -> str:
+    value = default if value is None else value
+    if value not in SAMPLING_METHODS:
+        raise ValueError(must("sampling", '"lhs" or "random"', value))
+    return value
+
+
+def subsample_size(iterations: int, tasks: int) -> int:
+    """Iterations whose task durations are kept for sensitivity (float32 per task)."""
+    return int(
+        min(
+            iterations,
+            SENSITIVITY_ITERATIONS,
+            max(1000, SENSITIVITY_BUDGET_BYTES // (4 * max(tasks, 1))),
+        )
     )
-    return out[model.network.position]
 
 
-def simulate(
-    scenario: Scenario,
-    iterations: int | None = None,
-    seed: int | np.random.Generator | None = None,
-    sampling: str | None = None,
-    threads: int | None = None,
-    *,
+@dataclass
+class RawRun:
+    """What the kernel filled for a range of iterations."""
+
+    finish: np.ndarray
+    cost: np.ndarray
+    milestones: np.ndarray
+    occurrence: np.ndarray
+    crit: np.ndarray
+    sum_d: np.ndarray
+    sum_es: np.ndarray
+    sub_d: np.ndarray
+
+
+def run_kernel(
+    model: CompiledModel,
+    seed: int,
+    sampling: str,
+    iterations: int,
+    threads: int,
     block_size: int = DEFAULT_BLOCK,
+    *,
+    full: bool = True,
+    enabled: np.ndarray | None = None,
     progress: Callable[[int, int], Any] | None = None,
-) -> Results:
-    """Simulate ``scenario`` and return its ``Results``.
+) -> RawRun:
+    """Run ``iterations`` iterations of ``model``.
 
-    Parameters
-    ----------
-    scenario : Scenario
-    iterations, seed, sampling : optional
-        Override the scenario's ``[simulation]`` settings. ``seed`` may also be a
-        ``numpy.random.Generator`` (one integer is drawn from it).
-    threads : int, optional
-        Worker threads (default: all cores numba sees). Does not change the answer.
-    block_size : int
-        Iterations per work block (memory per thread is about 24 bytes x tasks x
-        block_size). Does not change the answer.
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each wave of blocks.
+    ``full=False`` runs the forward pass only (no criticality, statistics or kept
+    occurrences): what the exclusion runs of the risk ranking need.
     """
-    if not isinstance(scenario, Scenario):
-        raise TypeError(must("scenario", "a pmo_sim.Scenario (see pmo_sim.load)", scenario))
-    settings = scenario.simulation
-    iterations = settings.iterations if iterations is None else iterations
-    if isinstance(iterations, bool) or not isinstance(iterations, int | np.integer):
-        raise TypeError(must("iterations", "a whole number", iterations))
-    if iterations < 1:
-        raise ValueError(must("iterations", "at least 1", iterations))
-    iterations = int(iterations)
-    seed = normalise_seed(seed, settings.seed)
-    sampling = settings.sampling if sampling is None else sampling
-    if sampling not in SAMPLING_METHODS:
-        raise ValueError(must("sampling", '"lhs" or "random"', sampling))
-    max_threads = numba.config.NUMBA_NUM_THREADS
-    threads = max_threads if threads is None else threads
-    if isinstance(threads, bool) or not isinstance(threads, int) or not threads >= 1:
-        raise ValueError(must("threads", "a whole number of at least 1", threads))
-    threads = min(threads, max_threads)
-    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
-        raise ValueError(must("block_size", "a whole number of at least 1", block_size))
-
-    started = time.perf_counter()
-    model = compiled_model(scenario)
-    net = model.network
-    n = net.size
-    keys = model.duration_keys(seed)
+    n = model.size
+    R = len(model.risk_ids)
+    n_imp = model.imp_risk.size
+    k = model.corr_kind.size
+    args = model.kernel_args(seed, enabled)
     finish = np.empty(iterations)
+    cost = np.empty(iterations)
     milestones = np.empty((model.milestone_pos.size, iterations))
+    occurrence = np.empty((R, iterations if full else 0), dtype=np.uint8)
     crit = np.zeros((threads, n), dtype=np.int64)
-    scratch, pf_scratch = _kernels.empty_scratch(threads, n, block_size)
+    sum_d = np.zeros((threads, n), dtype=np.int64)
+    sum_es = np.zeros((threads, n), dtype=np.int64)
+    sub_d = np.empty((n, subsample_size(iterations, n) if full else 0), dtype=np.float32)
+    s_task = np.empty((threads, 3, n, block_size))
+    s_vec = np.empty((threads, 3, block_size))
+    s_occ = np.empty((threads, R, block_size), dtype=np.uint8)
+    s_risk = np.empty((threads, 2, R, block_size))
+    s_imp = np.empty((threads, 2, n_imp, block_size))
+    s_corr = np.empty((threads, 2, k, block_size))
     n_blocks = -(-iterations // block_size)
     wave = threads * WAVE_BLOCKS_PER_WORKER
     previous = numba.get_num_threads()
@@ -154,41 +151,289 @@ def simulate(
                 block_size,
                 iterations,
                 sampling == "lhs",
-                keys,
-                model.dur_codes,
-                model.dur_params,
-                model.table,
-                net.pred_ptr,
-                net.pred_task,
-                net.pred_type,
-                net.pred_lag,
-                net.earliest_start,
+                full,
+                full,
+                *args,
                 model.milestone_pos,
                 CRITICAL_TOLERANCE,
                 finish,
+                cost,
                 milestones,
+                occurrence,
                 crit,
-                scratch,
-                pf_scratch,
+                sum_d,
+                sum_es,
+                sub_d,
+                s_task,
+                s_vec,
+                s_occ,
+                s_risk,
+                s_imp,
+                s_corr,
             )
             if progress is not None:
                 progress(min((first + count) * block_size, iterations), iterations)
     finally:
         numba.set_num_threads(previous)
-    counts = crit.sum(axis=0)
-    criticality = {net.ids[k]: counts[k] / iterations for k in range(n)}
-    finish.flags.writeable = False
-    milestones.flags.writeable = False
+    cost += model.response_cost
+    return RawRun(
+        finish,
+        cost,
+        milestones,
+        occurrence,
+        crit.sum(axis=0),
+        sum_d.sum(axis=0),
+        sum_es.sum(axis=0),
+        sub_d,
+    )
+
+
+def _threads(threads: int | None) -> int:
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    if threads is None:
+        return max_threads
+    return min(_whole("threads", threads), max_threads)
+
+
+def sample_durations(
+    scenario: Scenario,
+    seed: int | None = None,
+    sampling: str | None = None,
+    first: int = 0,
+    count: int = 1,
+    *,
+    mitigated: bool = False,
+) -> np.ndarray:
+    """The sampled durations (risk impacts included) of iterations ``first..first+count-1``.
+
+    Returns a (tasks, count) array in the scenario's task order: exactly the values the
+    simulation with this seed and sampling uses, so a single iteration can be
+    recomputed and explained on its own.
+    """
+    settings = scenario.simulation
+    seed = normalise_seed(seed, settings.seed)
+    sampling = _sampling(sampling, settings.sampling)
+    model = compiled_model(scenario, mitigated)
+    out = np.empty((model.size, _whole("count", count)))
+    _kernels.sample_durations(
+        _whole("first", first, 0), count, sampling == "lhs", *model.kernel_args(seed), out
+    )
+    return out[model.network.position]
+
+
+def _task_stats(
+    scenario: Scenario, model: CompiledModel, raw: RawRun, iterations: int
+) -> TaskStats:
+    """Sensitivity, SSI, cruciality, mean durations and merge bias per task."""
+    from scipy import stats
+
+    net = model.network
+    n = net.size
+    criticality = raw.crit / iterations
+    mean_d = raw.sum_d / _kernels.SUM_SCALE / iterations
+    mean_es = raw.sum_es / _kernels.SUM_SCALE / iterations
+    s = raw.sub_d.shape[1]
+    sensitivity = np.zeros(n)
+    ssi = np.zeros(n)
+    if s > 1:
+        finish = raw.finish[:s]
+        rank_f = stats.rankdata(finish)
+        rank_f -= rank_f.mean()
+        norm_f = np.sqrt(np.dot(rank_f, rank_f))
+        sd_f = finish.std()
+        ranks = stats.rankdata(raw.sub_d.astype(np.float64), axis=1)
+        ranks -= ranks.mean(axis=1, keepdims=True)
+        norms = np.sqrt(np.einsum("ij,ij->i", ranks, ranks))
+        ok = (norms > 0) & (norm_f > 0)
+        sensitivity[ok] = (ranks[ok] @ rank_f) / (norms[ok] * norm_f)
+        if sd_f > 0:
+            ssi = criticality * raw.sub_d.astype(np.float64).std(axis=1) / sd_f
+    # Merge bias: mean simulated start against the start computed from mean durations.
+    es_mean_cpm, _ = forward_pass(net, mean_d)
+    distinct_preds = np.array(
+        [len(set(net.pred_task[net.pred_ptr[j] : net.pred_ptr[j + 1]])) for j in range(n)]
+    )
+    merge = np.where(distinct_preds >= 2, mean_es - es_mean_cpm, np.nan)
+    back = net.position
+    ids = scenario.task_ids
+    return TaskStats(
+        ids=ids,
+        criticality=criticality[back],
+        sensitivity=sensitivity[back],
+        cruciality=(criticality * sensitivity)[back],
+        ssi=ssi[back],
+        mean_duration=mean_d[back],
+        mean_start=mean_es[back],
+        merge_bias=merge[back],
+        sensitivity_iterations=s,
+    )
+
+
+def rank_risks(
+    scenario: Scenario,
+    iterations: int | None = None,
+    seed: int | np.random.Generator | None = None,
+    sampling: str | None = None,
+    threads: int | None = None,
+    *,
+    mitigated: bool = False,
+    repair_correlations: bool = False,
+    block_size: int = DEFAULT_BLOCK,
+    baseline: tuple[np.ndarray, np.ndarray] | None = None,
+    progress: Callable[[int, int], Any] | None = None,
+) -> RiskRanking:
+    """Exclusion ranking: each risk's contribution to P80 finish and P80 cost.
+
+    Each risk is switched off in turn and the model re-run with the same random numbers
+    (every other draw is unchanged); its contribution is P80 with all risks minus P80
+    without it. ``iterations`` defaults to ``min(scenario iterations, 10,000)``.
+    """
+    settings = scenario.simulation
+    seed = normalise_seed(seed, settings.seed)
+    sampling = _sampling(sampling, settings.sampling)
+    threads = _threads(threads)
+    if iterations is None:
+        iterations = min(settings.iterations, RANKING_ITERATIONS)
+    iterations = _whole("iterations", iterations)
+    model = compiled_model(scenario, mitigated, repair_correlations)
+    R = len(model.risk_ids)
+    if baseline is None:
+        raw = run_kernel(model, seed, sampling, iterations, threads, block_size, full=False)
+        base_finish, base_cost = raw.finish, raw.cost
+    else:
+        base_finish, base_cost = baseline[0][:iterations], baseline[1][:iterations]
+    p80_finish = float(np.percentile(base_finish, 80))
+    p80_cost = float(np.percentile(base_cost, 80))
+    finish_delta = np.zeros(R)
+    cost_delta = np.zeros(R)
+    mean_delay = np.zeros(R)
+    mean_cost = np.zeros(R)
+    for r in range(R):
+        enabled = np.ones(R, dtype=np.uint8)
+        enabled[r] = 0
+        raw = run_kernel(
+            model, seed, sampling, iterations, threads, block_size, full=False, enabled=enabled
+        )
+        finish_delta[r] = p80_finish - float(np.percentile(raw.finish, 80))
+        cost_delta[r] = p80_cost - float(np.percentile(raw.cost, 80))
+        mean_delay[r] = float(np.mean(base_finish - raw.finish))
+        mean_cost[r] = float(np.mean(base_cost - raw.cost))
+        if progress is not None:
+            progress(r + 1, R)
+    return RiskRanking(
+        risk_ids=model.risk_ids,
+        iterations=iterations,
+        p80_finish_contribution=finish_delta,
+        p80_cost_contribution=cost_delta,
+        mean_delay=mean_delay,
+        mean_cost=mean_cost,
+    )
+
+
+def simulate(
+    scenario: Scenario,
+    iterations: int | None = None,
+    seed: int | np.random.Generator | None = None,
+    sampling: str | None = None,
+    threads: int | None = None,
+    *,
+    mitigated: bool = False,
+    repair_correlations: bool = False,
+    rank: bool = False,
+    ranking_iterations: int | None = None,
+    block_size: int = DEFAULT_BLOCK,
+    progress: Callable[[int, int], Any] | None = None,
+) -> Results:
+    """Simulate ``scenario`` and return its ``Results``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    iterations, seed, sampling : optional
+        Override the scenario's ``[simulation]`` settings. ``seed`` may also be a
+        ``numpy.random.Generator`` (one integer is drawn from it).
+    threads : int, optional
+        Worker threads (default: all cores numba sees). Does not change the answer.
+    mitigated : bool
+        Simulate the post-mitigation state of the risk register.
+    repair_correlations : bool
+        Replace a correlation matrix that is not positive semi-definite by the nearest
+        valid one instead of failing (``Results.correlation_repair`` says how much).
+    rank : bool
+        Also compute the exclusion ranking of the risks (``Results.risk_ranking``).
+    ranking_iterations : int, optional
+        Iterations of each exclusion run (default ``min(iterations, 10,000)``).
+    block_size : int
+        Iterations per work block (memory per thread is about 24 bytes x tasks x
+        block_size). Does not change the answer.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each wave of blocks.
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(must("scenario", "a pmo_sim.Scenario (see pmo_sim.load)", scenario))
+    settings = scenario.simulation
+    iterations = _whole("iterations", settings.iterations if iterations is None else iterations)
+    seed = normalise_seed(seed, settings.seed)
+    sampling = _sampling(sampling, settings.sampling)
+    threads = _threads(threads)
+    block_size = _whole("block_size", block_size)
+
+    started = time.perf_counter()
+    model = compiled_model(scenario, mitigated, repair_correlations)
+    raw = run_kernel(model, seed, sampling, iterations, threads, block_size, progress=progress)
+    stats = _task_stats(scenario, model, raw, iterations)
+    ranking = None
+    if rank and model.risk_ids:
+        n_rank = (
+            min(iterations, RANKING_ITERATIONS)
+            if ranking_iterations is None
+            else (_whole("ranking_iterations", ranking_iterations))
+        )
+        n_rank = min(n_rank, iterations)
+        ranking = rank_risks(
+            scenario,
+            n_rank,
+            seed,
+            sampling,
+            threads,
+            mitigated=mitigated,
+            repair_correlations=repair_correlations,
+            block_size=block_size,
+            baseline=(raw.finish, raw.cost),
+        )
+    for a in (raw.finish, raw.cost, raw.milestones, raw.occurrence):
+        a.flags.writeable = False
+    deterministic = schedule(scenario)
     return Results(
         scenario=scenario,
         iterations=iterations,
         seed=seed,
         sampling=sampling,
-        finish_days=finish,
+        mitigated=mitigated,
+        finish_days=raw.finish,
+        cost=raw.cost if model.costed else None,
         milestone_ids=model.milestone_ids,
-        milestone_days=milestones,
-        criticality={t.id: float(criticality[t.id]) for t in scenario.tasks},
-        deterministic=schedule(scenario),
+        milestone_days=raw.milestones,
+        risk_ids=model.risk_ids,
+        risk_occurrence=raw.occurrence,
+        criticality={tid: float(c) for tid, c in zip(stats.ids, stats.criticality, strict=True)},
+        task_stats=stats,
+        risk_ranking=ranking,
+        deterministic=deterministic,
+        deterministic_cost=deterministic_cost(scenario, mitigated),
+        correlation=model.correlation,
         elapsed=time.perf_counter() - started,
         threads=threads,
     )
+
+
+def deterministic_cost(scenario: Scenario, mitigated: bool = False) -> float:
+    """Cost of the deterministic plan: fixed costs at their most likely values plus rates
+    times most likely durations, without risk events (plus response costs if mitigated)."""
+    total = 0.0
+    for t in scenario.tasks:
+        if t.cost is not None:
+            total += t.cost.fixed.deterministic + t.cost.per_day * t.duration.deterministic
+    if mitigated:
+        total += sum(r.mitigated.response_cost for r in scenario.risks if r.mitigated)
+    return total

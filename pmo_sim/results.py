@@ -19,6 +19,7 @@ from .cpm import CPMSchedule
 from .model import Scenario
 
 REPORTED_PERCENTILES = (10, 50, 80, 90)
+JCL_LEVELS = (50, 70, 80)
 
 
 def percentile_standard_error(values: np.ndarray, q: float) -> float:
@@ -38,6 +39,56 @@ def percentile_standard_error(values: np.ndarray, q: float) -> float:
     return float(ordered[hi] - ordered[lo]) / 2.0
 
 
+def _none_if_nan(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+@dataclass(frozen=True)
+class TaskStats:
+    """Per-task statistics, arrays in the scenario's task order.
+
+    - ``criticality``: share of iterations with total float within the tolerance;
+    - ``sensitivity``: Spearman rank correlation of the task's duration with the project
+      finish (over the first ``sensitivity_iterations`` iterations);
+    - ``cruciality``: criticality x sensitivity;
+    - ``ssi``: schedule sensitivity index (Vanhoucke 2010), criticality x sd(duration) /
+      sd(project finish);
+    - ``merge_bias``: mean simulated early start minus the early start computed from mean
+      durations, for tasks with two or more predecessors (NaN otherwise).
+    """
+
+    ids: tuple[str, ...]
+    criticality: np.ndarray
+    sensitivity: np.ndarray
+    cruciality: np.ndarray
+    ssi: np.ndarray
+    mean_duration: np.ndarray
+    mean_start: np.ndarray
+    merge_bias: np.ndarray
+    sensitivity_iterations: int
+
+
+@dataclass(frozen=True)
+class RiskRanking:
+    """Exclusion ranking: what each risk adds to P80 finish and P80 cost.
+
+    Each value is (all risks) minus (all risks but this one), on the same random
+    numbers. ``mean_delay``/``mean_cost`` are the mean differences per iteration.
+    """
+
+    risk_ids: tuple[str, ...]
+    iterations: int
+    p80_finish_contribution: np.ndarray
+    p80_cost_contribution: np.ndarray
+    mean_delay: np.ndarray
+    mean_cost: np.ndarray
+
+    def order(self, by: str = "finish") -> list[int]:
+        """Risk indices, largest contribution first (ties in register order)."""
+        values = self.p80_finish_contribution if by == "finish" else self.p80_cost_contribution
+        return sorted(range(len(self.risk_ids)), key=lambda r: -values[r])
+
+
 @dataclass(frozen=True)
 class Results:
     """What a simulation produced. Arrays are read-only.
@@ -46,10 +97,16 @@ class Results:
     ----------
     finish_days : numpy.ndarray
         Project finish in working days from the start, one value per iteration.
+    cost : numpy.ndarray or None
+        Total project cost per iteration (None when the scenario has no costs).
     milestone_days : numpy.ndarray
         (milestones, iterations) finishes of the tasks flagged ``milestone``.
+    risk_occurrence : numpy.ndarray
+        (risks, iterations) 1 where the risk occurred.
     criticality : dict
         Task id -> fraction of iterations in which the task was critical.
+    task_stats : TaskStats
+    risk_ranking : RiskRanking or None
     deterministic : CPMSchedule
         The deterministic schedule with most likely durations.
     """
@@ -63,13 +120,28 @@ class Results:
     milestone_days: np.ndarray
     criticality: dict[str, float]
     deterministic: CPMSchedule
+    mitigated: bool = False
+    cost: np.ndarray | None = None
+    risk_ids: tuple[str, ...] = ()
+    risk_occurrence: np.ndarray | None = None
+    task_stats: TaskStats | None = None
+    risk_ranking: RiskRanking | None = None
+    deterministic_cost: float = 0.0
+    correlation: Any = None
     elapsed: float = field(default=0.0, compare=False)
     threads: int = field(default=1, compare=False)
 
-    # Dates -----------------------------------------------------------------------------
+    # Finish dates ----------------------------------------------------------------------
     def _finish_dates(self, days: Any) -> np.ndarray:
         p = self.scenario.project
         return p.calendar.finish_dates(p.start, days)
+
+    def deadline_days(self, date: dt.date | str) -> float:
+        """Working days from day 0 through the end of ``date``."""
+        if isinstance(date, str):
+            date = dt.date.fromisoformat(date)
+        p = self.scenario.project
+        return p.calendar.days_until(p.start, date)
 
     @property
     def finish_dates(self) -> np.ndarray:
@@ -90,11 +162,7 @@ class Results:
 
     def probability_by(self, date: dt.date | str) -> float:
         """Probability of finishing on or before ``date`` (end of that day)."""
-        if isinstance(date, str):
-            date = dt.date.fromisoformat(date)
-        p = self.scenario.project
-        limit = p.calendar.days_until(p.start, date)
-        return float(np.mean(self.finish_days <= limit))
+        return float(np.mean(self.finish_days <= self.deadline_days(date)))
 
     def probability_within(self, days: float) -> float:
         """Probability of finishing within ``days`` working days."""
@@ -107,6 +175,66 @@ class Results:
     def milestone(self, task_id: str) -> np.ndarray:
         """Per-iteration finish (working days) of a milestone task."""
         return self.milestone_days[self.milestone_ids.index(task_id)]
+
+    # Cost ------------------------------------------------------------------------------
+    def _cost(self) -> np.ndarray:
+        if self.cost is None:
+            raise ValueError("the scenario has no costs: add 'cost' to tasks or risks")
+        return self.cost
+
+    def cost_percentile(self, q: float | Any) -> float | np.ndarray:
+        """Total cost at percentile ``q``."""
+        return np.percentile(self._cost(), q)
+
+    def cost_standard_error(self, q: float) -> float:
+        return percentile_standard_error(self._cost(), q)
+
+    def probability_within_budget(self, budget: float) -> float:
+        """Probability that the total cost is at most ``budget``."""
+        return float(np.mean(self._cost() <= budget))
+
+    def jcl(self, date: dt.date | str | None = None, budget: float | None = None) -> float:
+        """Joint confidence level: P(finish <= date and cost <= budget).
+
+        Defaults to the scenario's deadline and budget.
+        """
+        p = self.scenario.project
+        date = p.deadline if date is None else date
+        budget = p.budget if budget is None else budget
+        if date is None or budget is None:
+            raise ValueError(
+                "the JCL needs a deadline and a budget (give both in [project] or as arguments)"
+            )
+        ok = (self.finish_days <= self.deadline_days(date)) & (self._cost() <= budget)
+        return float(np.mean(ok))
+
+    def jcl_frontier(self, level: float, points: int = 9) -> list[tuple[float, float]]:
+        """(finish days, cost) pairs with joint confidence ``level`` (0-100).
+
+        For finish targets from the level's finish percentile up to the latest finish,
+        the smallest budget that reaches the level; a higher finish target needs a
+        smaller budget. Points are spread evenly in finish percentile.
+        """
+        cost = self._cost()
+        n = self.iterations
+        need = int(math.ceil(level / 100.0 * n))
+        order = np.argsort(self.finish_days, kind="stable")
+        finish_sorted = self.finish_days[order]
+        cost_sorted = cost[order]
+        frontier = []
+        for frac in np.linspace(level / 100.0, 1.0, points):
+            m = max(int(math.ceil(frac * n)), need)
+            # The m iterations finishing earliest (ties included) meet this finish target.
+            target = finish_sorted[m - 1]
+            m = int(np.searchsorted(finish_sorted, target, side="right"))
+            within = np.sort(cost_sorted[:m])
+            frontier.append((float(target), float(within[need - 1])))
+        return frontier
+
+    # Risks -----------------------------------------------------------------------------
+    def risk_probability(self, risk_id: str) -> float:
+        """Share of iterations in which the risk occurred."""
+        return float(self.risk_occurrence[self.risk_ids.index(risk_id)].mean())
 
     # Reports ---------------------------------------------------------------------------
     def most_critical(self, count: int = 10) -> list[tuple[str, float]]:
@@ -153,17 +281,102 @@ class Results:
                     for q in REPORTED_PERCENTILES
                 },
             }
-        return {
+        doc: dict[str, Any] = {
             "pmo_sim_version": _version(),
             "project": p.name,
             "iterations": self.iterations,
             "seed": self.seed,
             "sampling": self.sampling,
+            "mitigated": self.mitigated,
             "start": p.start.isoformat(),
             "finish": finish,
             "milestones": milestones,
-            "tasks": {tid: {"criticality": c} for tid, c in self.criticality.items()},
         }
+        if self.cost is not None:
+            doc["cost"] = self._cost_dict()
+            if p.deadline is not None and p.budget is not None:
+                doc["jcl"] = {
+                    "deadline": p.deadline.isoformat(),
+                    "budget": p.budget,
+                    "probability": self.jcl(),
+                    "frontier": {
+                        str(level): [
+                            {"date": iso(self._finish_dates(days)), "days": days, "cost": cost}
+                            for days, cost in self.jcl_frontier(level)
+                        ]
+                        for level in JCL_LEVELS
+                    },
+                }
+        doc["risks"] = self._risks_dict()
+        doc["tasks"] = self._tasks_dict()
+        if self.correlation is not None and self.correlation.repaired_pair is not None:
+            doc["correlation_repair"] = {
+                "largest_change": self.correlation.repaired_by,
+                "pair": list(self.correlation.repaired_pair),
+            }
+        return doc
+
+    def _cost_dict(self) -> dict[str, Any]:
+        cost = self._cost()
+        budget = self.scenario.project.budget
+        return {
+            "currency": self.scenario.project.currency,
+            "deterministic": self.deterministic_cost,
+            "mean": float(cost.mean()),
+            "sd": float(cost.std(ddof=1)) if self.iterations > 1 else 0.0,
+            "percentiles": {
+                str(q): {
+                    "value": float(np.percentile(cost, q)),
+                    "standard_error": percentile_standard_error(cost, q),
+                }
+                for q in REPORTED_PERCENTILES
+            },
+            "budget": budget,
+            "p_budget": None if budget is None else self.probability_within_budget(budget),
+        }
+
+    def _risks_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        ranking = self.risk_ranking
+        for r, rid in enumerate(self.risk_ids):
+            risk = next(x for x in self.scenario.risks if x.id == rid)
+            entry: dict[str, Any] = {
+                "name": risk.name,
+                "type": risk.type,
+                "probability": risk.state(self.mitigated).probability,
+                "observed_probability": float(self.risk_occurrence[r].mean()),
+            }
+            if ranking is not None:
+                entry.update(
+                    {
+                        "p80_finish_contribution_days": float(ranking.p80_finish_contribution[r]),
+                        "p80_cost_contribution": float(ranking.p80_cost_contribution[r]),
+                        "mean_delay_days": float(ranking.mean_delay[r]),
+                        "mean_cost": float(ranking.mean_cost[r]),
+                        "ranking_iterations": ranking.iterations,
+                    }
+                )
+            out[rid] = entry
+        return out
+
+    def _tasks_dict(self) -> dict[str, Any]:
+        st = self.task_stats
+        out = {}
+        for i, tid in enumerate(self.scenario.task_ids):
+            entry: dict[str, Any] = {"criticality": self.criticality[tid]}
+            if st is not None:
+                entry.update(
+                    {
+                        "sensitivity": float(st.sensitivity[i]),
+                        "cruciality": float(st.cruciality[i]),
+                        "ssi": float(st.ssi[i]),
+                        "mean_duration": float(st.mean_duration[i]),
+                        "mean_start": float(st.mean_start[i]),
+                        "merge_bias": _none_if_nan(st.merge_bias[i]),
+                    }
+                )
+            out[tid] = entry
+        return out
 
 
 def _version() -> str:
