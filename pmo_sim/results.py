@@ -217,13 +217,13 @@ class Results:
         """
         cost = self._cost()
         n = self.iterations
-        need = int(math.ceil(level / 100.0 * n))
+        need = math.ceil(level / 100.0 * n)
         order = np.argsort(self.finish_days, kind="stable")
         finish_sorted = self.finish_days[order]
         cost_sorted = cost[order]
         frontier = []
         for frac in np.linspace(level / 100.0, 1.0, points):
-            m = max(int(math.ceil(frac * n)), need)
+            m = max(math.ceil(float(frac) * n), need)
             # The m iterations finishing earliest (ties included) meet this finish target.
             target = finish_sorted[m - 1]
             m = int(np.searchsorted(finish_sorted, target, side="right"))
