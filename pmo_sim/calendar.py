@@ -91,7 +91,9 @@ class Calendar:
         object.__setattr__(self, "weekmask", weekmask_from_spec(self.weekmask))
         if isinstance(self.holidays, str) or not hasattr(self.holidays, "__iter__"):
             raise TypeError(must("holidays", "a list of dates", self.holidays))
-        days = tuple(sorted({_as_date(f"holidays[{i}]", d) for i, d in enumerate(self.holidays)}))
+        days = tuple(
+            sorted({_as_date(f"holidays[{i + 1}]", d) for i, d in enumerate(self.holidays)})
+        )
         object.__setattr__(self, "holidays", days)
 
     @cached_property

@@ -17,6 +17,8 @@ import click
 
 from . import __version__
 from .errors import ScenarioError
+from .report_text import days as _days
+from .report_text import table as _table
 
 
 class UserError(click.ClickException):
@@ -122,26 +124,6 @@ def validate(scenario: str, quiet: bool) -> None:
     )
 
 
-def _days(x: float) -> str:
-    """Working days for tables: up to two decimals, no trailing zeros."""
-    text = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
-
-
 @cli.command()
 @SCENARIO
 @click.option(
@@ -231,31 +213,77 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _simulate(s, progress: bool, **kwargs):
+    from .engine import simulate
+
+    bar = _Progress(progress)
+    try:
+        return simulate(s, progress=bar, **kwargs)
+    finally:
+        bar.close()
+
+
+SIM_OPTIONS = [
+    click.option(
+        "--iterations",
+        "-n",
+        type=click.IntRange(min=1),
+        help="Number of iterations (default: the scenario's [simulation] value).",
+    ),
+    click.option(
+        "--seed",
+        type=click.IntRange(0, 2**63 - 1),
+        help="Random seed (default: the scenario's); same seed, same answer.",
+    ),
+    click.option(
+        "--sampling",
+        type=click.Choice(["lhs", "random"]),
+        help="Latin hypercube (lhs) or plain Monte Carlo (random) sampling.",
+    ),
+    click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        help="Worker threads (default: all cores); the answer does not depend on it.",
+    ),
+    click.option(
+        "--repair-correlations",
+        is_flag=True,
+        help="Use the nearest valid correlation matrix when the groups are "
+        "inconsistent (the change is reported) instead of stopping.",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr."),
+]
+
+
+def sim_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(SIM_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def _repair_note(r) -> None:
+    from .correlation import describe_repair
+
+    if r.correlation is not None and r.correlation.repaired_pair is not None:
+        click.echo(f"note: {describe_repair(r.correlation)}", err=True)
+
+
 @cli.command()
 @SCENARIO
+@sim_options
+@click.option("--mitigated", is_flag=True, help="Simulate the post-mitigation risk register.")
 @click.option(
-    "--iterations",
-    "-n",
+    "--ranking/--no-ranking",
+    default=True,
+    show_default=True,
+    help="Rank the risks by exclusion (re-runs with each risk switched off).",
+)
+@click.option(
+    "--ranking-iterations",
     type=click.IntRange(min=1),
-    help="Number of iterations (default: the scenario's [simulation] value).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**63 - 1),
-    help="Random seed (default: the scenario's); same seed, same answer.",
-)
-@click.option(
-    "--sampling",
-    type=click.Choice(["lhs", "random"]),
-    help="Latin hypercube (lhs) or plain Monte Carlo (random) sampling.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    help="Worker threads (default: all cores); the answer does not depend on it.",
+    help="Iterations of each exclusion run (default: min(iterations, 10000)).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
 @_guard
 def run(
     scenario: str,
@@ -263,69 +291,172 @@ def run(
     seed: int | None,
     sampling: str | None,
     threads: int | None,
-    as_json: bool,
+    repair_correlations: bool,
     quiet: bool,
+    mitigated: bool,
+    ranking: bool,
+    ranking_iterations: int | None,
+    as_json: bool,
 ) -> None:
-    """Simulate a scenario: finish-date confidence and the most critical tasks.
+    """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
 
-    Prints P10/P50/P80/P90 finish dates (and working days), the mean, the deterministic
-    (CPM) finish and the probability of meeting it, the probability of meeting the
-    deadline, and the tasks most often on the critical path.
+    Prints P10/P50/P80/P90 finish dates (and working days) and costs, the mean, the
+    deterministic (CPM) values and the probability of meeting them, the probability of
+    meeting the deadline and the budget and both (joint confidence, JCL), the risks
+    that add most to P80, and the tasks most often on the critical path.
 
     \b
     Examples:
       pmo-sim run scenarios/office_move.toml
       pmo-sim run scenarios/office_move.toml -n 100000 --seed 42
+      pmo-sim run scenarios/office_move.toml --mitigated
       pmo-sim run scenarios/office_move.toml --json > results.json
     """
-    from .calendar import iso
-    from .engine import simulate
     from .network import health_warnings
 
     s = _load(scenario)
     if not quiet:
         _warn(health_warnings(s))
-    progress = _Progress(not quiet)
-    try:
-        r = simulate(
-            s,
-            iterations=iterations,
-            seed=seed,
-            sampling=sampling,
-            threads=threads,
-            progress=progress,
-        )
-    finally:
-        progress.close()
+    r = _simulate(
+        s,
+        not quiet,
+        iterations=iterations,
+        seed=seed,
+        sampling=sampling,
+        threads=threads,
+        mitigated=mitigated,
+        repair_correlations=repair_correlations,
+        rank=ranking,
+        ranking_iterations=ranking_iterations,
+    )
+    if not quiet:
+        _repair_note(r)
     if as_json:
         click.echo(json.dumps(r.to_dict(), indent=2))
         return
-    p = s.project
-    click.echo(
-        f"{p.name}: {r.iterations:,} iterations, seed {r.seed}, {r.sampling} sampling "
-        f"({r.elapsed:.2f} s)"
-    )
-    rows = [
-        [f"P{q}", iso(r.percentile_date(q)), f"{r.percentile(q):.1f}", f"{r.standard_error(q):.2f}"]
-        for q in (10, 50, 80, 90)
-    ]
-    rows.append(["mean", iso(r._finish_dates(r.mean_days)), f"{r.mean_days:.1f}", ""])
-    det = r.deterministic
-    rows.append(["deterministic", iso(det.finish_date), f"{det.finish:.1f}", ""])
-    click.echo(_table(["finish", "date", "working days", "std. error"], rows, right={2, 3}))
-    click.echo(
-        f"\nProbability of meeting the deterministic finish: "
-        f"{_pct(r.probability_within(det.finish))}"
-    )
-    if p.deadline is not None:
-        click.echo(
-            f"Probability of meeting the deadline {p.deadline}: "
-            f"{_pct(r.probability_by(p.deadline))}"
+    from .report_text import run_report
+
+    click.echo(run_report(r))
+
+
+@cli.command()
+@SCENARIO
+@sim_options
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@_guard
+def compare(
+    scenario: str,
+    iterations: int | None,
+    seed: int | None,
+    sampling: str | None,
+    threads: int | None,
+    repair_correlations: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Compare the pre- and post-mitigation risk register on the same random numbers.
+
+    Shows P50/P80 finish and cost before and after the responses, the shift, and the
+    response cost against the expected saving.
+
+    \b
+    Example:
+      pmo-sim compare scenarios/office_move.toml
+    """
+    from .report_text import compare_report, comparison
+
+    s = _load(scenario)
+    if not s.has_mitigations:
+        raise UserError(
+            f"{scenario}: no risk has a 'mitigated' table, so there is nothing "
+            "to compare; add mitigated = {{ probability = ..., response_cost = "
+            "... }} to a risk"
         )
-    click.echo("\nMost critical tasks (share of iterations on the critical path):")
-    names = {t.id: t.name for t in s.tasks}
-    crit_rows = [[tid, names[tid], _pct(c)] for tid, c in r.most_critical(10) if c > 0]
-    click.echo(_table(["id", "name", "criticality"], crit_rows, right={2}))
+    kw = dict(
+        iterations=iterations,
+        seed=seed,
+        sampling=sampling,
+        threads=threads,
+        repair_correlations=repair_correlations,
+    )
+    pre = _simulate(s, not quiet, **kw)
+    post = _simulate(s, not quiet, mitigated=True, **kw)
+    doc = comparison(pre, post)
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        click.echo(compare_report(pre, post, doc))
+
+
+@cli.command()
+@SCENARIO
+@sim_options
+@click.option("--mitigated", is_flag=True, help="Rank the post-mitigation risk register.")
+@click.option(
+    "--by",
+    type=click.Choice(["finish", "cost"]),
+    default="finish",
+    show_default=True,
+    help="Order the tornado by contribution to P80 finish or to P80 cost.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+@_guard
+def risks(
+    scenario: str,
+    iterations: int | None,
+    seed: int | None,
+    sampling: str | None,
+    threads: int | None,
+    repair_correlations: bool,
+    quiet: bool,
+    mitigated: bool,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Rank the risks by what each adds to P80 finish and P80 cost (a text tornado).
+
+    Each risk is switched off in turn and the project re-simulated with the same random
+    numbers; its contribution is P80 with every risk minus P80 without it. Iterations
+    default to min(the scenario's, 10000) per run.
+
+    \b
+    Examples:
+      pmo-sim risks scenarios/office_move.toml
+      pmo-sim risks scenarios/office_move.toml --by cost --mitigated
+    """
+    from .engine import RANKING_ITERATIONS
+    from .report_text import risks_report
+
+    s = _load(scenario)
+    if not s.risks:
+        raise UserError(f"{scenario}: the scenario has no [[risks]] to rank")
+    n = iterations if iterations is not None else min(s.simulation.iterations, RANKING_ITERATIONS)
+    r = _simulate(
+        s,
+        not quiet,
+        iterations=n,
+        seed=seed,
+        sampling=sampling,
+        threads=threads,
+        mitigated=mitigated,
+        repair_correlations=repair_correlations,
+        rank=True,
+        ranking_iterations=n,
+    )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "iterations": r.iterations,
+                    "seed": r.seed,
+                    "mitigated": mitigated,
+                    "risks": r.to_dict()["risks"],
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(risks_report(r, by))
 
 
 def main() -> None:

@@ -131,6 +131,11 @@ class Distribution:
                     args.append(_fmt(value))
         return f"{self.family}({', '.join(args)})"
 
+    @property
+    def as_given(self) -> Any:
+        """The distribution as a user would recognise it in a message."""
+        return self.describe()
+
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> Distribution:
         """Build from a scenario-file table (without its ``dist`` key); unknown keys fail."""
@@ -187,6 +192,10 @@ class Fixed(Distribution):
     def __post_init__(self) -> None:
         _check_required(self)
         object.__setattr__(self, "value", _finite("value", self.value))
+
+    @property
+    def as_given(self) -> Any:
+        return self.value
 
     @property
     def deterministic(self) -> float:
@@ -445,13 +454,17 @@ def _trigen_to_triangular(
     r = 1.0 - q
 
     def x_of(y: float) -> float:
-        # Larger root of (1-p) x^2 - (2l + p y) x + l^2 = 0 (the one with x >= l).
+        # Larger root of (1-p) x^2 - (2l + p y) x + l^2 = 0 (the one with x >= l). The
+        # discriminant (2l + p y)^2 - 4 (1-p) l^2 is written as p (4 l y + p y^2 + 4 l^2)
+        # so it does not cancel when p is tiny.
         bq = 2.0 * l_ + p * y
-        return (bq + math.sqrt(max(bq * bq - 4.0 * (1.0 - p) * l_ * l_, 0.0))) / (2.0 * (1.0 - p))
+        disc = p * (4.0 * l_ * y + p * y * y + 4.0 * l_ * l_)
+        return (bq + math.sqrt(disc)) / (2.0 * (1.0 - p))
 
     def y_of(x: float) -> float:
         bq = 2.0 * h_ + r * x
-        return (bq + math.sqrt(max(bq * bq - 4.0 * (1.0 - r) * h_ * h_, 0.0))) / (2.0 * (1.0 - r))
+        disc = r * (4.0 * h_ * x + r * x * x + 4.0 * h_ * h_)
+        return (bq + math.sqrt(disc)) / (2.0 * (1.0 - r))
 
     def gap(y: float) -> float:
         return y_of(x_of(y)) - y

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,8 +151,8 @@ class Task:
             raise ValueError(
                 must(
                     "duration",
-                    "non-negative: its distribution reaches below 0 working days",
-                    duration.describe(),
+                    f"non-negative: its distribution reaches {lo:.4g} working days",
+                    duration.as_given,
                 )
             )
         object.__setattr__(self, "duration", duration)
@@ -205,7 +205,7 @@ class Impact:
             factor = _dist("factor", self.factor)
             if not factor.support[0] > 0:
                 raise ValueError(
-                    must("factor", "greater than 0 over its whole range", factor.describe())
+                    must("factor", "greater than 0 over its whole range", factor.as_given)
                 )
             object.__setattr__(self, "factor", factor)
 
@@ -462,17 +462,25 @@ class Scenario:
 
 
 def _cross_check(s: Scenario) -> Iterable[Problem]:
-    """Every problem in the references between tasks, links, risks and correlations."""
-    from .network import find_cycle  # network imports model; import here to avoid a cycle
-
+    """Every problem in the parts of a scenario and the references between them."""
     if not isinstance(s.project, Project):
         yield Problem("project", must("project", "a Project", s.project))
     if not isinstance(s.simulation, SimulationSettings):
         yield Problem("simulation", must("simulation", "a SimulationSettings", s.simulation))
     if not s.tasks:
         yield Problem("tasks", "the scenario has no tasks: add at least one [[tasks]] entry")
+    yield from reference_problems(s.tasks, s.risks, s.correlations)
+
+
+def reference_problems(
+    tasks: Sequence[Any], risks: Sequence[Any], correlations: Sequence[Any]
+) -> Iterable[Problem]:
+    """Problems in the references between tasks, links, risks and correlations:
+    duplicate and unknown ids, self-links and cycles."""
+    from .network import find_cycle  # network imports model; import here to avoid a cycle
+
     ids: dict[str, int] = {}
-    for i, t in enumerate(s.tasks):
+    for i, t in enumerate(tasks):
         if not isinstance(t, Task):
             yield Problem(_where("tasks", i), must("tasks", "a list of Task objects", t))
             continue
@@ -484,7 +492,7 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
             )
         else:
             ids[t.id] = i
-    for i, t in enumerate(s.tasks):
+    for i, t in enumerate(tasks):
         if not isinstance(t, Task):
             continue
         for k, link in enumerate(t.predecessors):
@@ -499,7 +507,7 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
                     "a task cannot be its own predecessor",
                 )
     risk_ids: dict[str, int] = {}
-    for i, r in enumerate(s.risks):
+    for i, r in enumerate(risks):
         if not isinstance(r, Risk):
             yield Problem(_where("risks", i), must("risks", "a list of Risk objects", r))
             continue
@@ -521,7 +529,7 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
                             f"{_where('risks', i, r.id)}.{label}[{k + 1}].tasks[{m + 1}]",
                             f"unknown task id {tid!r}: no task has that id",
                         )
-    for i, c in enumerate(s.correlations):
+    for i, c in enumerate(correlations):
         if not isinstance(c, Correlation):
             yield Problem(
                 _where("correlations", i), must("correlations", "a list of Correlation objects", c)
@@ -534,12 +542,13 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
                     f"{_where('correlations', i)}.{kind}s[{m + 1}]",
                     f"unknown {kind} id {item!r}: no {kind} has that id",
                 )
-    if len(ids) == len(s.tasks) and all(
+    valid = [t for t in tasks if isinstance(t, Task)]
+    if len(ids) == len(valid) and all(
         link.predecessor in ids and link.predecessor != t.id
-        for t in s.tasks
+        for t in valid
         for link in t.predecessors
     ):
-        cycle = find_cycle(s.tasks)
+        cycle = find_cycle(valid)
         if cycle:
             path = " -> ".join([*cycle, cycle[0]])
             yield Problem(

@@ -28,6 +28,7 @@ from .model import (
     SimulationSettings,
     Task,
     TaskCost,
+    reference_problems,
 )
 
 TOP_KEYS = ("project", "simulation", "tasks", "risks", "correlations")
@@ -104,6 +105,16 @@ def _dist(c: _Collector, where: str, value: Any, name: str) -> Any:
 def _read_link(c: _Collector, where: str, item: Any) -> Link | None:
     if isinstance(item, str):
         return c.build(where, lambda: Link(item))
+    if not isinstance(item, Mapping):
+        c.add(
+            where,
+            must(
+                where.rsplit(".", 1)[-1],
+                'a task id or a table like { id = "a", type = "SS", lag = 2 }',
+                item,
+            ),
+        )
+        return None
     if not c.keys(item, LINK_KEYS, where, "a predecessor link"):
         return None
     if "id" not in item:
@@ -321,7 +332,37 @@ def parse_scenario(
             )
         except ScenarioError as exc:
             c.problems.extend(exc.problems)
+    else:
+        # Entries with errors still declare their ids: check the references between the
+        # rest too, so one run reports everything.
+        c.problems.extend(_reference_problems(doc, tasks, risks, correlations))
     raise ScenarioError(_with_lines(c.problems, text), source=source)
+
+
+def _stand_ins(parsed: list, raw: Any, make: Callable[[str], Any]) -> list:
+    """Parsed entries, with a stand-in (same id) for each entry that failed to parse."""
+    out = []
+    for entry, table in zip(parsed, raw if isinstance(raw, list) else [], strict=False):
+        if entry is not None:
+            out.append(entry)
+        elif (
+            isinstance(table, Mapping) and isinstance(table.get("id"), str) and table["id"].strip()
+        ):
+            out.append(make(table["id"]))
+    return out
+
+
+def _reference_problems(
+    doc: Mapping[str, Any], tasks: list, risks: list, correlations: list
+) -> list[Problem]:
+    """Reference problems among the entries, failed entries standing in by their ids."""
+    return list(
+        reference_problems(
+            _stand_ins(tasks, doc.get("tasks"), lambda i: Task(i, duration=0.0)),
+            _stand_ins(risks, doc.get("risks"), lambda i: Risk(i, probability=0.0, cost=0.0)),
+            [x for x in correlations if x is not None],
+        )
+    )
 
 
 def _id(table: Any) -> str:
@@ -330,8 +371,8 @@ def _id(table: Any) -> str:
     return ""
 
 
-_ENTRY = re.compile(r"^\s*\[\[\s*(tasks|risks|correlations)\s*\]\]", re.MULTILINE)
-_PLACE = re.compile(r"^(tasks|risks|correlations)\[(\d+)\]( \(id '[^']*'\))?")
+_ENTRY = re.compile(r"^[ \t]*\[\[[ \t]*(tasks|risks|correlations)[ \t]*\]\]", re.MULTILINE)
+_PLACE = re.compile(r"^(tasks|risks|correlations)\[(\d+)\]( \(id (?:'[^']*'|\"[^\"]*\")\))?")
 
 
 def _with_lines(problems: list[Problem], text: str | None) -> list[Problem]:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# When a property test fails, hypothesis's pytest plugin imports its patch writer (libcst),
+# whose import raises a DeprecationWarning (mypy_extensions.TypedDict). With warnings as
+# errors that warning turns the failure into an INTERNALERROR that stops the whole run, so
+# import the patch writer once here with that warning silenced.
+# The patch writer is optional (it needs libcst), hence the suppressed ImportError.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import hypothesis.extra._patching  # noqa: F401
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -28,7 +39,7 @@ def write_toml(directory: Path, text: str, name: str = "scenario.toml") -> Path:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path | None:
     """The shared data directory (``<repo>/../shared/data``), or None when absent."""
     return SHARED_DATA if SHARED_DATA.is_dir() else None

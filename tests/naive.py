@@ -59,10 +59,10 @@ def naive_cpm(
         changed = False
         for pred, succ, kind, lag in links:
             anchor = ef[pred] if _from_end(kind) == "F" else es[pred]
-            if _to_end(kind) == "S":
-                needed_start = anchor + lag
-            else:
-                needed_start = anchor + lag - durations[succ]
+            # An S-end link bounds the start; an F-end link bounds the finish, so the start
+            # must be that bound less the successor's duration.
+            shift = 0.0 if _to_end(kind) == "S" else durations[succ]
+            needed_start = anchor + lag - shift
             if needed_start > es[succ]:
                 es[succ] = needed_start
                 ef[succ] = needed_start + durations[succ]
@@ -79,10 +79,9 @@ def naive_cpm(
         changed = False
         for pred, succ, kind, lag in links:
             limit = ls[succ] - lag if _to_end(kind) == "S" else lf[succ] - lag
-            if _from_end(kind) == "F":
-                allowed_finish = limit
-            else:
-                allowed_finish = limit + durations[pred]
+            # The limit bounds the predecessor's finish (F-end) or start (S-end).
+            shift = 0.0 if _from_end(kind) == "F" else durations[pred]
+            allowed_finish = limit + shift
             if allowed_finish < lf[pred]:
                 lf[pred] = allowed_finish
                 ls[pred] = allowed_finish - durations[pred]

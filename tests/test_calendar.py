@@ -122,7 +122,7 @@ def test_weekmask_specs(spec, mask):
 @pytest.mark.parametrize("spec", ["weekdays", "0000000", [], ["mon", "funday"], 5])
 def test_bad_weekmask_spec_is_refused(spec):
     """An unknown calendar spec raises ValueError naming the accepted forms."""
-    with pytest.raises(ValueError, match="'calendar' must be \"mon-fri\", \"all-days\""):
+    with pytest.raises(ValueError, match='\'calendar\' must be "mon-fri", "all-days"'):
         weekmask_from_spec(spec)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -46,8 +47,11 @@ def office_move() -> Scenario:
         ),
         tasks=(
             Task("design", Triangular(20, 30, 60), name="Design", cost=TaskCost(10_000, 800)),
-            Task("build", {"dist": "pert", "min": 30, "mode": 40, "max": 65},
-                 predecessors=("design", Link("permit", "SS", 5))),  # fmt: skip
+            Task(
+                "build",
+                {"dist": "pert", "min": 30, "mode": 40, "max": 65},
+                predecessors=("design", Link("permit", "SS", 5)),
+            ),
             Task("permit", 12),
         ),
         risks=(
@@ -225,13 +229,15 @@ def test_scenario_reports_every_reference_problem_at_once():
         )
     found = {(p.where, p.message) for p in info.value.problems}
     assert found == {
-        ("tasks[3] (id 'b')", "duplicate task id 'b' (first used by tasks[2]); "
-         "give every task its own id"),
+        (
+            "tasks[3] (id 'b')",
+            "duplicate task id 'b' (first used by tasks[2]); give every task its own id",
+        ),
         ("tasks[1] (id 'a').predecessors[1]", "a task cannot be its own predecessor"),
         ("tasks[2] (id 'b').predecessors[1]", "unknown task id 'zz': no task has that id"),
         ("risks[1] (id 'R').impacts[1].tasks[1]", "unknown task id 'q': no task has that id"),
         ("correlations[1].tasks[2]", "unknown task id 'x': no task has that id"),
-    }  # fmt: skip
+    }
     assert str(info.value).startswith("5 problems found:")
     assert isinstance(info.value, ValueError)
 
@@ -249,7 +255,7 @@ def test_cycle_is_reported_with_its_tasks():
     m = re.search(r"cycle: ([a-z ->]+);", text)
     path = m.group(1).split(" -> ")
     assert path[0] == path[-1] and sorted(path[:-1]) == ["a", "b", "c"]
-    for before, after in zip(path, path[1:], strict=False):
+    for before, after in itertools.pairwise(path):
         assert links[after] == before, f"{before} -> {after} is not a link"
 
 
