@@ -24,7 +24,7 @@ from .distributions import (
     Trigen,
     Uniform,
 )
-from .engine import simulate
+from .engine import rank_risks, sample_durations, simulate
 from .errors import Problem, ScenarioError
 from .model import (
     Correlation,
@@ -76,6 +76,8 @@ __all__ = [
     "__version__",
     "health_warnings",
     "load",
+    "rank_risks",
+    "sample_durations",
     "schedule",
     "simulate",
 ]
