@@ -28,17 +28,12 @@ import numba
 import numpy as np
 
 from ._numba import kernel
-from ._quantiles import ndtr, ndtri, ppf, sample_row
-from ._rng import lhs_uniform, uniform
+from ._quantiles import ndtr, ndtri, ppf, sample_row, transform_row
+from ._rng import uniforms_row
 from .network import FF, FS, SS
 
 #: Fixed-point resolution of per-task sums (mean start and duration): 2**-16 days.
 SUM_SCALE = 65536.0
-
-
-@kernel(inline="always")
-def _u(key, i, lhs):
-    return lhs_uniform(key, i) if lhs else uniform(key, i)
 
 
 @kernel
@@ -62,8 +57,9 @@ def _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, D
     for c in range(k):
         key = dur_keys[item_index[c]] if item_kind[c] == 0 else sev_keys[item_index[c]]
         z = Z[c]
+        uniforms_row(key, i0, lhs, z, m)
         for t in range(m):
-            z[t] = ndtri(_u(key, i0 + t, lhs))
+            z[t] = ndtri(z[t])
     for c in range(k):
         u = U[c]
         for t in range(m):
@@ -80,16 +76,17 @@ def _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, D
         occ = OCC[r]
         p = prob[r]
         on = enabled[r] != 0
-        for t in range(m):
-            occ[t] = 1 if on and _u(occ_keys[r], i0 + t, lhs) < p else 0
         sev = SEV[r]
+        # The occurrence uniforms pass through the severity row, then it gets its own.
+        uniforms_row(occ_keys[r], i0, lhs, sev, m)
+        for t in range(m):
+            occ[t] = 1 if on and sev[t] < p else 0
         c = corr_risk[r]
         if c >= 0:
             for t in range(m):
                 sev[t] = U[c, t]
         else:
-            for t in range(m):
-                sev[t] = _u(sev_keys[r], i0 + t, lhs)
+            uniforms_row(sev_keys[r], i0, lhs, sev, m)
         row = rcost_row[r]
         if row >= 0:
             sample_row(codes[row], params[row], table, rcost_keys[r], i0, lhs, RC[r], m)
@@ -159,7 +156,8 @@ def _run_block(
         if c >= 0:
             u = U[c]
             for t in range(m):
-                d[t] = ppf(codes[j], params[j], table, u[t])
+                d[t] = u[t]
+            transform_row(codes[j], params[j], table, d, m)
         else:
             sample_row(codes[j], params[j], table, dur_keys[j], i0, lhs, d, m)
         q0 = timp_ptr[j]
@@ -433,3 +431,33 @@ def sample_durations(first, count, lhs, net, dists, tasks, risks, corr, out):
     for j in range(n):
         for t in range(count):
             out[j, t] = s_task[0, 0, j, t]
+
+
+@kernel(parallel=True)
+def spearman_sorted_rows(order, ordered, y_centered_ranks, out):
+    """Spearman correlation of each row of a matrix with a variable given by its ranks.
+
+    ``order`` is the row-wise argsort of the matrix and ``ordered`` the sorted rows (numpy
+    sorts faster than a numba loop); ``y_centered_ranks`` are the other variable's
+    average ranks minus their mean. Ties get average ranks; a row without spread gets 0.
+    Rows are independent, so the result does not depend on the number of threads.
+    """
+    n, s = order.shape
+    yy = 0.0
+    for t in range(s):
+        yy += y_centered_ranks[t] * y_centered_ranks[t]
+    mean = (s + 1) / 2.0
+    for j in numba.prange(n):
+        num = 0.0
+        den = 0.0
+        i = 0
+        while i < s:
+            k = i
+            while k + 1 < s and ordered[j, k + 1] == ordered[j, i]:
+                k += 1
+            r = (i + k) / 2.0 + 1.0 - mean
+            for q in range(i, k + 1):
+                num += r * y_centered_ranks[order[j, q]]
+                den += r * r
+            i = k + 1
+        out[j] = num / math.sqrt(den * yy) if den > 0.0 and yy > 0.0 else 0.0

@@ -29,7 +29,7 @@ import numpy as np
 from scipy import special
 
 from ._numba import kernel
-from ._rng import lhs_uniform, uniform
+from ._rng import uniforms_row
 from .distributions import (
     Discrete,
     Distribution,
@@ -151,10 +151,13 @@ class Packer:
             za, zb = (dist.min - dist.mean_) / dist.sd, (dist.max - dist.mean_) / dist.sd
             p[0], p[1] = dist.mean_, dist.sd
             if za > 0.0:
-                # Window in the upper tail: work with survival probabilities for accuracy.
-                p[2], p[3], p[4] = _norm_sf(za), _norm_sf(zb), 1.0
+                # Window in the upper tail: invert survival probabilities, all below 1/2.
+                p[2], p[3], p[4] = _norm_sf(za), _norm_sf(za) - _norm_sf(zb), 1.0
             else:
-                p[2], p[3], p[4] = _norm_cdf(za), _norm_cdf(zb), 0.0
+                # p2 = P(Z < za), p3 = window mass, p5 = P(Z > zb): the quantile is found
+                # from whichever tail is below 1/2, so it keeps full relative precision.
+                p[2], p[3], p[4] = _norm_cdf(za), _norm_sf(za) - _norm_sf(zb), 0.0
+                p[5] = _norm_sf(zb)
         elif isinstance(dist, Lognormal):
             p[0], p[1] = dist.log_params
         elif isinstance(dist, Discrete):
@@ -268,15 +271,24 @@ def _half_eval(table, off, s):
     )
 
 
+@kernel(inline="always")
+def _triangular(a, c, b, u):
+    """Triangular quantile. Above the mode it is written as
+    ``c + (u w - (c - a)) / (1 + sqrt((1 - u) w / (b - c)))``, equal to the textbook
+    ``b - sqrt((1 - u) w (b - c))`` but without its cancellation when the result is
+    near ``a`` (a mode at the minimum), so small values keep full relative precision."""
+    w = b - a
+    fc = c - a
+    if u * w < fc or b == c:
+        return a + math.sqrt(u * w * fc)
+    return c + (u * w - fc) / (1.0 + math.sqrt((1.0 - u) * w / (b - c)))
+
+
 @kernel
 def ppf(code, p, table, u):
     """Quantile of the packed distribution (code, params row ``p``, ``table``) at u."""
     if code == TRIANGULAR:
-        a, c, b = p[0], p[1], p[2]
-        w = b - a
-        if u * w < c - a:
-            return a + math.sqrt(u * w * (c - a))
-        return b - math.sqrt((1.0 - u) * w * (b - c))
+        return _triangular(p[0], p[1], p[2], u)
     if code == PERT:
         if u <= 0.5:
             y = _half_eval(table, int(p[4]), u ** p[2])
@@ -286,9 +298,12 @@ def ppf(code, p, table, u):
     if code == UNIFORM:
         return p[0] + u * p[1]
     if code == NORMAL:
-        if p[4] == 0.0:
-            return p[0] + p[1] * ndtri(p[2] + u * (p[3] - p[2]))
-        return p[0] - p[1] * ndtri(p[2] - u * (p[2] - p[3]))
+        if p[4] != 0.0:
+            return p[0] - p[1] * _ndtri_lower(p[2] - u * p[3])
+        lower = p[2] + u * p[3]
+        if lower <= 0.5:
+            return p[0] + p[1] * _ndtri_lower(lower)
+        return p[0] - p[1] * _ndtri_lower(p[5] + (1.0 - u) * p[3])
     if code == LOGNORMAL:
         return math.exp(p[0] + p[1] * ndtri(u))
     if code == DISCRETE:
@@ -319,19 +334,18 @@ def sample_row(code, p, table, key, first, lhs, out, m):
     if code == FIXED:
         for j in range(m):
             out[j] = p[0]
-    elif code == TRIANGULAR:
+        return
+    uniforms_row(key, first, lhs, out, m)
+    transform_row(code, p, table, out, m)
+
+
+@kernel
+def transform_row(code, p, table, out, m):
+    """Map the uniforms in out[:m] through the quantile function, in place."""
+    if code == TRIANGULAR:
         a, c, b = p[0], p[1], p[2]
-        w = b - a
-        fc = c - a
-        c1 = w * (c - a)
-        c2 = w * (b - c)
         for j in range(m):
-            u = lhs_uniform(key, first + j) if lhs else uniform(key, first + j)
-            if u * w < fc:
-                out[j] = a + math.sqrt(u * c1)
-            else:
-                out[j] = b - math.sqrt((1.0 - u) * c2)
+            out[j] = _triangular(a, c, b, out[j])
     else:
         for j in range(m):
-            u = lhs_uniform(key, first + j) if lhs else uniform(key, first + j)
-            out[j] = ppf(code, p, table, u)
+            out[j] = ppf(code, p, table, out[j])

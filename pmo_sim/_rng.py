@@ -8,7 +8,8 @@ impact, cost item) starts at its own state ``key = mix(mix(seed + GAMMA) ^ h)``,
 Because streams are named by ids, adding a task or switching a risk off leaves every
 other stream's numbers unchanged (common random numbers across variants).
 
-Uniforms use the top 53 bits: ``u = (z >> 11 + 0.5) / 2**53``, so 0 < u < 1 always.
+Uniforms use the top 53 bits: ``u = (z >> 11 + 0.5) / 2**53``, so 0 < u < 1 (the one
+output that rounds to 1.0 is replaced by the largest double below 1).
 
 Latin hypercube sampling stratifies each stream within fixed blocks of
 ``LHS_BLOCK`` iterations: iteration ``i`` in block ``b`` falls in stratum
@@ -32,6 +33,7 @@ GAMMA = 0x9E3779B97F4A7C15
 MASK64 = (1 << 64) - 1
 LHS_BITS = 10
 LHS_BLOCK = 1 << LHS_BITS  # strata per Latin hypercube block
+ONE_BELOW = 1.0 - 2.0**-53  # the largest double below 1
 
 _U64 = np.uint64
 
@@ -65,7 +67,9 @@ def mix(z):
 def uniform(key, i):
     """The i-th uniform of the stream starting at ``key`` (0 < u < 1)."""
     z = mix(key + (_U64(i) + _U64(1)) * _U64(GAMMA))
-    return (np.float64(z >> _U64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    u = (np.float64(z >> _U64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    # Only z >> 11 == 2**53 - 1 rounds up to 1.0; keep it below 1.
+    return u if u < 1.0 else ONE_BELOW
 
 
 @kernel(inline="always")
@@ -99,14 +103,36 @@ def lhs_uniform(key, i):
     b = i >> LHS_BITS
     r = i & (LHS_BLOCK - 1)
     s = permute(r, lhs_stratum(key, b))
-    return (np.float64(s) + uniform(key, i)) * (1.0 / LHS_BLOCK)
+    u = (np.float64(s) + uniform(key, i)) * (1.0 / LHS_BLOCK)
+    return u if u < 1.0 else ONE_BELOW
+
+
+@kernel(inline="always")
+def uniforms_row(key, first, lhs, out, m):
+    """Fill out[:m] with the uniforms of iterations first..first+m-1 of one stream.
+
+    Same values as ``lhs_uniform``/``uniform`` one by one; the bijection's key is derived
+    once per Latin hypercube block instead of once per iteration.
+    """
+    if lhs:
+        t = 0
+        while t < m:
+            b = (first + t) >> LHS_BITS
+            kb = lhs_stratum(key, b)
+            end = min(m, ((b + 1) << LHS_BITS) - first)
+            for tt in range(t, end):
+                i = first + tt
+                s = permute(i & (LHS_BLOCK - 1), kb)
+                u = (np.float64(s) + uniform(key, i)) * (1.0 / LHS_BLOCK)
+                # In the top stratum a plain uniform near 1 can round the sum up to 1.
+                out[tt] = u if u < 1.0 else ONE_BELOW
+            t = end
+    else:
+        for t in range(m):
+            out[t] = uniform(key, first + t)
 
 
 @kernel
 def fill_uniforms(key, first, out, lhs):
     """Uniforms of iterations first..first+len(out)-1 of one stream (tests, references)."""
-    for j in range(out.shape[0]):
-        if lhs:
-            out[j] = lhs_uniform(key, first + j)
-        else:
-            out[j] = uniform(key, first + j)
+    uniforms_row(key, first, lhs, out, out.shape[0])

@@ -26,6 +26,9 @@ from .results import Results, RiskRanking, TaskStats
 
 DEFAULT_BLOCK = 256
 WAVE_BLOCKS_PER_WORKER = 4
+#: A wave (one parallel launch) covers at least this many task-iterations, so small
+#: models do not pay a thread launch per handful of blocks.
+WAVE_MIN_WORK = 4_000_000
 #: Iterations whose per-task durations are kept for rank-based sensitivity: all of
 #: them up to this many, fewer for very large models (see ``subsample_size``).
 SENSITIVITY_ITERATIONS = 10_000
@@ -139,7 +142,8 @@ def run_kernel(
     s_imp = np.empty((threads, 2, n_imp, block_size))
     s_corr = np.empty((threads, 2, k, block_size))
     n_blocks = -(-iterations // block_size)
-    wave = threads * WAVE_BLOCKS_PER_WORKER
+    wave = threads * max(WAVE_BLOCKS_PER_WORKER,
+                         -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1))))
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
@@ -239,15 +243,14 @@ def _task_stats(
         finish = raw.finish[:s]
         rank_f = stats.rankdata(finish)
         rank_f -= rank_f.mean()
-        norm_f = np.sqrt(np.dot(rank_f, rank_f))
+        for lo in range(0, n, 256):  # row chunks bound the argsort's memory
+            rows = raw.sub_d[lo : lo + 256]
+            order = np.argsort(rows, axis=1)
+            ordered = np.take_along_axis(rows, order, axis=1)
+            _kernels.spearman_sorted_rows(order, ordered, rank_f, sensitivity[lo : lo + 256])
         sd_f = finish.std()
-        ranks = stats.rankdata(raw.sub_d.astype(np.float64), axis=1)
-        ranks -= ranks.mean(axis=1, keepdims=True)
-        norms = np.sqrt(np.einsum("ij,ij->i", ranks, ranks))
-        ok = (norms > 0) & (norm_f > 0)
-        sensitivity[ok] = (ranks[ok] @ rank_f) / (norms[ok] * norm_f)
         if sd_f > 0:
-            ssi = criticality * raw.sub_d.astype(np.float64).std(axis=1) / sd_f
+            ssi = criticality * raw.sub_d.std(axis=1, dtype=np.float64) / sd_f
     # Merge bias: mean simulated start against the start computed from mean durations.
     es_mean_cpm, _ = forward_pass(net, mean_d)
     distinct_preds = np.array(
