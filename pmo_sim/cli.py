@@ -95,8 +95,13 @@ def _warn(problems) -> None:
 @cli.command()
 @SCENARIO
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success; only the exit code.")
+@click.option(
+    "--repair-correlations",
+    is_flag=True,
+    help="Accept inconsistent correlation groups that a run would repair.",
+)
 @_guard
-def validate(scenario: str, quiet: bool) -> None:
+def validate(scenario: str, quiet: bool, repair_correlations: bool) -> None:
     """Check a scenario file: report every error (exit 2) and schedule-health warnings.
 
     Warnings (open ends, leads, estimates without a range) do not fail validation;
@@ -106,14 +111,18 @@ def validate(scenario: str, quiet: bool) -> None:
     Example:
       pmo-sim validate scenarios/office_move.toml
     """
+    from .correlation import correlation_model, describe_repair
     from .cpm import schedule
     from .network import health_warnings
 
     s = _load(scenario)
     plan = schedule(s)
     warnings = health_warnings(s)
+    corr = correlation_model(s, repair=repair_correlations)  # refuses a non-PSD matrix
     if quiet:
         return
+    if corr is not None and corr.repaired_pair is not None:
+        click.echo(f"note: {describe_repair(corr)}")
     links = sum(len(t.predecessors) for t in s.tasks)
     for p in warnings:
         click.echo(f"warning: {p}")

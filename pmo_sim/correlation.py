@@ -87,8 +87,7 @@ def correlation_model(scenario: Scenario, repair: bool = False) -> CorrelationMo
     Raises
     ------
     ScenarioError
-        If two groups give the same pair different coefficients, or the matrix is not
-        positive semi-definite and ``repair`` is False.
+        If the matrix is not positive semi-definite and ``repair`` is False.
     """
     if not scenario.correlations:
         return None
@@ -102,27 +101,12 @@ def correlation_model(scenario: Scenario, repair: bool = False) -> CorrelationMo
                 items.append((kind, ident))
     k = len(items)
     rank = np.eye(k)
-    given: dict[tuple[int, int], tuple[float, int]] = {}
-    problems = []
-    for g, group in enumerate(scenario.correlations):
+    # Scenario validation has already refused a pair given two different coefficients.
+    for group in scenario.correlations:
         kind = "task" if group.tasks else "risk"
         ids = [index[(kind, ident)] for ident in group.items]
         for a, b in itertools.combinations(ids, 2):
-            key = (min(a, b), max(a, b))
-            if key in given and given[key][0] != group.coefficient:
-                problems.append(
-                    Problem(
-                        f"correlations[{g + 1}]",
-                        f"the pair ({items[a][1]!r}, {items[b][1]!r}) already has coefficient "
-                        f"{given[key][0]:g} from correlations[{given[key][1] + 1}]; give each pair "
-                        "one coefficient",
-                    )
-                )
-                continue
-            given[key] = (group.coefficient, g)
             rank[a, b] = rank[b, a] = group.coefficient
-    if problems:
-        raise ScenarioError(problems, source=scenario.source)
     rho = rank_to_normal(rank)
     np.fill_diagonal(rho, 1.0)
     repaired_by, repaired_pair = 0.0, None

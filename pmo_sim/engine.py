@@ -142,8 +142,9 @@ def run_kernel(
     s_imp = np.empty((threads, 2, n_imp, block_size))
     s_corr = np.empty((threads, 2, k, block_size))
     n_blocks = -(-iterations // block_size)
-    wave = threads * max(WAVE_BLOCKS_PER_WORKER,
-                         -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1))))
+    wave = threads * max(
+        WAVE_BLOCKS_PER_WORKER, -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1)))
+    )
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
@@ -207,6 +208,7 @@ def sample_durations(
     count: int = 1,
     *,
     mitigated: bool = False,
+    repair_correlations: bool = False,
 ) -> np.ndarray:
     """The sampled durations (risk impacts included) of iterations ``first..first+count-1``.
 
@@ -217,7 +219,7 @@ def sample_durations(
     settings = scenario.simulation
     seed = normalise_seed(seed, settings.seed)
     sampling = _sampling(sampling, settings.sampling)
-    model = compiled_model(scenario, mitigated)
+    model = compiled_model(scenario, mitigated, repair_correlations)
     out = np.empty((model.size, _whole("count", count)))
     _kernels.sample_durations(
         _whole("first", first, 0), count, sampling == "lhs", *model.kernel_args(seed), out

@@ -17,6 +17,7 @@ between them (unknown or duplicate ids, cycles) and reports every problem at onc
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -211,14 +212,16 @@ class Impact:
 
     @property
     def direction(self) -> int:
-        """+1 if it can only lengthen work, -1 if it can only shorten it, 0 if mixed."""
+        """+1 if it can only lengthen work, -1 if it can only shorten it, 0 if it is mixed
+        or neutral (a delay of exactly 0 or a factor of exactly 1 fits either type)."""
         signs = set()
-        if self.delay is not None:
-            lo, hi = self.delay.support
-            signs.add(1 if lo >= 0 else (-1 if hi <= 0 else 0))
-        if self.factor is not None:
-            lo, hi = self.factor.support
-            signs.add(1 if lo >= 1 else (-1 if hi <= 1 else 0))
+        for dist, neutral in ((self.delay, 0.0), (self.factor, 1.0)):
+            if dist is None:
+                continue
+            lo, hi = dist.support
+            if lo == hi == neutral:
+                continue
+            signs.add(1 if lo >= neutral else (-1 if hi <= neutral else 0))
         return signs.pop() if len(signs) == 1 else 0
 
 
@@ -529,13 +532,24 @@ def reference_problems(
                             f"{_where('risks', i, r.id)}.{label}[{k + 1}].tasks[{m + 1}]",
                             f"unknown task id {tid!r}: no task has that id",
                         )
+    pairs: dict[tuple[str, str, str], tuple[float, int]] = {}
     for i, c in enumerate(correlations):
         if not isinstance(c, Correlation):
             yield Problem(
                 _where("correlations", i), must("correlations", "a list of Correlation objects", c)
             )
             continue
-        known, kind = (ids, "task") if c.tasks else (risk_ids, "risk")
+        kind = "task" if c.tasks else "risk"
+        for a, b in itertools.combinations(c.items, 2):
+            key = (kind, *sorted((a, b)))
+            if key in pairs and pairs[key][0] != c.coefficient:
+                yield Problem(
+                    _where("correlations", i),
+                    f"the pair ({a!r}, {b!r}) already has coefficient {pairs[key][0]:g} from "
+                    f"correlations[{pairs[key][1] + 1}]; give each pair one coefficient",
+                )
+            pairs.setdefault(key, (c.coefficient, i))
+        known = ids if c.tasks else risk_ids
         for m, item in enumerate(c.items):
             if item not in known:
                 yield Problem(
