@@ -55,26 +55,32 @@ print(json.dumps({{"wall": wall, "rss_mb": rss, "p80": p80}}))
 
 
 def child(kind: str, net: Path, iterations: int, threads: int) -> dict:
-    code = CHILD.format(here=str(HERE), net=str(net), kind=kind, iterations=iterations,
-                        threads=threads)
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True)
+    code = CHILD.format(
+        here=str(HERE), net=str(net), kind=kind, iterations=iterations, threads=threads
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def limit_kernel(net: Path, iterations: int) -> dict:
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, str(LIMIT_KERNEL), "run", str(net), str(iterations)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(LIMIT_KERNEL), "run", str(net), str(iterations)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     total = time.perf_counter() - t
-    m = re.search(r"wall_s=([\d.]+) ns_per_task_iter=([\d.]+) P50=([\d.]+) P80=([\d.]+)",
-                  out.stdout)
+    m = re.search(
+        r"wall_s=([\d.]+) ns_per_task_iter=([\d.]+) P50=([\d.]+) P80=([\d.]+)", out.stdout
+    )
     return {"wall": float(m.group(1)), "p80": float(m.group(4)), "process_s": total}
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--iterations", type=int, default=100_000)
     ap.add_argument("--numpy-iterations", type=int, default=4000)
@@ -93,24 +99,35 @@ def main() -> None:
             ti = n * a.iterations
             ns_ours = ours["wall"] / ti * 1e9
             ns_numpy = base["wall"] / (n * a.numpy_iterations) * 1e9
-            rows.append({
-                "tasks": n, "iterations": a.iterations,
-                "pmo_sim_s": ours["wall"], "pmo_sim_ns": ns_ours, "pmo_sim_rss_mb": ours["rss_mb"],
-                "limit_s": lim["wall"] if lim else None,
-                "vs_limit": ours["wall"] / lim["wall"] if lim else None,
-                "numpy_ns": ns_numpy, "numpy_speedup": ns_numpy / ns_ours,
-                "p80_ours": ours["p80"], "p80_limit": lim["p80"] if lim else None,
-            })
+            rows.append(
+                {
+                    "tasks": n,
+                    "iterations": a.iterations,
+                    "pmo_sim_s": ours["wall"],
+                    "pmo_sim_ns": ns_ours,
+                    "pmo_sim_rss_mb": ours["rss_mb"],
+                    "limit_s": lim["wall"] if lim else None,
+                    "vs_limit": ours["wall"] / lim["wall"] if lim else None,
+                    "numpy_ns": ns_numpy,
+                    "numpy_speedup": ns_numpy / ns_ours,
+                    "p80_ours": ours["p80"],
+                    "p80_limit": lim["p80"] if lim else None,
+                }
+            )
             print(json.dumps(rows[-1]), file=sys.stderr)
-    print(f"| tasks | iterations | pmo-sim wall (s) | ns/task-iter | limit_kernel wall (s) "
-          f"| pmo-sim / limit | numpy ns/task-iter | speed-up vs numpy | peak RSS (MB) |")
+    print(
+        "| tasks | iterations | pmo-sim wall (s) | ns/task-iter | limit_kernel wall (s) "
+        "| pmo-sim / limit | numpy ns/task-iter | speed-up vs numpy | peak RSS (MB) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         lim_s = f"{r['limit_s']:.2f}" if r["limit_s"] else "n/a"
         ratio = f"{r['vs_limit']:.2f}x" if r["vs_limit"] else "n/a"
-        print(f"| {r['tasks']:,} | {r['iterations']:,} | {r['pmo_sim_s']:.2f} | "
-              f"{r['pmo_sim_ns']:.2f} | {lim_s} | {ratio} | {r['numpy_ns']:.1f} | "
-              f"{r['numpy_speedup']:.0f}x | {r['pmo_sim_rss_mb']:.0f} |")
+        print(
+            f"| {r['tasks']:,} | {r['iterations']:,} | {r['pmo_sim_s']:.2f} | "
+            f"{r['pmo_sim_ns']:.2f} | {lim_s} | {ratio} | {r['numpy_ns']:.1f} | "
+            f"{r['numpy_speedup']:.0f}x | {r['pmo_sim_rss_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

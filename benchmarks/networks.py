@@ -20,7 +20,7 @@ import pmo_sim
 
 def layered_network(n: int, seed: int = 1) -> dict:
     rng = np.random.default_rng(seed)
-    width = max(1, int(round(math.sqrt(n))))
+    width = max(1, round(math.sqrt(n)))
     tasks = []
     for i in range(n):
         layer = i // width
@@ -32,8 +32,15 @@ def layered_network(n: int, seed: int = 1) -> dict:
         a = float(rng.uniform(5, 10))
         m = a + float(rng.uniform(0, 5))
         b = m + float(rng.uniform(0.5, 10))
-        tasks.append({"id": f"T{i}", "predecessors": [f"T{j}" for j in preds],
-                      "min": round(a, 3), "mode": round(m, 3), "max": round(b, 3)})
+        tasks.append(
+            {
+                "id": f"T{i}",
+                "predecessors": [f"T{j}" for j in preds],
+                "min": round(a, 3),
+                "mode": round(m, 3),
+                "max": round(b, 3),
+            }
+        )
     return {"tasks": tasks}
 
 
@@ -45,8 +52,11 @@ def write_network(net: dict, path: Path) -> Path:
 def scenario_from_network(net: dict, **simulation) -> pmo_sim.Scenario:
     """The same network as a pmo-sim Scenario (FS links, triangular durations)."""
     tasks = tuple(
-        pmo_sim.Task(t["id"], duration=pmo_sim.Triangular(t["min"], t["mode"], t["max"]),
-                     predecessors=tuple(t["predecessors"]))
+        pmo_sim.Task(
+            t["id"],
+            duration=pmo_sim.Triangular(t["min"], t["mode"], t["max"]),
+            predecessors=tuple(t["predecessors"]),
+        )
         for t in net["tasks"]
     )
     return pmo_sim.Scenario(

@@ -52,5 +52,5 @@ def simulate(net: dict, iterations: int, seed: int = 0, chunk: int = 4096, tol: 
                 np.minimum(lf, ls[k], out=lf)
             ls[j] = lf - d[j]
             critical[j] += np.count_nonzero(ls[j] - (ef[j] - d[j]) <= tol)
-        finish[start:start + m] = pf
+        finish[start : start + m] = pf
     return finish, critical

@@ -28,7 +28,7 @@ DEFAULT_BLOCK = 256
 WAVE_BLOCKS_PER_WORKER = 4
 #: A wave (one parallel launch) covers at least this many task-iterations, so small
 #: models do not pay a thread launch per handful of blocks.
-WAVE_MIN_WORK = 4_000_000
+WAVE_MIN_WORK = 20_000_000
 #: Iterations whose per-task durations are kept for rank-based sensitivity: all of
 #: them up to this many, fewer for very large models (see ``subsample_size``).
 SENSITIVITY_ITERATIONS = 10_000
@@ -227,37 +227,59 @@ def sample_durations(
     return out[model.network.position]
 
 
-def _task_stats(
-    scenario: Scenario, model: CompiledModel, raw: RawRun, iterations: int
-) -> TaskStats:
-    """Sensitivity, SSI, cruciality, mean durations and merge bias per task."""
+def _rank_sensitivity(
+    sub_d: np.ndarray, finish: np.ndarray, threads: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spearman correlation of each task's kept durations with the finish, and their sd.
+
+    Rows are sorted by numpy and scored by a serial kernel, chunk by chunk on threads
+    (both release the GIL); each row's result depends on that row alone.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from scipy import stats
 
+    n, s = sub_d.shape
+    sensitivity, sd = np.zeros(n), np.zeros(n)
+    if s < 2:
+        return sensitivity, sd
+    rank_f = stats.rankdata(finish[:s])
+    rank_f -= rank_f.mean()
+
+    def score(lo: int) -> None:
+        rows = sub_d[lo : lo + 128]
+        order = np.argsort(rows, axis=1)
+        ordered = np.take_along_axis(rows, order, axis=1)
+        _kernels.spearman_sorted_rows(
+            order, ordered, rank_f, sensitivity[lo : lo + 128], sd[lo : lo + 128]
+        )
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(score, range(0, n, 128)))
+    return sensitivity, sd
+
+
+def _task_stats(
+    scenario: Scenario, model: CompiledModel, raw: RawRun, iterations: int, threads: int = 1
+) -> TaskStats:
+    """Sensitivity, SSI, cruciality, mean durations and merge bias per task."""
     net = model.network
     n = net.size
     criticality = raw.crit / iterations
     mean_d = raw.sum_d / _kernels.SUM_SCALE / iterations
     mean_es = raw.sum_es / _kernels.SUM_SCALE / iterations
+    sensitivity, sd_d = _rank_sensitivity(raw.sub_d, raw.finish, threads)
     s = raw.sub_d.shape[1]
-    sensitivity = np.zeros(n)
     ssi = np.zeros(n)
-    if s > 1:
-        finish = raw.finish[:s]
-        rank_f = stats.rankdata(finish)
-        rank_f -= rank_f.mean()
-        for lo in range(0, n, 256):  # row chunks bound the argsort's memory
-            rows = raw.sub_d[lo : lo + 256]
-            order = np.argsort(rows, axis=1)
-            ordered = np.take_along_axis(rows, order, axis=1)
-            _kernels.spearman_sorted_rows(order, ordered, rank_f, sensitivity[lo : lo + 256])
-        sd_f = finish.std()
-        if sd_f > 0:
-            ssi = criticality * raw.sub_d.std(axis=1, dtype=np.float64) / sd_f
+    sd_f = raw.finish[:s].std() if s > 1 else 0.0
+    if sd_f > 0:
+        ssi = criticality * sd_d / sd_f
     # Merge bias: mean simulated start against the start computed from mean durations.
     es_mean_cpm, _ = forward_pass(net, mean_d)
-    distinct_preds = np.array(
-        [len(set(net.pred_task[net.pred_ptr[j] : net.pred_ptr[j + 1]])) for j in range(n)]
-    )
+    # Distinct predecessors per task: count changes along each task's sorted CSR row.
+    succ = np.repeat(np.arange(n), np.diff(net.pred_ptr))
+    pairs = np.unique(np.stack([succ, net.pred_task]), axis=1)
+    distinct_preds = np.bincount(pairs[0], minlength=n)
     merge = np.where(distinct_preds >= 2, mean_es - es_mean_cpm, np.nan)
     back = net.position
     ids = scenario.task_ids
@@ -386,7 +408,7 @@ def simulate(
     started = time.perf_counter()
     model = compiled_model(scenario, mitigated, repair_correlations)
     raw = run_kernel(model, seed, sampling, iterations, threads, block_size, progress=progress)
-    stats = _task_stats(scenario, model, raw, iterations)
+    stats = _task_stats(scenario, model, raw, iterations, threads)
     ranking = None
     if rank and model.risk_ids:
         n_rank = (
