@@ -119,11 +119,12 @@ def _run_block(
     corr,
     tol,
     D,
-    ES,
+    EF,
     LF,
     PF,
     COST,
     TMP,
+    TOUCHED,
     OCC,
     SEV,
     RC,
@@ -150,7 +151,6 @@ def _run_block(
         COST[t] = 0.0
     for j in range(n):
         d = D[j]
-        es = ES[j]
         # Duration: the task's own draw (or its copula uniform), then its risk impacts.
         c = corr_task[j]
         if c >= 0:
@@ -192,7 +192,9 @@ def _run_block(
                 cj = cost_const[j]
                 for t in range(m):
                     COST[t] += cj + rj * d[t]
-        # Forward pass over the predecessor links.
+        # Forward pass over the predecessor links, into the start row ``es`` (scratch);
+        # only early finishes are kept: an FS link, the common case, then reads one row.
+        es = TMP
         e = earliest[j]
         for t in range(m):
             es[t] = e
@@ -200,33 +202,36 @@ def _run_block(
             i = pred[k]
             lag = lags[k]
             ki = kinds[k]
-            esi = ES[i]
+            efi = EF[i]
             di = D[i]
             if ki == FS:
                 for t in range(m):
-                    v = esi[t] + di[t] + lag
+                    v = efi[t] + lag
                     es[t] = v if v > es[t] else es[t]
             elif ki == SS:
                 for t in range(m):
-                    v = esi[t] + lag
+                    v = efi[t] - di[t] + lag
                     es[t] = v if v > es[t] else es[t]
             elif ki == FF:
                 for t in range(m):
-                    v = esi[t] + di[t] + lag - d[t]
+                    v = efi[t] + lag - d[t]
                     es[t] = v if v > es[t] else es[t]
             else:  # SF
                 for t in range(m):
-                    v = esi[t] + lag - d[t]
+                    v = efi[t] - di[t] + lag - d[t]
                     es[t] = v if v > es[t] else es[t]
+        ef = EF[j]
         for t in range(m):
             f = es[t] + d[t]
+            ef[t] = f
             PF[t] = f if f > PF[t] else PF[t]
         if stats:
             sd = 0
             se = 0
             for t in range(m):
-                sd += np.int64(math.floor(d[t] * SUM_SCALE + 0.5))
-                se += np.int64(math.floor(es[t] * SUM_SCALE + 0.5))
+                # Durations and starts are >= 0, so truncating x + 1/2 rounds to nearest.
+                sd += np.int64(d[t] * SUM_SCALE + 0.5)
+                se += np.int64(es[t] * SUM_SCALE + 0.5)
             sum_d[j] += sd
             sum_es[j] += se
             top = min(m, sub_n - i0)
@@ -241,18 +246,23 @@ def _run_block(
                     COST[t] += rc[t]
     if not backward:
         return
-    # Backward pass: late finishes pushed from successors to predecessors.
+    # Backward pass: late finishes pushed from successors to predecessors. A row is set
+    # to the project finish when first needed (``TOUCHED``), not in a sweep of its own,
+    # so it is still in cache when it is next used.
     for j in range(n):
-        lf = LF[j]
-        for t in range(m):
-            lf[t] = PF[t]
+        TOUCHED[j] = 0
+    LS = TMP
     for j in range(n - 1, -1, -1):
         d = D[j]
-        es = ES[j]
+        ef = EF[j]
         lf = LF[j]
+        if TOUCHED[j] == 0:
+            for t in range(m):
+                lf[t] = PF[t]
         count = 0
         for t in range(m):
-            if lf[t] - d[t] - es[t] <= tol:
+            LS[t] = lf[t] - d[t]
+            if lf[t] - ef[t] <= tol:
                 count += 1
         crit[j] += count
         for k in range(ptr[j], ptr[j + 1]):
@@ -261,13 +271,17 @@ def _run_block(
             ki = kinds[k]
             lfi = LF[i]
             di = D[i]
+            if TOUCHED[i] == 0:
+                TOUCHED[i] = 1
+                for t in range(m):
+                    lfi[t] = PF[t]
             if ki == FS:
                 for t in range(m):
-                    v = lf[t] - d[t] - lag
+                    v = LS[t] - lag
                     lfi[t] = v if v < lfi[t] else lfi[t]
             elif ki == SS:
                 for t in range(m):
-                    v = lf[t] - d[t] - lag + di[t]
+                    v = LS[t] - lag + di[t]
                     lfi[t] = v if v < lfi[t] else lfi[t]
             elif ki == FF:
                 for t in range(m):
@@ -322,11 +336,12 @@ def simulate_blocks(
     keep_occ = out_occ.shape[1] > 0
     for w in numba.prange(workers):
         D = s_task[w, 0]
-        ES = s_task[w, 1]
+        EF = s_task[w, 1]
         LF = s_task[w, 2]
         PF = s_vec[w, 0]
         COST = s_vec[w, 1]
         TMP = s_vec[w, 2]
+        TOUCHED = np.zeros(s_task.shape[2], dtype=np.uint8)
         OCC = s_occ[w]
         lo = n_blocks * w // workers
         hi = n_blocks * (w + 1) // workers
@@ -349,11 +364,12 @@ def simulate_blocks(
                 corr,
                 tol,
                 D,
-                ES,
+                EF,
                 LF,
                 PF,
                 COST,
                 TMP,
+                TOUCHED,
                 OCC,
                 s_risk[w, 0],
                 s_risk[w, 1],
@@ -372,7 +388,7 @@ def simulate_blocks(
             for q in range(milestones.shape[0]):
                 mj = milestones[q]
                 for t in range(m):
-                    out_milestones[q, i0 + t] = ES[mj, t] + D[mj, t]
+                    out_milestones[q, i0 + t] = EF[mj, t]
             if keep_occ:
                 for r in range(OCC.shape[0]):
                     for t in range(m):
@@ -416,6 +432,7 @@ def sample_durations(first, count, lhs, net, dists, tasks, risks, corr, out):
         s_vec[0, 0],
         s_vec[0, 1],
         s_vec[0, 2],
+        np.zeros(n, dtype=np.uint8),
         s_occ[0],
         s_risk[0, 0],
         s_risk[0, 1],

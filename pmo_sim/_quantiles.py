@@ -344,8 +344,22 @@ def transform_row(code, p, table, out, m):
     """Map the uniforms in out[:m] through the quantile function, in place."""
     if code == TRIANGULAR:
         a, c, b = p[0], p[1], p[2]
-        for j in range(m):
-            out[j] = _triangular(a, c, b, out[j])
+        if b < 0.0 or c >= 1e-3 * b:
+            # No value above the mode is small against b, so the textbook form (one
+            # sqrt, no division) loses nothing to cancellation.
+            w = b - a
+            fc = c - a
+            c1 = w * fc
+            c2 = w * (b - c)
+            for j in range(m):
+                u = out[j]
+                if u * w < fc:
+                    out[j] = a + math.sqrt(u * c1)
+                else:
+                    out[j] = b - math.sqrt((1.0 - u) * c2)
+        else:
+            for j in range(m):
+                out[j] = _triangular(a, c, b, out[j])
     else:
         for j in range(m):
             out[j] = ppf(code, p, table, out[j])

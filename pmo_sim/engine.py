@@ -19,12 +19,12 @@ import numpy as np
 
 from . import _kernels
 from .compile import CompiledModel, compile_scenario
-from .cpm import CRITICAL_TOLERANCE, forward_pass, schedule
+from .cpm import CRITICAL_TOLERANCE, CPMSchedule, forward_pass, schedule
 from .errors import must
 from .model import SAMPLING_METHODS, Scenario
 from .results import Results, RiskRanking, TaskStats
 
-DEFAULT_BLOCK = 256
+DEFAULT_BLOCK = 512
 WAVE_BLOCKS_PER_WORKER = 4
 #: A wave (one parallel launch) covers at least this many task-iterations, so small
 #: models do not pay a thread launch per handful of blocks.
@@ -32,7 +32,7 @@ WAVE_MIN_WORK = 20_000_000
 #: Iterations whose per-task durations are kept for rank-based sensitivity: all of
 #: them up to this many, fewer for very large models (see ``subsample_size``).
 SENSITIVITY_ITERATIONS = 10_000
-SENSITIVITY_BUDGET_BYTES = 200_000_000
+SENSITIVITY_BUDGET_BYTES = 80_000_000
 #: Default iterations of each exclusion run of the risk ranking.
 RANKING_ITERATIONS = 10_000
 
@@ -50,6 +50,15 @@ def compiled_model(
     if key not in cache:
         cache[key] = compile_scenario(scenario, mitigated, repair_correlations)
     return cache[key]
+
+
+def deterministic_schedule(scenario: Scenario) -> CPMSchedule:
+    """The deterministic CPM schedule of ``scenario``, computed once per scenario object."""
+    cached = scenario.__dict__.get("_deterministic_schedule")
+    if cached is None:
+        cached = schedule(scenario)
+        object.__setattr__(scenario, "_deterministic_schedule", cached)
+    return cached
 
 
 def normalise_seed(seed: int | np.random.Generator | None, default: int) -> int:
@@ -86,7 +95,7 @@ def subsample_size(iterations: int, tasks: int) -> int:
         min(
             iterations,
             SENSITIVITY_ITERATIONS,
-            max(1000, SENSITIVITY_BUDGET_BYTES // (4 * max(tasks, 1))),
+            max(2000, SENSITIVITY_BUDGET_BYTES // (4 * max(tasks, 1))),
         )
     )
 
@@ -430,7 +439,7 @@ def simulate(
         )
     for a in (raw.finish, raw.cost, raw.milestones, raw.occurrence):
         a.flags.writeable = False
-    deterministic = schedule(scenario)
+    deterministic = deterministic_schedule(scenario)
     return Results(
         scenario=scenario,
         iterations=iterations,

@@ -76,7 +76,19 @@ class Network:
 
 
 def build_network(scenario: Scenario) -> Network:
-    """Arrays for the passes; ties in the topological order keep the file order."""
+    """Arrays for the passes; ties in the topological order keep the file order.
+
+    Built once per scenario object (scenarios are immutable) and cached on it.
+    """
+    cached = scenario.__dict__.get("_network")
+    if cached is None:
+        cached = _build_network(scenario)
+        # Scenario is frozen; the cache is not a field, so it bypasses __setattr__.
+        object.__setattr__(scenario, "_network", cached)
+    return cached
+
+
+def _build_network(scenario: Scenario) -> Network:
     tasks = scenario.tasks
     graph = task_graph(tasks)
     index = {t.id: i for i, t in enumerate(tasks)}
