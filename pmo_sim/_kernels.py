@@ -111,7 +111,7 @@ def _run_block(
     lhs,
     backward,
     stats,
-    sub_n,
+    sub_base,
     net,
     dists,
     tasks,
@@ -234,9 +234,10 @@ def _run_block(
                 se += np.int64(es[t] * SUM_SCALE + 0.5)
             sum_d[j] += sd
             sum_es[j] += se
-            top = min(m, sub_n - i0)
-            for t in range(top):
-                sub_d[j, i0 + t] = d[t]
+            # Kept durations: column c of sub_d is iteration sub_base + c.
+            top = min(m, sub_base + sub_d.shape[1] - i0)
+            for t in range(max(0, sub_base - i0), top):
+                sub_d[j, i0 + t - sub_base] = d[t]
     for r in range(OCC.shape[0]):
         if rcost_row[r] >= 0:
             occ = OCC[r]
@@ -299,6 +300,7 @@ def simulate_blocks(
     n_blocks,
     block,
     iterations,
+    base,
     lhs,
     backward,
     stats,
@@ -326,13 +328,16 @@ def simulate_blocks(
 ):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
 
+    Output arrays start at iteration ``base`` (index ``i - base``), so a runner can
+    hand out any range of blocks with outputs sized to that range alone; ``sub_d``
+    column c holds iteration ``base + c`` (it may have fewer columns than the range).
+
     Scratch arrays have a leading worker axis; ``crit``, ``sum_d`` and ``sum_es`` are
     (workers, tasks) integer accumulators that are added to. ``out_occ`` may have zero
     columns (occurrences not kept); ``sub_d`` keeps the durations of the first
     ``sub_d.shape[1]`` iterations (for rank-based sensitivity).
     """
     workers = s_task.shape[0]
-    sub_n = sub_d.shape[1]
     keep_occ = out_occ.shape[1] > 0
     for w in numba.prange(workers):
         D = s_task[w, 0]
@@ -356,7 +361,7 @@ def simulate_blocks(
                 lhs,
                 backward,
                 stats,
-                sub_n,
+                base,
                 net,
                 dists,
                 tasks,
@@ -383,16 +388,16 @@ def simulate_blocks(
                 sub_d,
             )
             for t in range(m):
-                out_finish[i0 + t] = PF[t]
-                out_cost[i0 + t] = COST[t]
+                out_finish[i0 + t - base] = PF[t]
+                out_cost[i0 + t - base] = COST[t]
             for q in range(milestones.shape[0]):
                 mj = milestones[q]
                 for t in range(m):
-                    out_milestones[q, i0 + t] = EF[mj, t]
+                    out_milestones[q, i0 + t - base] = EF[mj, t]
             if keep_occ:
                 for r in range(OCC.shape[0]):
                     for t in range(m):
-                        out_occ[r, i0 + t] = OCC[r, t]
+                        out_occ[r, i0 + t - base] = OCC[r, t]
 
 
 @kernel

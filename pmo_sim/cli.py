@@ -468,6 +468,12 @@ def risks(
         click.echo(risks_report(r, by))
 
 
+# Commands that live in their own modules register here, one line each.
+# [report commands]
+# [import commands]
+# [cluster commands]
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="pmo-sim")

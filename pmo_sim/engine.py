@@ -9,6 +9,7 @@ block size or wave size.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,8 +103,15 @@ def subsample_size(iterations: int, tasks: int) -> int:
 
 @dataclass
 class RawRun:
-    """What the kernel filled for a range of iterations."""
+    """What the kernel filled for the iterations ``first .. first + len(finish) - 1``.
 
+    Per-iteration arrays cover that range; ``crit``/``sum_d``/``sum_es`` are integer
+    sums over it; ``sub_d`` holds the kept durations of the part of the range that falls
+    in the sensitivity subsample (column c is iteration ``first + c``). Partial runs of
+    consecutive ranges combine exactly with ``merge_runs``, in any grouping.
+    """
+
+    first: int
     finish: np.ndarray
     cost: np.ndarray
     milestones: np.ndarray
@@ -113,12 +121,18 @@ class RawRun:
     sum_es: np.ndarray
     sub_d: np.ndarray
 
+    @property
+    def iterations(self) -> int:
+        return int(self.finish.size)
 
-def run_kernel(
+
+def run_blocks(
     model: CompiledModel,
     seed: int,
     sampling: str,
     iterations: int,
+    first_block: int,
+    n_blocks: int,
     threads: int,
     block_size: int = DEFAULT_BLOCK,
     *,
@@ -126,8 +140,11 @@ def run_kernel(
     enabled: np.ndarray | None = None,
     progress: Callable[[int, int], Any] | None = None,
 ) -> RawRun:
-    """Run ``iterations`` iterations of ``model``.
+    """Run blocks ``first_block .. first_block + n_blocks - 1`` of a run of ``iterations``.
 
+    This is the unit every runner hands out (local waves, convergence batches, Dask
+    tasks, checkpoints): the result depends only on the model, the seed, the sampling
+    and the iteration range, never on threads or on how ranges are grouped.
     ``full=False`` runs the forward pass only (no criticality, statistics or kept
     occurrences): what the exclusion runs of the risk ranking need.
     """
@@ -135,35 +152,39 @@ def run_kernel(
     R = len(model.risk_ids)
     n_imp = model.imp_risk.size
     k = model.corr_kind.size
+    first = first_block * block_size
+    last = min((first_block + n_blocks) * block_size, iterations)
+    span = max(last - first, 0)
     args = model.kernel_args(seed, enabled)
-    finish = np.empty(iterations)
-    cost = np.empty(iterations)
-    milestones = np.empty((model.milestone_pos.size, iterations))
-    occurrence = np.empty((R, iterations if full else 0), dtype=np.uint8)
+    finish = np.empty(span)
+    cost = np.empty(span)
+    milestones = np.empty((model.milestone_pos.size, span))
+    occurrence = np.empty((R, span if full else 0), dtype=np.uint8)
     crit = np.zeros((threads, n), dtype=np.int64)
     sum_d = np.zeros((threads, n), dtype=np.int64)
     sum_es = np.zeros((threads, n), dtype=np.int64)
-    sub_d = np.empty((n, subsample_size(iterations, n) if full else 0), dtype=np.float32)
+    keep = subsample_size(iterations, n) if full else 0
+    sub_d = np.empty((n, max(0, min(keep, last) - first)), dtype=np.float32)
     s_task = np.empty((threads, 3, n, block_size))
     s_vec = np.empty((threads, 3, block_size))
     s_occ = np.empty((threads, R, block_size), dtype=np.uint8)
     s_risk = np.empty((threads, 2, R, block_size))
     s_imp = np.empty((threads, 2, n_imp, block_size))
     s_corr = np.empty((threads, 2, k, block_size))
-    n_blocks = -(-iterations // block_size)
     wave = threads * max(
         WAVE_BLOCKS_PER_WORKER, -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1)))
     )
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
-        for first in range(0, n_blocks, wave):
-            count = min(wave, n_blocks - first)
+        for start in range(first_block, first_block + n_blocks, wave):
+            count = min(wave, first_block + n_blocks - start)
             _kernels.simulate_blocks(
-                first,
+                start,
                 count,
                 block_size,
                 iterations,
+                first,
                 sampling == "lhs",
                 full,
                 full,
@@ -186,11 +207,12 @@ def run_kernel(
                 s_corr,
             )
             if progress is not None:
-                progress(min((first + count) * block_size, iterations), iterations)
+                progress(min((start + count) * block_size, last) - first, span)
     finally:
         numba.set_num_threads(previous)
     cost += model.response_cost
     return RawRun(
+        first,
         finish,
         cost,
         milestones,
@@ -199,6 +221,58 @@ def run_kernel(
         sum_d.sum(axis=0),
         sum_es.sum(axis=0),
         sub_d,
+    )
+
+
+def merge_runs(parts: list[RawRun]) -> RawRun:
+    """Join partial runs of consecutive iteration ranges into one (exact: integer sums,
+    per-iteration arrays concatenated in iteration order)."""
+    parts = sorted(parts, key=lambda p: p.first)
+    for a, b in itertools.pairwise(parts):
+        if a.first + a.iterations != b.first:
+            raise ValueError(
+                f"partial runs are not consecutive: {a.first}+{a.iterations} then {b.first}"
+            )
+    if len(parts) == 1:
+        return parts[0]
+    return RawRun(
+        parts[0].first,
+        np.concatenate([p.finish for p in parts]),
+        np.concatenate([p.cost for p in parts]),
+        np.concatenate([p.milestones for p in parts], axis=1),
+        np.concatenate([p.occurrence for p in parts], axis=1),
+        sum(p.crit for p in parts),
+        sum(p.sum_d for p in parts),
+        sum(p.sum_es for p in parts),
+        np.concatenate([p.sub_d for p in parts], axis=1),
+    )
+
+
+def run_kernel(
+    model: CompiledModel,
+    seed: int,
+    sampling: str,
+    iterations: int,
+    threads: int,
+    block_size: int = DEFAULT_BLOCK,
+    *,
+    full: bool = True,
+    enabled: np.ndarray | None = None,
+    progress: Callable[[int, int], Any] | None = None,
+) -> RawRun:
+    """Run all ``iterations`` iterations of ``model`` on local threads."""
+    return run_blocks(
+        model,
+        seed,
+        sampling,
+        iterations,
+        0,
+        -(-iterations // block_size),
+        threads,
+        block_size,
+        full=full,
+        enabled=enabled,
+        progress=progress,
     )
 
 

@@ -550,3 +550,17 @@ def test_cli_run_rejects_bad_options(args):
     result = CliRunner().invoke(cli, ["run", str(ISSUE_EXAMPLE), "--json", *args])
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+def test_partial_block_ranges_merge_to_the_whole_run():
+    """Runs of consecutive block ranges, merged, equal one run of all blocks bit for bit."""
+    from pmo_sim.engine import compiled_model, merge_runs, run_blocks
+
+    model = compiled_model(MIXED)
+    whole = run_blocks(model, 3, "lhs", 5000, 0, 10, 2, 512)
+    parts = [run_blocks(model, 3, "lhs", 5000, f, c, 1, 512) for f, c in ((0, 3), (3, 1), (4, 6))]
+    merged = merge_runs(parts[::-1])
+    for name in ("finish", "cost", "milestones", "occurrence", "crit", "sum_d", "sum_es", "sub_d"):
+        assert np.array_equal(getattr(whole, name), getattr(merged, name)), name
+    with pytest.raises(ValueError, match="not consecutive"):
+        merge_runs([parts[0], parts[2]])
