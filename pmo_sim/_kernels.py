@@ -136,6 +136,8 @@ def _run_block(
     sum_d,
     sum_es,
     sub_d,
+    sub_es,
+    sub_ef,
 ):
     ptr, pred, kinds, lags, earliest = net
     codes, params, table = dists
@@ -238,6 +240,10 @@ def _run_block(
             top = min(m, sub_base + sub_d.shape[1] - i0)
             for t in range(max(0, sub_base - i0), top):
                 sub_d[j, i0 + t - sub_base] = d[t]
+            if sub_es.shape[1] > 0:
+                for t in range(max(0, sub_base - i0), top):
+                    sub_es[j, i0 + t - sub_base] = es[t]
+                    sub_ef[j, i0 + t - sub_base] = ef[t]
     for r in range(OCC.shape[0]):
         if rcost_row[r] >= 0:
             occ = OCC[r]
@@ -319,6 +325,8 @@ def simulate_blocks(
     sum_d,
     sum_es,
     sub_d,
+    sub_es,
+    sub_ef,
     s_task,
     s_vec,
     s_occ,
@@ -335,7 +343,8 @@ def simulate_blocks(
     Scratch arrays have a leading worker axis; ``crit``, ``sum_d`` and ``sum_es`` are
     (workers, tasks) integer accumulators that are added to. ``out_occ`` may have zero
     columns (occurrences not kept); ``sub_d`` keeps the durations of the first
-    ``sub_d.shape[1]`` iterations (for rank-based sensitivity).
+    ``sub_d.shape[1]`` iterations (for rank-based sensitivity), and ``sub_es``/``sub_ef``
+    their early starts and finishes when they have columns (for task date percentiles).
     """
     workers = s_task.shape[0]
     keep_occ = out_occ.shape[1] > 0
@@ -386,6 +395,8 @@ def simulate_blocks(
                 sum_d[w],
                 sum_es[w],
                 sub_d,
+                sub_es,
+                sub_ef,
             )
             for t in range(m):
                 out_finish[i0 + t - base] = PF[t]
@@ -449,6 +460,8 @@ def sample_durations(first, count, lhs, net, dists, tasks, risks, corr, out):
         zero[0],
         zero[0],
         sub,
+        np.empty((n, 0)),
+        np.empty((n, 0)),
     )
     for j in range(n):
         for t in range(count):

@@ -40,7 +40,10 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
             raise UserError(exc.report()) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            click.echo("\npmo-sim: interrupted; no output file was written or changed", err=True)
+            sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
@@ -207,8 +210,10 @@ class _Progress:
         self.shown = True
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else 0.0
+        filled = int(24 * done / total) if total else 24
+        bar = "#" * filled + "." * (24 - filled)
         click.echo(
-            f"\r{done:,}/{total:,} iterations  {rate:,.0f}/s  {left:.0f} s left ",
+            f"\r[{bar}] {done:,}/{total:,} iterations  {rate:,.0f}/s  {left:.0f} s left ",
             err=True,
             nl=False,
         )
@@ -293,6 +298,50 @@ def _repair_note(r) -> None:
     help="Iterations of each exclusion run (default: min(iterations, 10000)).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--out",
+    "out_json",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the JSON document to this file (atomically).",
+)
+@click.option(
+    "--iterations-csv",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write one row per iteration: finish days and date, total cost, and each "
+    "risk's occurrence (0/1).",
+)
+@click.option(
+    "--task-dates",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write per-task deterministic, P50 and P80 start and finish dates and "
+    "criticality, to load back into a schedule.",
+)
+@click.option(
+    "--until-converged",
+    is_flag=True,
+    help="Run batches until the P80 finish (and cost) standard error is within "
+    "the tolerance; prints the trace on stderr.",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="With --until-converged: P80 finish standard error to reach, in working days.",
+)
+@click.option(
+    "--cost-tolerance",
+    type=click.FloatRange(min=0, min_open=True),
+    help="With --until-converged: P80 cost standard error to reach "
+    "(default: 0.5% of the P80 cost).",
+)
+@click.option(
+    "--max-iterations",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="With --until-converged: stop here at the latest.",
+)
 @_guard
 def run(
     scenario: str,
@@ -306,6 +355,13 @@ def run(
     ranking: bool,
     ranking_iterations: int | None,
     as_json: bool,
+    out_json: str | None,
+    iterations_csv: str | None,
+    task_dates: str | None,
+    until_converged: bool,
+    tolerance: float,
+    cost_tolerance: float | None,
+    max_iterations: int,
 ) -> None:
     """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
 
@@ -320,16 +376,23 @@ def run(
       pmo-sim run scenarios/office_move.toml -n 100000 --seed 42
       pmo-sim run scenarios/office_move.toml --mitigated
       pmo-sim run scenarios/office_move.toml --json > results.json
+      pmo-sim run scenarios/office_move.toml --out results.json --task-dates dates.csv
+      pmo-sim run scenarios/office_move.toml --until-converged --tolerance 0.25
+
+    Ctrl-C stops a run cleanly (exit 130) and leaves no partial output file.
     """
+    from . import exports
     from .network import health_warnings
 
+    if until_converged and iterations is not None:
+        raise UserError(
+            "--iterations and --until-converged exclude each other; use "
+            "--max-iterations to cap a converging run"
+        )
     s = _load(scenario)
     if not quiet:
         _warn(health_warnings(s))
-    r = _simulate(
-        s,
-        not quiet,
-        iterations=iterations,
+    common = dict(
         seed=seed,
         sampling=sampling,
         threads=threads,
@@ -337,9 +400,44 @@ def run(
         repair_correlations=repair_correlations,
         rank=ranking,
         ranking_iterations=ranking_iterations,
+        task_dates=task_dates is not None,
     )
+    if until_converged:
+        from .engine import simulate_until_converged
+
+        def show(step) -> None:
+            if quiet:
+                return
+            cost = (
+                ""
+                if step.se_cost is None
+                else f", P80 cost {step.p80_cost:,.0f} (SE {step.se_cost:,.0f})"
+            )
+            click.echo(
+                f"converging: {step.iterations:,} iterations, P80 finish "
+                f"{step.p80_finish:.2f} days (SE {step.se_finish:.3f}){cost}",
+                err=True,
+            )
+
+        r, _ = simulate_until_converged(
+            s,
+            tolerance=tolerance,
+            cost_tolerance=cost_tolerance,
+            max_iterations=max_iterations,
+            on_step=show,
+            **common,
+        )
+    else:
+        r = _simulate(s, not quiet, iterations=iterations, **common)
     if not quiet:
         _repair_note(r)
+    # Each file is complete before it replaces anything (see exports.atomic_write).
+    if out_json:
+        exports.write_json(r, out_json)
+    if iterations_csv:
+        exports.write_text(exports.iterations_csv(r), iterations_csv)
+    if task_dates:
+        exports.write_text(exports.task_dates_csv(r), task_dates)
     if as_json:
         click.echo(json.dumps(r.to_dict(), indent=2))
         return

@@ -23,7 +23,7 @@ from .compile import CompiledModel, compile_scenario
 from .cpm import CRITICAL_TOLERANCE, CPMSchedule, forward_pass, schedule
 from .errors import must
 from .model import SAMPLING_METHODS, Scenario
-from .results import Results, RiskRanking, TaskStats
+from .results import Results, RiskRanking, TaskDates, TaskStats, percentile_standard_error
 
 DEFAULT_BLOCK = 512
 WAVE_BLOCKS_PER_WORKER = 4
@@ -120,6 +120,8 @@ class RawRun:
     sum_d: np.ndarray
     sum_es: np.ndarray
     sub_d: np.ndarray
+    sub_es: np.ndarray | None = None
+    sub_ef: np.ndarray | None = None
 
     @property
     def iterations(self) -> int:
@@ -138,6 +140,7 @@ def run_blocks(
     *,
     full: bool = True,
     enabled: np.ndarray | None = None,
+    keep_dates: bool = False,
     progress: Callable[[int, int], Any] | None = None,
 ) -> RawRun:
     """Run blocks ``first_block .. first_block + n_blocks - 1`` of a run of ``iterations``.
@@ -165,6 +168,9 @@ def run_blocks(
     sum_es = np.zeros((threads, n), dtype=np.int64)
     keep = subsample_size(iterations, n) if full else 0
     sub_d = np.empty((n, max(0, min(keep, last) - first)), dtype=np.float32)
+    date_cols = sub_d.shape[1] if keep_dates else 0
+    sub_es = np.empty((n, date_cols))
+    sub_ef = np.empty((n, date_cols))
     s_task = np.empty((threads, 3, n, block_size))
     s_vec = np.empty((threads, 3, block_size))
     s_occ = np.empty((threads, R, block_size), dtype=np.uint8)
@@ -199,6 +205,8 @@ def run_blocks(
                 sum_d,
                 sum_es,
                 sub_d,
+                sub_es,
+                sub_ef,
                 s_task,
                 s_vec,
                 s_occ,
@@ -221,6 +229,8 @@ def run_blocks(
         sum_d.sum(axis=0),
         sum_es.sum(axis=0),
         sub_d,
+        sub_es if keep_dates else None,
+        sub_ef if keep_dates else None,
     )
 
 
@@ -245,6 +255,8 @@ def merge_runs(parts: list[RawRun]) -> RawRun:
         sum(p.sum_d for p in parts),
         sum(p.sum_es for p in parts),
         np.concatenate([p.sub_d for p in parts], axis=1),
+        None if parts[0].sub_es is None else np.concatenate([p.sub_es for p in parts], axis=1),
+        None if parts[0].sub_ef is None else np.concatenate([p.sub_ef for p in parts], axis=1),
     )
 
 
@@ -258,6 +270,7 @@ def run_kernel(
     *,
     full: bool = True,
     enabled: np.ndarray | None = None,
+    keep_dates: bool = False,
     progress: Callable[[int, int], Any] | None = None,
 ) -> RawRun:
     """Run all ``iterations`` iterations of ``model`` on local threads."""
@@ -272,6 +285,7 @@ def run_kernel(
         block_size,
         full=full,
         enabled=enabled,
+        keep_dates=keep_dates,
         progress=progress,
     )
 
@@ -451,6 +465,7 @@ def simulate(
     repair_correlations: bool = False,
     rank: bool = False,
     ranking_iterations: int | None = None,
+    task_dates: bool = False,
     block_size: int = DEFAULT_BLOCK,
     progress: Callable[[int, int], Any] | None = None,
 ) -> Results:
@@ -468,58 +483,111 @@ def simulate(
         Simulate the post-mitigation state of the risk register.
     repair_correlations : bool
         Replace a correlation matrix that is not positive semi-definite by the nearest
-        valid one instead of failing (``Results.correlation_repair`` says how much).
+        valid one instead of failing (``Results.correlation`` says how much changed).
     rank : bool
         Also compute the exclusion ranking of the risks (``Results.risk_ranking``).
     ranking_iterations : int, optional
         Iterations of each exclusion run (default ``min(iterations, 10,000)``).
+    task_dates : bool
+        Also compute P50/P80 early start and finish of every task (``Results.task_dates``).
     block_size : int
         Iterations per work block (memory per thread is about 24 bytes x tasks x
         block_size). Does not change the answer.
     progress : callable, optional
         Called as ``progress(done, total)`` after each wave of blocks.
     """
+    run = _prepare(scenario, iterations, seed, sampling, threads, block_size)
+    started = time.perf_counter()
+    model = compiled_model(scenario, mitigated, repair_correlations)
+    raw = run_kernel(
+        model,
+        run.seed,
+        run.sampling,
+        run.iterations,
+        run.threads,
+        block_size,
+        keep_dates=task_dates,
+        progress=progress,
+    )
+    return build_results(
+        scenario, model, raw, run, rank=rank, ranking_iterations=ranking_iterations, started=started
+    )
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Validated settings of one run."""
+
+    iterations: int
+    seed: int
+    sampling: str
+    threads: int
+    block_size: int
+
+
+def _prepare(
+    scenario: Any, iterations: Any, seed: Any, sampling: Any, threads: Any, block_size: Any
+) -> RunSettings:
     if not isinstance(scenario, Scenario):
         raise TypeError(must("scenario", "a pmo_sim.Scenario (see pmo_sim.load)", scenario))
     settings = scenario.simulation
-    iterations = _whole("iterations", settings.iterations if iterations is None else iterations)
-    seed = normalise_seed(seed, settings.seed)
-    sampling = _sampling(sampling, settings.sampling)
-    threads = _threads(threads)
-    block_size = _whole("block_size", block_size)
+    return RunSettings(
+        iterations=_whole("iterations", settings.iterations if iterations is None else iterations),
+        seed=normalise_seed(seed, settings.seed),
+        sampling=_sampling(sampling, settings.sampling),
+        threads=_threads(threads),
+        block_size=_whole("block_size", block_size),
+    )
 
-    started = time.perf_counter()
-    model = compiled_model(scenario, mitigated, repair_correlations)
-    raw = run_kernel(model, seed, sampling, iterations, threads, block_size, progress=progress)
-    stats = _task_stats(scenario, model, raw, iterations, threads)
+
+def build_results(
+    scenario: Scenario,
+    model: CompiledModel,
+    raw: RawRun,
+    run: RunSettings,
+    *,
+    rank: bool = False,
+    ranking_iterations: int | None = None,
+    started: float | None = None,
+) -> Results:
+    """Turn a complete ``RawRun`` (iterations ``0 .. run.iterations - 1``) into Results."""
+    iterations = run.iterations
+    stats = _task_stats(scenario, model, raw, iterations, run.threads)
     ranking = None
     if rank and model.risk_ids:
         n_rank = (
             min(iterations, RANKING_ITERATIONS)
             if ranking_iterations is None
-            else (_whole("ranking_iterations", ranking_iterations))
+            else _whole("ranking_iterations", ranking_iterations)
         )
-        n_rank = min(n_rank, iterations)
         ranking = rank_risks(
             scenario,
-            n_rank,
-            seed,
-            sampling,
-            threads,
-            mitigated=mitigated,
-            repair_correlations=repair_correlations,
-            block_size=block_size,
+            min(n_rank, iterations),
+            run.seed,
+            run.sampling,
+            run.threads,
+            mitigated=model.mitigated,
+            repair_correlations=_repaired(model),
+            block_size=run.block_size,
             baseline=(raw.finish, raw.cost),
         )
     for a in (raw.finish, raw.cost, raw.milestones, raw.occurrence):
         a.flags.writeable = False
-    deterministic = deterministic_schedule(scenario)
+    dates = None
+    if raw.sub_es is not None:
+        back = model.network.position
+        es, ef = raw.sub_es[back], raw.sub_ef[back]
+        dates = TaskDates(
+            iterations=int(es.shape[1]),
+            early_start={q: np.percentile(es, q, axis=1) for q in (50, 80)},
+            early_finish={q: np.percentile(ef, q, axis=1) for q in (50, 80)},
+        )
     return Results(
         scenario=scenario,
         iterations=iterations,
-        seed=seed,
-        sampling=sampling,
-        mitigated=mitigated,
+        seed=run.seed,
+        sampling=run.sampling,
+        mitigated=model.mitigated,
         finish_days=raw.finish,
         cost=raw.cost if model.costed else None,
         milestone_ids=model.milestone_ids,
@@ -529,12 +597,129 @@ def simulate(
         criticality={tid: float(c) for tid, c in zip(stats.ids, stats.criticality, strict=True)},
         task_stats=stats,
         risk_ranking=ranking,
-        deterministic=deterministic,
-        deterministic_cost=deterministic_cost(scenario, mitigated),
+        task_dates=dates,
+        deterministic=deterministic_schedule(scenario),
+        deterministic_cost=deterministic_cost(scenario, model.mitigated),
         correlation=model.correlation,
-        elapsed=time.perf_counter() - started,
-        threads=threads,
+        elapsed=0.0 if started is None else time.perf_counter() - started,
+        threads=run.threads,
     )
+
+
+def _repaired(model: CompiledModel) -> bool:
+    return model.correlation is not None and model.correlation.repaired_pair is not None
+
+
+@dataclass(frozen=True)
+class ConvergenceStep:
+    """One batch of a run until convergence."""
+
+    iterations: int
+    p80_finish: float
+    se_finish: float
+    p80_cost: float | None
+    se_cost: float | None
+
+
+def simulate_until_converged(
+    scenario: Scenario,
+    tolerance: float = 0.5,
+    cost_tolerance: float | None = None,
+    max_iterations: int = 1_000_000,
+    seed: int | np.random.Generator | None = None,
+    sampling: str | None = None,
+    threads: int | None = None,
+    *,
+    mitigated: bool = False,
+    repair_correlations: bool = False,
+    rank: bool = False,
+    ranking_iterations: int | None = None,
+    task_dates: bool = False,
+    batch: int = 4096,
+    block_size: int = DEFAULT_BLOCK,
+    on_step: Callable[[ConvergenceStep], Any] | None = None,
+) -> tuple[Results, list[ConvergenceStep]]:
+    """Run batches of iterations until the P80 finish (and cost) is known precisely enough.
+
+    After each batch the standard error of the P80 finish must be at most ``tolerance``
+    working days, and, when the scenario has costs, that of the P80 cost at most
+    ``cost_tolerance`` (default: 0.5% of the P80 cost). Stops at ``max_iterations`` at the
+    latest. Batches are whole blocks, and every draw depends only on its iteration, so
+    the result equals ``simulate`` with the same total iterations and seed.
+    """
+    run = _prepare(scenario, max_iterations, seed, sampling, threads, block_size)
+    if not tolerance > 0:
+        raise ValueError(must("tolerance", "greater than 0 working days", tolerance))
+    started = time.perf_counter()
+    model = compiled_model(scenario, mitigated, repair_correlations)
+    per_batch = max(1, -(-_whole("batch", batch) // run.block_size))
+    total_blocks = -(-run.iterations // run.block_size)
+    parts: list[RawRun] = []
+    trace: list[ConvergenceStep] = []
+    first = 0
+    while first < total_blocks:
+        count = min(per_batch, total_blocks - first)
+        parts.append(
+            run_blocks(
+                model,
+                run.seed,
+                run.sampling,
+                run.iterations,
+                first,
+                count,
+                run.threads,
+                run.block_size,
+                keep_dates=task_dates,
+            )
+        )
+        first += count
+        done = merge_runs(parts)
+        parts = [done]
+        se_f = percentile_standard_error(done.finish, 80)
+        p80_c = se_c = None
+        if model.costed:
+            p80_c = float(np.percentile(done.cost, 80))
+            se_c = percentile_standard_error(done.cost, 80)
+        step = ConvergenceStep(
+            done.iterations, float(np.percentile(done.finish, 80)), se_f, p80_c, se_c
+        )
+        trace.append(step)
+        if on_step is not None:
+            on_step(step)
+        limit_c = (
+            cost_tolerance
+            if cost_tolerance is not None
+            else (0.005 * abs(p80_c) if p80_c is not None else None)
+        )
+        if se_f <= tolerance and (se_c is None or se_c <= limit_c):
+            break
+    done = parts[0]
+    n = done.iterations
+    keep = subsample_size(n, model.size)
+    raw = RawRun(
+        done.first,
+        done.finish,
+        done.cost,
+        done.milestones,
+        done.occurrence,
+        done.crit,
+        done.sum_d,
+        done.sum_es,
+        done.sub_d[:, :keep],
+        None if done.sub_es is None else done.sub_es[:, :keep],
+        None if done.sub_ef is None else done.sub_ef[:, :keep],
+    )
+    final = RunSettings(n, run.seed, run.sampling, run.threads, run.block_size)
+    results = build_results(
+        scenario,
+        model,
+        raw,
+        final,
+        rank=rank,
+        ranking_iterations=ranking_iterations,
+        started=started,
+    )
+    return results, trace
 
 
 def deterministic_cost(scenario: Scenario, mitigated: bool = False) -> float:

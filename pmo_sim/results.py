@@ -69,6 +69,19 @@ class TaskStats:
 
 
 @dataclass(frozen=True)
+class TaskDates:
+    """P50/P80 early start and finish (working days) of every task, scenario order.
+
+    Computed over the first ``iterations`` iterations (the same subsample as the
+    sensitivity: all of them up to 10,000).
+    """
+
+    iterations: int
+    early_start: dict[int, np.ndarray]
+    early_finish: dict[int, np.ndarray]
+
+
+@dataclass(frozen=True)
 class RiskRanking:
     """Exclusion ranking: what each risk adds to P80 finish and P80 cost.
 
@@ -126,6 +139,7 @@ class Results:
     risk_occurrence: np.ndarray | None = None
     task_stats: TaskStats | None = None
     risk_ranking: RiskRanking | None = None
+    task_dates: TaskDates | None = None
     deterministic_cost: float = 0.0
     correlation: Any = None
     elapsed: float = field(default=0.0, compare=False)

@@ -1,0 +1,114 @@
+"""Files for other tools: the results JSON, per-iteration CSV, per-task P-dates CSV.
+
+Every file is written atomically: to a temporary file in the target's directory, then
+renamed over the target (``os.replace``). An interrupted run never leaves a half-written
+file, and an existing file is only replaced once the new one is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from typing import IO, Any
+
+from .calendar import iso
+from .results import Results
+
+
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[IO[str]], Any], *, binary: bool = False
+) -> None:
+    """Write ``path`` through ``write(handle)``, atomically."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".pmo-sim-", suffix=".tmp", dir=directory)
+    try:
+        mode = "wb" if binary else "w"
+        kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(results: Results, path: str | os.PathLike[str]) -> None:
+    """The ``run --json`` document."""
+    atomic_write(path, lambda h: h.write(json.dumps(results.to_dict(), indent=2) + "\n"))
+
+
+def iterations_csv(results: Results) -> str:
+    """One row per iteration: finish days and date, total cost, each risk's occurrence."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    header = ["iteration", "finish_days", "finish_date", "total_cost"]
+    header += [f"risk_{rid}" for rid in results.risk_ids]
+    w.writerow(header)
+    dates = results.finish_dates
+    cost = results.cost
+    occ = results.risk_occurrence
+    for i in range(results.iterations):
+        row = [
+            i,
+            repr(float(results.finish_days[i])),
+            str(dates[i]),
+            "" if cost is None else repr(float(cost[i])),
+        ]
+        row += [int(occ[r, i]) for r in range(len(results.risk_ids))]
+        w.writerow(row)
+    return out.getvalue()
+
+
+def task_dates_csv(results: Results) -> str:
+    """Per task: deterministic, P50 and P80 early start and finish dates, criticality."""
+    td = results.task_dates
+    if td is None:
+        raise ValueError("task dates were not computed: simulate with task_dates=True")
+    s = results.scenario
+    cal, start = s.project.calendar, s.project.start
+    det = results.deterministic
+    durations = det.durations
+    rows = []
+    det_es, det_ef = cal.task_dates(start, det.early_start, durations)
+    columns = {"deterministic": (det_es, det_ef)}
+    for q in (50, 80):
+        es = td.early_start[q]
+        ef = td.early_finish[q]
+        columns[f"p{q}"] = cal.task_dates(start, es, ef - es)
+    for i, t in enumerate(s.tasks):
+        row = [t.id, t.name]
+        for key in ("deterministic", "p50", "p80"):
+            es_d, ef_d = columns[key]
+            row += [iso(es_d[i]), iso(ef_d[i])]
+        row.append(repr(results.criticality[t.id]))
+        rows.append(row)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(
+        [
+            "id",
+            "name",
+            "deterministic_start",
+            "deterministic_finish",
+            "p50_start",
+            "p50_finish",
+            "p80_start",
+            "p80_finish",
+            "criticality",
+        ]
+    )
+    w.writerows(rows)
+    return out.getvalue()
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> None:
+    atomic_write(path, lambda h: h.write(text))
