@@ -24,7 +24,7 @@ from .distributions import (
     Trigen,
     Uniform,
 )
-from .engine import rank_risks, sample_durations, simulate
+from .engine import rank_risks, sample_durations, simulate, simulate_until_converged
 from .errors import Problem, ScenarioError
 from .model import (
     Correlation,
@@ -80,4 +80,5 @@ __all__ = [
     "sample_durations",
     "schedule",
     "simulate",
+    "simulate_until_converged",
 ]
