@@ -564,3 +564,14 @@ def test_partial_block_ranges_merge_to_the_whole_run():
         assert np.array_equal(getattr(whole, name), getattr(merged, name)), name
     with pytest.raises(ValueError, match="not consecutive"):
         merge_runs([parts[0], parts[2]])
+
+
+def test_average_ranks_match_scipy_rankdata():
+    """The numpy average-rank helper equals scipy.stats.rankdata, ties included."""
+    from scipy.stats import rankdata
+
+    from pmo_sim.engine import average_ranks
+
+    rng = np.random.default_rng(4)
+    for values in (rng.random(500), rng.integers(0, 20, 500).astype(float), np.ones(7)):
+        assert np.array_equal(average_ranks(values), rankdata(values))
