@@ -567,6 +567,9 @@ def risks(
 
 
 # Commands that live in their own modules register here, one line each.
+from .cli_report import register as _register_report  # noqa: E402
+
+_register_report(cli)
 # [report commands]
 # [import commands]
 # [cluster commands]

@@ -28,6 +28,11 @@ def atomic_write(
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".pmo-sim-", suffix=".tmp", dir=directory)
     try:
+        # mkstemp creates the file readable by its owner only; give the result the
+        # permissions any new file gets (0666 less the umask), as `open` would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         mode = "wb" if binary else "w"
         kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as handle:

@@ -163,3 +163,14 @@ def test_until_converged_and_iterations_exclude_each_other():
     res = CliRunner().invoke(cli, ["run", EXAMPLE, "-n", "100", "--until-converged"])
     assert res.exit_code == 2
     assert "exclude each other" in res.output
+
+
+def test_atomic_write_gives_the_file_ordinary_permissions(tmp_path):
+    """A file written atomically gets 0666 less the umask, like any new file."""
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "out.csv"
+        atomic_write(target, lambda h: h.write("x"))
+        assert target.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)
