@@ -571,6 +571,9 @@ from .cli_report import register as _register_report  # noqa: E402
 
 _register_report(cli)
 # [report commands]
+from .cli_import import register as _register_import  # noqa: E402
+
+_register_import(cli)
 # [import commands]
 # [cluster commands]
 

@@ -1,0 +1,160 @@
+"""``pmo-sim import``: schedule files to runnable scenario files, with ranges and a risk
+register, atomic writes, and clean errors for every shared file that cannot be read."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pmo_sim
+from pmo_sim.cli import cli
+from pmo_sim.cli_import import write_atomic
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEDULES = REPO.parent / "shared" / "data" / "schedules"
+ALL_FILES = sorted(p for p in SCHEDULES.glob("*/*") if p.is_file()) if SCHEDULES.is_dir() else []
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def plan(tmp_path):
+    """A small task table, a register and rules, as files."""
+    (tmp_path / "tasks.csv").write_text(
+        "id,name,predecessors,duration,wbs\n"
+        "a,Design,,10,P.DES\nb,Build,a,20,P.CIV\nc,Test,b:SS+5,5,P.CIV\n"
+    )
+    (tmp_path / "risks.csv").write_text(
+        "id,probability,tasks,delay_min,delay_mode,delay_max,cost\nR1,0.3,b,1,2,5,1000\n"
+    )
+    (tmp_path / "ranges.toml").write_text(
+        textwrap.dedent(
+            """
+            [[ranges]]
+            min = 90
+            max = 120
+            [[ranges]]
+            wbs = "P.CIV"
+            dist = "pert"
+            min = 80
+            max = 150
+            """
+        )
+    )
+    return tmp_path
+
+
+def test_import_task_table_with_ranges_and_risks(plan):
+    """import writes a scenario with the ranges and the register, reports which rule hit
+    each task on stderr, and the file loads and simulates."""
+    out = plan / "plan.toml"
+    result = run(
+        "import",
+        str(plan / "tasks.csv"),
+        "--start",
+        "2027-01-04",
+        "--ranges",
+        str(plan / "ranges.toml"),
+        "--risks",
+        str(plan / "risks.csv"),
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert "range: a: ranges[1] (all tasks): triangular(9, 10, 12)" in result.stderr
+    assert "range: b: ranges[2] (wbs 'P.CIV'): pert(16, 20, 30" in result.stderr
+    assert "wrote" in result.stderr
+    text = out.read_text()
+    assert "# range: ranges[2] (wbs 'P.CIV')" in text
+    s = pmo_sim.load(out)
+    assert s.task("b").duration == pmo_sim.Pert(16, 20, 30)
+    assert s.risks[0].id == "R1"
+    r = pmo_sim.simulate(s, iterations=256, seed=3)
+    assert r.finish_days.shape == (256,)
+
+
+def test_import_to_stdout(plan):
+    """Without -o, the scenario is printed on stdout and nothing else is."""
+    result = run("import", str(plan / "tasks.csv"), "--start", "2027-01-04", "-q")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Imported by pmo-sim from tasks.csv (CSV).")
+    assert "[[tasks]]" in result.stdout and result.stderr == ""
+
+
+def test_bad_register_is_exit_2(plan):
+    """A register naming an unknown task stops with exit 2 and the row and risk id."""
+    (plan / "risks.csv").write_text("id,probability,tasks,delay\nR9,0.5,nope,3\n")
+    result = run(
+        "import",
+        str(plan / "tasks.csv"),
+        "--start",
+        "2027-01-04",
+        "--risks",
+        str(plan / "risks.csv"),
+    )
+    assert result.exit_code == 2
+    assert "row 2 (id 'R9'): unknown task id 'nope'" in result.stderr
+
+
+def test_write_is_atomic(tmp_path, monkeypatch):
+    """When the final rename fails, the old file is untouched and no temporary is left."""
+    target = tmp_path / "plan.toml"
+    target.write_text("old")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.toml"]
+
+
+@pytest.mark.skipif(not ALL_FILES, reason="shared schedules not found (../shared/data)")
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shared_file_imports_or_fails_cleanly(path, tmp_path):
+    """Every shared schedule file imports (and runs), or fails with exit 2 and a message
+    naming the problem: never an internal error or a traceback."""
+    out = tmp_path / "out.toml"
+    result = run("import", str(path), "-o", str(out), "-q")
+    if path.name == "aspose_multiproject_with_external.xer":
+        assert result.exit_code == 0
+        result = run("import", str(path), "--project", "5442", "-o", str(out), "-q")
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    if result.exit_code == 2:
+        assert result.stderr.startswith("pmo-sim: error: ")
+        assert path.suffix == ".mpp" and "pmo-sim[mpxj]" in result.stderr
+        return
+    s = pmo_sim.load(out)
+    assert s.tasks
+    validated = run("validate", str(out), "-q")
+    assert validated.exit_code == 0, validated.output
+
+
+@pytest.mark.skipif(not ALL_FILES, reason="shared schedules not found (../shared/data)")
+def test_imported_xer_runs(tmp_path):
+    """An imported P6 schedule with ranges runs through `pmo-sim run`."""
+    rules = tmp_path / "ranges.toml"
+    rules.write_text("[[ranges]]\nmin = 90\nmode = 100\nmax = 130\n")
+    out = tmp_path / "takt.toml"
+    result = run(
+        "import",
+        str(SCHEDULES / "xer" / "takt_building_example.xer"),
+        "--ranges",
+        str(rules),
+        "-o",
+        str(out),
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    ran = run("run", str(out), "-n", "500", "--no-ranking", "-q", "--json")
+    assert ran.exit_code == 0, ran.output
+    assert '"iterations": 500' in ran.stdout

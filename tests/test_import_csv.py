@@ -1,0 +1,348 @@
+"""Task tables and risk registers in CSV and XLSX; the shipped templates; and the 125
+real-life projects (Batselier & Vanhoucke), whose CPM lengths must equal the reference.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from pmo_sim import Pert, Triangular, schedule
+from pmo_sim.errors import ScenarioError
+from pmo_sim.importers import read_risk_register, read_schedule, read_task_table
+from pmo_sim.importers._common import Collector
+from pmo_sim.importers.csv_tables import Row, parse_predecessors, tasks_from_rows
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "scenarios" / "templates"
+REAL_LIFE = REPO.parent / "shared" / "data" / "real_life"
+
+
+def write(tmp_path: Path, text: str, name: str = "tasks.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def test_predecessor_syntax():
+    """'a;b:SS+2;c:FF-1' is an FS link, an SS link with lag 2 and an FF lead of 1."""
+    links = parse_predecessors("a; b:SS+2 ;c:ff-1.5")
+    assert [(k.predecessor, k.type, k.lag) for k in links] == [
+        ("a", "FS", 0.0),
+        ("b", "SS", 2.0),
+        ("c", "FF", -1.5),
+    ]
+
+
+def test_ids_may_hold_dashes_and_plus():
+    """Without a ':TYPE', the whole item is the id, so 'a-1' and 'b+2' are ids."""
+    assert [k.predecessor for k in parse_predecessors("a-1;b+2")] == ["a-1", "b+2"]
+    assert parse_predecessors("x:y:FS+1")[0].predecessor == "x:y"
+
+
+def test_task_table(tmp_path):
+    """Columns give ids, names, links, fixed or three-point durations, costs, milestones,
+    WBS and start-no-earlier-than dates."""
+    header = (
+        "ID,Name,Predecessors,Duration,Dist,Min,Most Likely,Max,Fixed Cost,Per Day,"
+        "Milestone,WBS,start_no_earlier_than"
+    )
+    path = write(
+        tmp_path,
+        f"""
+        {header}
+        a,Design,,,pert,2,3,6,100,10,,1.1,
+        b,Build,a:SS+1,4,,,,,,,,1.2,2027-01-11
+        c,Test,a;b,,,1,2,4,,,no,,
+        m,Done,c,,,,,,,,yes,,
+        """,
+    )
+    imp = read_task_table(path, start="2027-01-04")
+    s = imp.scenario
+    assert s.task("a").duration == Pert(2, 3, 6) and s.task("a").name == "Design"
+    assert s.task("c").duration == Triangular(1, 2, 4)
+    assert s.task("b").predecessors[0].type == "SS" and s.task("b").predecessors[0].lag == 1
+    assert s.task("a").cost.per_day == 10 and s.task("a").cost.fixed.deterministic == 100
+    assert s.task("b").start_no_earlier_than == dt.date(2027, 1, 11)
+    assert s.task("m").milestone and s.task("a").wbs == "1.1"
+    assert imp.warnings == ()
+    assert schedule(s).finish == 11.0
+
+
+def test_link_table(tmp_path):
+    """Links may come from a separate table of predecessor, successor, type and lag."""
+    tasks = write(tmp_path, "id,duration\na,2\nb,3\n")
+    links = write(tmp_path, "predecessor,successor,type,lag\na,b,FS,1\n", "links.csv")
+    imp = read_schedule(tasks, start="2027-01-04", links=links)
+    assert imp.scenario.task("b").predecessors[0].lag == 1.0
+    assert schedule(imp.scenario).finish == 6.0
+
+
+def test_semicolon_separated_csv(tmp_path):
+    """A CSV written with ';' separators (European Excel) is read too."""
+    path = write(tmp_path, "id;duration;predecessors\na;2;\nb;3;a\n")
+    assert schedule(read_task_table(path, start="2027-01-04").scenario).finish == 5.0
+
+
+def test_every_bad_cell_is_reported_with_row_and_id(tmp_path):
+    """Every problem is listed with the file, the spreadsheet row and the task id."""
+    path = write(
+        tmp_path,
+        """
+        id,duration,dist,min,mode,max,predecessors,milestone
+        a,two,,,,,,
+        b,,triangular,5,3,9,,
+        c,,,,,,a:XX+1,
+        d,,,,,,,maybe
+        ,1,,,,,,
+        e,,,,,,,
+        """,
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_task_table(path, start="2027-01-04")
+    message = str(err.value)
+    assert "tasks.csv: 6 problems found" in message
+    assert "row 2 (id 'a'): 'duration' must be a number (got 'two')" in message
+    assert "row 3 (id 'b')" in message and "'mode' must be between" in message
+    assert "row 4 (id 'c')" in message and "'predecessors' must be items like" in message
+    assert "row 5 (id 'd'): 'milestone' must be true or false" in message
+    assert "row 6: 'id' is required" in message
+    assert "row 7 (id 'e'): a duration is required" in message
+
+
+def test_unknown_predecessor_is_reported(tmp_path):
+    """A link to an id the table does not hold is reported with the task."""
+    path = write(tmp_path, "id,duration,predecessors\na,1,\nb,1,zz\n")
+    with pytest.raises(ScenarioError, match="unknown task id 'zz'"):
+        read_task_table(path, start="2027-01-04")
+
+
+def test_unknown_columns_are_warned_with_a_hint(tmp_path):
+    """An unknown column is ignored with a warning that suggests the intended name."""
+    path = write(tmp_path, "id,duration,fixed_cots\na,1,5\n")
+    imp = read_task_table(path, start="2027-01-04")
+    assert any("did you mean 'fixed_cost'" in str(w) for w in imp.warnings)
+
+
+def test_task_table_needs_a_start(tmp_path):
+    """Reading a task table as a schedule without a start says how to give one."""
+    path = write(tmp_path, "id,duration\na,1\n")
+    with pytest.raises(ScenarioError, match="--start"):
+        read_schedule(path)
+
+
+def test_xlsx_task_table_and_register(tmp_path):
+    """An XLSX workbook with sheets 'tasks' and 'risks' gives both tables."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "tasks"
+    for row in (
+        ["id", "dist", "min", "mode", "max", "predecessors"],
+        ["a", "triangular", 1, 2, 4, None],
+        ["b", None, 2, 3, 5, "a"],
+    ):
+        sheet.append(row)
+    risks = book.create_sheet("risks")
+    for row in (
+        ["id", "probability", "tasks", "delay_min", "delay_mode", "delay_max"],
+        ["R1", 0.25, "b", 1, 2, 3],
+    ):
+        risks.append(row)
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    imp = read_task_table(path, start=dt.date(2027, 1, 4))
+    assert imp.scenario.task("b").duration == Triangular(2, 3, 5)
+    register = read_risk_register(path, task_ids=imp.scenario.task_ids)
+    assert register[0].probability == 0.25
+
+
+def test_xlsx_without_openpyxl_is_a_clear_error(tmp_path, monkeypatch):
+    """Without openpyxl, an .xlsx file gets the message naming pmo-sim[excel]."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_openpyxl(name, *args, **kwargs):
+        if name == "openpyxl":
+            raise ImportError(name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_openpyxl)
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(ScenarioError, match=r'pip install "pmo-sim\[excel\]"'):
+        read_task_table(path, start="2027-01-04")
+
+
+# --------------------------------------------------------------------------- risks
+
+
+def test_risk_register(tmp_path):
+    """Three-point columns without a family are triangular; percentages are probabilities;
+    mitigated values and response costs make the mitigated state."""
+    header = (
+        "id,name,probability,tasks,delay_min,delay_mode,delay_max,cost,"
+        "mitigated_probability,mitigated_delay_max,response_cost"
+    )
+    path = write(
+        tmp_path,
+        f"""
+        {header}
+        R1,Appeal,30%,a;b,1,2,5,1000,10%,,500
+        R2,Rework,0.5,b,2,3,4,,,3.5,
+        """,
+        "risks.csv",
+    )
+    r1, r2 = read_risk_register(path, task_ids=["a", "b"])
+    assert r1.probability == pytest.approx(0.3) and r1.impacts[0].tasks == ("a", "b")
+    assert r1.impacts[0].delay == Triangular(1, 2, 5) and r1.cost.deterministic == 1000
+    assert r1.mitigated.probability == pytest.approx(0.1) and r1.mitigated.response_cost == 500
+    assert r1.mitigated.impacts is None
+    # A mitigated maximum alone keeps the pre-mitigation minimum and mode.
+    assert r2.mitigated.impacts[0].delay == Triangular(2, 3, 3.5)
+
+
+def test_register_rows_continue_a_risk(tmp_path):
+    """A row with the previous row's id and no probability adds another impact."""
+    path = write(
+        tmp_path,
+        """
+        id,probability,tasks,delay,factor_min,factor_mode,factor_max
+        R1,0.2,a,,1.1,1.2,1.5
+        R1,,b,3,,,
+        """,
+        "risks.csv",
+    )
+    (risk,) = read_risk_register(path, task_ids=["a", "b"])
+    assert len(risk.impacts) == 2
+    assert risk.impacts[1].delay.deterministic == 3.0
+
+
+def test_register_errors_name_row_and_risk(tmp_path):
+    """Bad probabilities, unknown tasks and impacts without tasks are each reported."""
+    path = write(
+        tmp_path,
+        """
+        id,probability,tasks,delay_min,delay_mode,delay_max
+        R1,often,a,1,2,3
+        R2,0.2,zz,1,2,3
+        R3,0.2,,1,2,3
+        R4,1.5,a,1,2,3
+        """,
+        "risks.csv",
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_risk_register(path, task_ids=["a"])
+    message = str(err.value)
+    assert "row 2 (id 'R1'): 'probability' must be a number (got 'often')" in message
+    assert "row 3 (id 'R2'): unknown task id 'zz'" in message
+    assert "row 4 (id 'R3'): 'tasks' is required" in message
+    assert "row 5 (id 'R4')" in message and "between 0 and 1" in message
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def test_templates_load():
+    """The shipped templates read cleanly, and their register fits their task table."""
+    imp = read_task_table(TEMPLATES / "tasks.csv", start="2027-01-04")
+    assert imp.warnings == ()
+    register = read_risk_register(TEMPLATES / "risks.csv", task_ids=imp.scenario.task_ids)
+    assert [r.id for r in register] == ["R1", "R2", "R3"]
+    assert register[2].type == "opportunity"
+
+
+# --------------------------------------------------------------------------- real life
+
+
+def _real_life() -> tuple[dict, dict, dict]:
+    """Per project: activity rows, relation rows and the reference CPM length (hours)."""
+    if not REAL_LIFE.is_dir():
+        pytest.skip("shared real-life projects not found (../shared/data/real_life)")
+    activities, relations = defaultdict(list), defaultdict(list)
+    with (REAL_LIFE / "activities.csv").open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            activities[r["project_code"]].append(r)
+    with (REAL_LIFE / "relations.csv").open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            relations[r["project_code"]].append(r)
+    with (REAL_LIFE / "projects.csv").open(newline="") as fh:
+        reference = {
+            r["project_code"]: float(r["cpm_length_fs_no_lag"]) for r in csv.DictReader(fh)
+        }
+    return activities, relations, reference
+
+
+#: The data set's durations are working hours (multiples of 4 and 8 dominate); the
+#: adapter converts them to working days of 8 hours.
+HOURS_PER_DAY = 8.0
+
+
+def _adapter(activities: list[dict], relations: list[dict]) -> tuple[list[Row], list[Row]]:
+    """The data set's columns as a task table (id, duration in days, fixed cost) and a
+    link table (predecessor, successor), numbered as spreadsheet rows."""
+    tasks = [
+        Row(
+            k + 2,
+            {
+                "id": a["activity"],
+                "duration": float(a["duration"]) / HOURS_PER_DAY,
+                "fixed_cost": a["cost"],
+            },
+        )
+        for k, a in enumerate(activities)
+    ]
+    links = [
+        Row(k + 2, {"predecessor": r["predecessor"], "successor": r["successor"]})
+        for k, r in enumerate(relations)
+    ]
+    return tasks, links
+
+
+def test_real_life_projects_cpm_lengths():
+    """All 125 real-life projects load through the task-table reader, and each CPM length
+    equals the data set's reference (finish-to-start, no lags)."""
+    from pmo_sim import Project, Scenario
+
+    activities, relations, reference = _real_life()
+    assert len(reference) == 125
+    wrong = []
+    for code, length in reference.items():
+        c = Collector(code)
+        task_rows, link_rows = _adapter(activities[code], relations[code])
+        tasks = tasks_from_rows(task_rows, c, link_rows)
+        assert not c.problems, c.problems
+        s = Scenario(Project(name=code, start=dt.date(2027, 1, 4)), tuple(tasks))
+        if schedule(s).finish * HOURS_PER_DAY != length:
+            wrong.append((code, schedule(s).finish * HOURS_PER_DAY, length))
+    assert not wrong, wrong
+
+
+def test_real_life_project_from_csv_files(tmp_path):
+    """One real-life project written out as CSV files reads back through read_schedule."""
+    activities, relations, reference = _real_life()
+    code = "C2011-01"
+    tasks = tmp_path / "tasks.csv"
+    with tasks.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "duration", "fixed_cost"])
+        for a in activities[code]:
+            w.writerow([a["activity"], float(a["duration"]) / HOURS_PER_DAY, a["cost"]])
+    links = tmp_path / "links.csv"
+    with links.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["predecessor", "successor"])
+        for r in relations[code]:
+            w.writerow([r["predecessor"], r["successor"]])
+    imp = read_schedule(tasks, start="2027-01-04", links=links)
+    assert len(imp.scenario.tasks) == 153
+    assert schedule(imp.scenario).finish * HOURS_PER_DAY == reference[code]

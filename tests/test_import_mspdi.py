@@ -1,0 +1,321 @@
+"""MS Project XML (MSPDI) import: tasks, summaries, links and lags, calendars,
+constraints, progress, costs, safe XML parsing, and fidelity on the shared files; MPP
+files fail with a message naming the optional extra and Java when MPXJ is absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from pmo_sim import schedule
+from pmo_sim.errors import ScenarioError
+from pmo_sim.importers import compare_with_file, read_mspdi, read_schedule
+from pmo_sim.importers.mspdi import parse_duration_hours
+
+SCHEDULES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "schedules"
+MSPDI_FILES = sorted((SCHEDULES / "mspdi").glob("*.xml")) if SCHEDULES.is_dir() else []
+MPP_FILES = sorted((SCHEDULES / "mpp").glob("*.mpp")) if SCHEDULES.is_dir() else []
+HAVE_MPXJ = importlib.util.find_spec("mpxj") is not None and importlib.util.find_spec("jpype")
+
+STANDARD = """
+    <Calendar><UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar>
+      <WeekDays>
+        <WeekDay><DayType>1</DayType><DayWorking>0</DayWorking></WeekDay>
+        {weekdays}
+        <WeekDay><DayType>7</DayType><DayWorking>0</DayWorking></WeekDay>
+      </WeekDays>
+      {exceptions}
+    </Calendar>"""
+WORKDAY = """<WeekDay><DayType>{d}</DayType><DayWorking>1</DayWorking><WorkingTimes>
+  <WorkingTime><FromTime>08:00:00</FromTime><ToTime>12:00:00</ToTime></WorkingTime>
+  <WorkingTime><FromTime>13:00:00</FromTime><ToTime>17:00:00</ToTime></WorkingTime>
+</WorkingTimes></WeekDay>"""
+
+
+def t(uid, name=None, hours=8, level=1, links=(), **fields):
+    """A <Task> element; links are (predecessor UID, type, lag in tenths of a minute,
+    lag format)."""
+    body = [
+        f"<UID>{uid}</UID>",
+        f"<Name>{name or 'Task ' + str(uid)}</Name>",
+        f"<OutlineLevel>{level}</OutlineLevel>",
+        f"<Duration>PT{hours}H0M0S</Duration>",
+    ]
+    body += [f"<{k}>{v}</{k}>" for k, v in fields.items()]
+    for link in links:
+        pred, kind, lag, fmt = link
+        body.append(
+            f"<PredecessorLink><PredecessorUID>{pred}</PredecessorUID><Type>{kind}</Type>"
+            f"<LinkLag>{lag}</LinkLag><LagFormat>{fmt}</LagFormat></PredecessorLink>"
+        )
+    return "<Task>" + "".join(body) + "</Task>"
+
+
+def mspdi(tasks, exceptions="", head="", status_date=None):
+    weekdays = "".join(WORKDAY.format(d=d) for d in range(2, 7))
+    status = f"<StatusDate>{status_date}</StatusDate>" if status_date else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Project xmlns="http://schemas.microsoft.com/project">
+  <Name>Demo</Name><StartDate>2027-01-04T08:00:00</StartDate>{status}
+  <CalendarUID>1</CalendarUID><CurrencyCode>EUR</CurrencyCode>{head}
+  <Calendars>{STANDARD.format(weekdays=weekdays, exceptions=exceptions)}</Calendars>
+  <Tasks>{"".join(tasks)}</Tasks>
+</Project>"""
+
+
+@pytest.fixture
+def write_xml(tmp_path):
+    def write(text: str, name: str = "plan.xml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_iso_durations():
+    """MSPDI durations are ISO 8601 periods in hours, minutes and seconds."""
+    assert parse_duration_hours("PT16H0M0S") == 16.0
+    assert parse_duration_hours("PT7H30M0S") == 7.5
+    assert parse_duration_hours("P1DT2H") == 26.0
+    with pytest.raises(ValueError, match="ISO 8601"):
+        parse_duration_hours("16h")
+
+
+def test_tasks_summaries_and_milestones(write_xml):
+    """Summary tasks are skipped (by flag or by outline), milestones kept, UIDs are ids."""
+    tasks = [
+        t(0, "Project", 24, level=0, Summary=1),
+        t(1, "Phase", 24, level=1),  # a summary by outline only, as ProjectLibre writes
+        t(2, "Dig", 16, level=2),
+        t(3, "Pour", 8, level=2, links=[(2, 1, 0, 7)]),
+        t(4, "Done", 0, level=1, links=[(3, 1, 0, 7)], Milestone=1),
+    ]
+    imp = read_mspdi(write_xml(mspdi(tasks)))
+    s = imp.scenario
+    assert s.task_ids == ("2", "3", "4")
+    assert s.task("2").duration.deterministic == 2.0
+    assert s.task("4").milestone
+    assert schedule(s).finish == 3.0
+    assert s.project.currency == "EUR"
+
+
+@pytest.mark.parametrize(("code", "kind"), [(0, "FF"), (1, "FS"), (2, "SF"), (3, "SS")])
+def test_link_types(write_xml, code, kind):
+    """PredecessorLink Type 0..3 is FF, FS, SF, SS."""
+    imp = read_mspdi(write_xml(mspdi([t(1), t(2, links=[(1, code, 0, 7)])])))
+    assert imp.scenario.task("2").predecessors[0].type == kind
+
+
+def test_lags(write_xml):
+    """LinkLag is tenths of a minute: 9600 is two 8-hour days; a percentage lag is a share
+    of the predecessor's duration; an elapsed lag is scaled by the working share."""
+    tasks = [
+        t(1, hours=40),
+        t(2, links=[(1, 1, 9600, 7)]),
+        t(3, links=[(1, 1, -4800, 5)]),
+        t(4, links=[(1, 3, 50, 19)]),
+        t(5, links=[(1, 1, 7 * 24 * 600, 8)]),
+    ]
+    imp = read_mspdi(write_xml(mspdi(tasks)))
+    lag = {tid: imp.scenario.task(tid).predecessors[0].lag for tid in ("2", "3", "4", "5")}
+    assert lag == {"2": 2.0, "3": -1.0, "4": 2.5, "5": 5.0}
+    assert any("elapsed" in str(w) for w in imp.warnings)
+
+
+def test_links_to_summaries_apply_to_their_tasks(write_xml):
+    """A link from a summary task links every task under it."""
+    tasks = [
+        t(1, "Phase", 16, level=1, Summary=1),
+        t(2, "a", 8, level=2),
+        t(3, "b", 16, level=2),
+        t(4, "after", 8, level=1, links=[(1, 1, 0, 7)]),
+    ]
+    imp = read_mspdi(write_xml(mspdi(tasks)))
+    assert {k.predecessor for k in imp.scenario.task("4").predecessors} == {"2", "3"}
+    assert schedule(imp.scenario).finish == 3.0
+
+
+def test_exceptions_become_holidays(write_xml):
+    """A non-working exception on a weekday is a holiday of the project calendar."""
+    exc = """<Exceptions><Exception><TimePeriod><FromDate>2027-01-05T00:00:00</FromDate>
+      <ToDate>2027-01-06T23:59:00</ToDate></TimePeriod><DayWorking>0</DayWorking>
+      </Exception></Exceptions>"""
+    imp = read_mspdi(write_xml(mspdi([t(1, hours=16)], exceptions=exc)))
+    assert imp.scenario.project.calendar.holidays == (dt.date(2027, 1, 5), dt.date(2027, 1, 6))
+    assert str(schedule(imp.scenario).finish_date) == "2027-01-07"
+
+
+def test_constraints(write_xml):
+    """Start-no-earlier-than is kept; finish-no-later-than is reported as not carried."""
+    tasks = [
+        t(1, ConstraintType=4, ConstraintDate="2027-01-11T08:00:00"),
+        t(2, ConstraintType=7, ConstraintDate="2027-01-29T17:00:00"),
+    ]
+    imp = read_mspdi(write_xml(mspdi(tasks)))
+    assert imp.scenario.task("1").start_no_earlier_than == dt.date(2027, 1, 11)
+    assert imp.scenario.task("2").start_no_earlier_than is None
+    assert any("finish no later than" in str(w) for w in imp.warnings)
+    assert imp.task("2").constraints[0][0] == "FNLT"
+
+
+def test_progress(write_xml):
+    """With a status date and progress, the scenario is the remaining work from it."""
+    tasks = [
+        t(
+            1,
+            hours=16,
+            PercentComplete=100,
+            ActualStart="2027-01-04T08:00:00",
+            ActualFinish="2027-01-05T17:00:00",
+            RemainingDuration="PT0H0M0S",
+        ),
+        t(
+            2,
+            hours=32,
+            links=[(1, 1, 0, 7)],
+            PercentComplete=50,
+            ActualStart="2027-01-06T08:00:00",
+            RemainingDuration="PT16H0M0S",
+        ),
+        t(3, hours=8, links=[(2, 1, 0, 7)]),
+    ]
+    imp = read_mspdi(write_xml(mspdi(tasks, status_date="2027-01-08T17:00:00")))
+    s = imp.scenario
+    assert imp.progressed and s.project.start == dt.date(2027, 1, 8)
+    assert [x.duration.deterministic for x in s.tasks] == [0.0, 2.0, 1.0]
+    assert [x.status for x in imp.tasks] == ["complete", "in progress", "not started"]
+
+
+def test_costs_are_in_hundredths(write_xml):
+    """Cost and FixedCost are written in hundredths; resource cost becomes a daily rate."""
+    imp = read_mspdi(write_xml(mspdi([t(1, hours=16, Cost=250000, FixedCost=50000)])))
+    cost = imp.scenario.task("1").cost
+    assert cost.fixed.deterministic == 500.0 and cost.per_day == 1000.0
+
+
+def test_entity_expansion_is_refused(write_xml):
+    """A 'billion laughs' document type is refused, not expanded."""
+    bomb = """<?xml version="1.0"?>
+<!DOCTYPE Project [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<Project><Name>&b;</Name></Project>"""
+    with pytest.raises(ScenarioError, match="refuses them for safety"):
+        read_mspdi(write_xml(bomb))
+
+
+def test_external_entities_are_refused(write_xml):
+    """An external entity (a local file) is refused."""
+    xxe = """<?xml version="1.0"?>
+<!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<Project><Name>&x;</Name></Project>"""
+    with pytest.raises(ScenarioError, match="refuses them for safety"):
+        read_mspdi(write_xml(xxe))
+
+
+def test_malformed_xml_names_the_line(write_xml):
+    """Broken XML is reported with its line and column."""
+    with pytest.raises(ScenarioError, match="not well-formed XML at line 3"):
+        read_mspdi(write_xml("<Project>\n<Tasks>\n<Task></Tasks>\n</Project>"))
+
+
+def test_other_xml_is_refused(write_xml):
+    """An XML file that is not an MS Project plan says how to save one."""
+    with pytest.raises(ScenarioError, match="root element is <html>"):
+        read_mspdi(write_xml("<html><body/></html>"))
+
+
+def test_bad_values_name_the_task(write_xml):
+    """A bad duration and a bad link type are both reported, with the task's UID."""
+    tasks = [
+        t(1),
+        "<Task><UID>2</UID><OutlineLevel>1</OutlineLevel><Duration>8 hours</Duration></Task>",
+        t(3, links=[(1, 9, 0, 7)]),
+    ]
+    with pytest.raises(ScenarioError) as err:
+        read_mspdi(write_xml(mspdi(tasks)))
+    message = str(err.value)
+    assert "(UID 2)" in message and "ISO 8601" in message
+    assert "(UID 3).PredecessorLink[1]" in message
+
+
+# --------------------------------------------------------------------------- shared files
+
+#: Shared files whose dates pmo-sim does not reproduce, and why.
+NOT_RECALCULATED = {
+    # The Aspose fixture is named "not updated": its dates were never recalculated. Every
+    # task starts on the project start (2000-01-27) although tasks 2-5 and 7-10 follow a
+    # predecessor by a finish-to-start link; tasks 6-10 are also manually scheduled.
+    # Only tasks 1 and 6 (no predecessor) keep their stored dates.
+    "aspose_not_updated.xml": {"2", "3", "4", "5", "7", "8", "9", "10"},
+}
+
+
+@pytest.mark.skipif(not MSPDI_FILES, reason="shared schedules not found (../shared/data)")
+@pytest.mark.parametrize("path", MSPDI_FILES, ids=lambda p: p.name)
+def test_shared_mspdi_fidelity(path):
+    """pmo-sim's CPM reproduces at least 98% of the stored early dates exactly and the
+    project finish; the one stale fixture differs exactly where its dates are stale."""
+    imp = read_schedule(path)
+    fid = compare_with_file(imp)
+    assert fid.compared > 0
+    listing = "\n".join(str(m) for m in fid.mismatches)
+    if path.name in NOT_RECALCULATED:
+        assert {m.task for m in fid.mismatches} == NOT_RECALCULATED[path.name], listing
+        return
+    assert fid.share >= 0.98, f"{path.name}: {fid.summary()}\n{listing}"
+    assert fid.finish_matches, f"{path.name}: {fid.summary()}\n{listing}"
+
+
+@pytest.mark.skipif(not MSPDI_FILES, reason="shared schedules not found (../shared/data)")
+def test_residential_construction_details():
+    """The MPXJ conversion of the Residential Construction template: 89 work tasks and
+    milestones under 20 summaries, 118 links, finish 2014-03-27."""
+    imp = read_mspdi(SCHEDULES / "mspdi" / "residential_construction.mpxj_from_mpp.xml")
+    s = imp.scenario
+    assert len(s.tasks) == 89
+    assert sum(len(x.predecessors) for x in s.tasks) == 118
+    assert str(schedule(s).finish_date) == "2014-03-27"
+
+
+@pytest.mark.skipif(not MPP_FILES, reason="shared schedules not found (../shared/data)")
+@pytest.mark.parametrize("path", MPP_FILES, ids=lambda p: p.name)
+def test_shared_mpp_files(path):
+    """An .mpp file imports through MPXJ when it is installed; otherwise the message names
+    the extra to install and the Java runtime, and the XML alternative."""
+    if HAVE_MPXJ:
+        try:
+            imp = read_schedule(path)
+        except ScenarioError as exc:  # no Java runtime on this machine
+            assert "Java" in str(exc)
+            return
+        assert imp.scenario.tasks and imp.format == "MPP"
+        fid = compare_with_file(imp)
+        assert fid.share >= 0.98 and fid.finish_matches, fid.summary()
+        return
+    with pytest.raises(ScenarioError) as err:
+        read_schedule(path)
+    message = str(err.value)
+    assert 'pip install "pmo-sim[mpxj]"' in message and "Java" in message
+    assert path.name in message
+
+
+def test_mpp_without_mpxj_is_a_clear_error(tmp_path, monkeypatch):
+    """With MPXJ missing, reading an .mpp gives the install message, not an ImportError."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_mpxj(name, *args, **kwargs):
+        if name in ("jpype", "mpxj"):
+            raise ImportError(name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_mpxj)
+    path = tmp_path / "plan.mpp"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    with pytest.raises(ScenarioError, match=r'pip install "pmo-sim\[mpxj\]"'):
+        read_schedule(path)

@@ -1,0 +1,118 @@
+"""Range rules for imported schedules: selection by id/name glob, WBS prefix and
+calendar, percentages of the remaining duration, families, override order, and the
+report of which rule hit each task."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pmo_sim import Pert, Project, Scenario, Task, Triangular, Trigen, Uniform
+from pmo_sim.errors import ScenarioError
+from pmo_sim.importers.ranges import apply_ranges, parse_rules
+
+
+def scenario() -> Scenario:
+    return Scenario(
+        Project("p", dt.date(2027, 1, 4)),
+        (
+            Task("A100", 10, name="Excavation", wbs="PRJ.CIVIL"),
+            Task("A110", 20, name="Concrete pour", wbs="PRJ.CIVIL.POUR"),
+            Task("A200", 4, name="Design review", wbs="PRJ.DESIGN"),
+            Task("MS1", 0, milestone=True, wbs="PRJ"),
+            Task("B1", 8, name="Civilities", wbs="PRJ.CIVILITIES"),
+        ),
+    )
+
+
+def apply(*rules):
+    return apply_ranges(scenario(), parse_rules({"ranges": list(rules)}))
+
+
+def test_rule_for_all_tasks():
+    """A rule without selectors gives every task a range, in percent of its duration."""
+    s, hits = apply({"min": 90, "max": 150})
+    assert s.task("A100").duration == Triangular(9, 10, 15)
+    assert s.task("MS1").duration.deterministic == 0.0  # milestones keep no range
+    assert all(h.rule is not None for h in hits)
+
+
+def test_later_rules_override_and_selectors_combine():
+    """Later rules win; a WBS prefix matches at a '.' boundary only; selectors AND."""
+    s, hits = apply(
+        {"min": 90, "max": 110},
+        {"wbs": "PRJ.CIVIL", "min": 80, "mode": 100, "max": 200},
+        {"wbs": "PRJ.CIVIL", "name": "*POUR*", "dist": "pert", "min": 95, "max": 130},
+    )
+    assert s.task("A100").duration == Triangular(8, 10, 20)
+    assert s.task("A110").duration == Pert(19, 20, 26)
+    assert s.task("B1").duration == Triangular(7.2, 8, 8.8)  # CIVILITIES is not CIVIL
+    by_task = {h.task: h.rule.index for h in hits}
+    assert by_task == {"A100": 2, "A110": 3, "A200": 1, "MS1": 1, "B1": 1}
+
+
+def test_id_glob_and_families():
+    """Id globs select; uniform, trigen and fixed families are built as asked."""
+    s, hits = apply(
+        {"id": "A1*", "dist": "uniform", "min": 50, "max": 150},
+        {"id": "A200", "dist": "trigen", "min": 75, "max": 150, "low_pct": 5},
+        {"id": "A110", "dist": "fixed"},
+    )
+    assert s.task("A100").duration == Uniform(5, 15)
+    assert s.task("A200").duration == Trigen(3, 4, 6, low_pct=5)
+    assert s.task("A110").duration.deterministic == 20 and s.task("A110").duration.is_degenerate
+    assert [h.rule for h in hits if h.task == "B1"] == [None]
+
+
+def test_calendar_selector_uses_the_import():
+    """A calendar selector matches the imported task's calendar id or name."""
+    from pmo_sim.importers._common import CalendarInfo, ImportedSchedule, ImportedTask
+
+    s = scenario()
+    imported = ImportedSchedule(
+        scenario=s,
+        tasks=tuple(ImportedTask(t.id, calendar="c2" if t.id == "A200" else "c1") for t in s.tasks),
+        format="XER",
+        source="x",
+        calendars={
+            "c1": CalendarInfo("c1", "Std", "1111100", 8.0),
+            "c2": CalendarInfo("c2", "Night", "1111100", 8.0),
+        },
+    )
+    rules = parse_rules({"ranges": [{"calendar": "Night", "min": 50, "max": 200}]})
+    out, _ = apply_ranges(s, rules, imported)
+    assert out.task("A200").duration == Triangular(2, 4, 8)
+    assert out.task("A100").duration.is_degenerate
+
+
+def test_bad_rules_are_all_reported():
+    """Unknown keys, missing bounds, reversed ranges and unknown families are each named."""
+    with pytest.raises(ScenarioError) as err:
+        parse_rules(
+            {
+                "ranges": [
+                    {"min": 90},
+                    {"min": 120, "max": 110},
+                    {"min": 90, "mode": 200, "max": 110},
+                    {"dist": "gamma", "min": 1, "max": 2},
+                    {"wbs": "X", "mni": 3, "max": 4},
+                    {"min": -5, "max": 10},
+                ]
+            },
+            "rules.toml",
+        )
+    message = str(err.value)
+    assert "rules.toml: 6 problems found" in message
+    assert "ranges[1]: 'max' is required" in message
+    assert "ranges[2]: 'max' must be greater than 'min' (120)" in message
+    assert "ranges[3]: 'mode' must be between" in message
+    assert "ranges[4]: 'dist' must be one of" in message
+    assert "ranges[5]: unknown key 'mni'" in message
+    assert "ranges[6]: 'min' must be 0 or more" in message
+
+
+def test_rules_file_needs_entries():
+    """A rules file without [[ranges]] entries says what it needs."""
+    with pytest.raises(ScenarioError, match=r"at least one \[\[ranges\]\] entry"):
+        parse_rules({})

@@ -1,0 +1,655 @@
+"""Primavera P6 XER import: parsing, calendars, durations, links, constraints, progress,
+costs, encodings, several projects, bad input, and fidelity on the shared real files.
+
+Synthetic files are written from small tables so each rule is pinned by one test; the
+shared files (``<repo>/../shared/data/schedules/xer``) check the whole reader against
+the dates P6 computed, and the tests skip when that folder is absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from pmo_sim import schedule
+from pmo_sim.errors import ScenarioError
+from pmo_sim.importers import compare_with_file, read_schedule, read_xer
+from pmo_sim.importers._common import serial_to_date
+from pmo_sim.importers.xer import decode_xer
+
+SCHEDULES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "schedules"
+XER_FILES = sorted((SCHEDULES / "xer").glob("*.xer")) if SCHEDULES.is_dir() else []
+
+# Mon-Fri, 08:00-12:00 and 13:00-17:00 (8 h); exceptions are filled in per test (serial
+# day numbers: 46391 is Monday 2027-01-04).
+WEEK_8H = (
+    "(0||CalendarData()((0||DaysOfWeek()((0||1()())"
+    + "".join(
+        f"(0||{d}()((0||0(s|08:00|f|12:00)())(0||1(s|13:00|f|17:00)())))" for d in range(2, 7)
+    )
+    + "(0||7()())))(0||Exceptions()({exceptions}))))"
+)
+
+PROJECT_FIELDS = [
+    "proj_id",
+    "proj_short_name",
+    "clndr_id",
+    "plan_start_date",
+    "last_recalc_date",
+    "plan_end_date",
+    "export_flag",
+]
+TASK_FIELDS = [
+    "task_id",
+    "proj_id",
+    "wbs_id",
+    "clndr_id",
+    "task_type",
+    "status_code",
+    "task_code",
+    "task_name",
+    "remain_drtn_hr_cnt",
+    "target_drtn_hr_cnt",
+    "cstr_type",
+    "cstr_date",
+    "act_start_date",
+    "act_end_date",
+    "early_start_date",
+    "early_end_date",
+    "restart_date",
+    "reend_date",
+    "target_start_date",
+    "target_end_date",
+    "total_float_hr_cnt",
+    "phys_complete_pct",
+]
+
+
+def _table(name: str, fields: list[str], rows: list[dict]) -> list[str]:
+    lines = [f"%T\t{name}", "%F\t" + "\t".join(fields)]
+    for r in rows:
+        lines.append("%R\t" + "\t".join(str(r.get(f, "")) for f in fields))
+    return lines
+
+
+def task(code: str, hours: float = 16, **kw) -> dict:
+    """A TASK row: 'code' becomes task_id 't<code>' and task_code <code>."""
+    row = {
+        "task_id": f"t{code}",
+        "proj_id": "1",
+        "wbs_id": "w2",
+        "clndr_id": "c1",
+        "task_type": "TT_Task",
+        "status_code": "TK_NotStart",
+        "task_code": code,
+        "task_name": f"Task {code}",
+        "remain_drtn_hr_cnt": hours,
+        "target_drtn_hr_cnt": hours,
+    }
+    row.update(kw)
+    return row
+
+
+def pred(succ: str, pre: str, kind: str = "PR_FS", lag: float = 0, proj: str = "1") -> dict:
+    return {
+        "task_pred_id": f"{pre}-{succ}",
+        "task_id": f"t{succ}",
+        "pred_task_id": f"t{pre}",
+        "proj_id": proj,
+        "pred_proj_id": proj,
+        "pred_type": kind,
+        "lag_hr_cnt": lag,
+    }
+
+
+def xer_text(
+    tasks: list[dict],
+    preds: list[dict] = (),
+    *,
+    projects: list[dict] | None = None,
+    calendars: list[dict] | None = None,
+    extra: list[str] = (),
+) -> str:
+    projects = projects or [
+        {
+            "proj_id": "1",
+            "proj_short_name": "DEMO",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-01-04 00:00",
+            "last_recalc_date": "2027-01-04 00:00",
+        }
+    ]
+    calendars = calendars or [
+        {
+            "clndr_id": "c1",
+            "clndr_name": "Standard",
+            "day_hr_cnt": 8,
+            "default_flag": "Y",
+            "clndr_data": WEEK_8H.format(exceptions=""),
+        }
+    ]
+    lines = [
+        "ERMHDR\t19.12\t2027-01-01\tProject\tadmin\tadmin\tdbxDatabaseNoName\t"
+        "Project Management\tUSD"
+    ]
+    lines += _table("PROJECT", PROJECT_FIELDS, projects)
+    lines += _table(
+        "CALENDAR",
+        ["clndr_id", "default_flag", "clndr_name", "day_hr_cnt", "clndr_data"],
+        calendars,
+    )
+    lines += _table(
+        "PROJWBS",
+        ["wbs_id", "proj_id", "proj_node_flag", "wbs_short_name", "parent_wbs_id"],
+        [
+            {"wbs_id": "w1", "proj_id": "1", "proj_node_flag": "Y", "wbs_short_name": "DEMO"},
+            {
+                "wbs_id": "w2",
+                "proj_id": "1",
+                "proj_node_flag": "N",
+                "wbs_short_name": "CIVIL",
+                "parent_wbs_id": "w1",
+            },
+        ],
+    )
+    lines += _table("TASK", TASK_FIELDS, tasks)
+    lines += _table(
+        "TASKPRED",
+        [
+            "task_pred_id",
+            "task_id",
+            "pred_task_id",
+            "proj_id",
+            "pred_proj_id",
+            "pred_type",
+            "lag_hr_cnt",
+        ],
+        list(preds),
+    )
+    lines += list(extra)
+    lines.append("%E")
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.fixture
+def write_xer(tmp_path):
+    """Write XER text (in a codec) to a file and return its path."""
+
+    def write(text: str, name: str = "plan.xer", encoding: str = "cp1252") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return write
+
+
+# --------------------------------------------------------------------------- basics
+
+
+def test_serial_dates():
+    """P6 exception dates are serial day numbers counted from 1899-12-30."""
+    assert serial_to_date(36897) == dt.date(2001, 1, 6)
+    assert serial_to_date(46391) == dt.date(2027, 1, 4)
+
+
+def test_working_day_of_reads_boundary_times_as_users_do():
+    """A finish at the start of a day's hours is the previous working day's end; a start
+    at the end of a day's hours is the next working day (skipping the weekend)."""
+    from pmo_sim.importers._common import CalendarInfo
+
+    info = CalendarInfo("c", "Std", "1111100", 8.0, day_start=8.0, day_end=16.0)
+    monday_8 = dt.datetime(2027, 1, 4, 8)
+    friday_16 = dt.datetime(2027, 1, 8, 16)
+    assert info.working_day_of(monday_8, finish=True) == dt.date(2027, 1, 1)
+    assert info.working_day_of(monday_8, finish=False) == dt.date(2027, 1, 4)
+    assert info.working_day_of(friday_16, finish=False) == dt.date(2027, 1, 11)
+    assert info.working_day_of(friday_16, finish=True) == dt.date(2027, 1, 8)
+    assert info.working_day_of(dt.datetime(2027, 1, 5, 12), finish=True) == dt.date(2027, 1, 5)
+
+
+def test_tasks_links_and_wbs(write_xer):
+    """Task codes become ids, hours become days on the calendar's 8 h, WBS paths join names."""
+    imp = read_xer(write_xer(xer_text([task("A", 16), task("B", 24)], [pred("B", "A")])))
+    s = imp.scenario
+    assert s.task_ids == ("A", "B")
+    assert s.task("A").duration.deterministic == 2.0
+    assert s.task("B").duration.deterministic == 3.0
+    assert s.task("B").predecessors[0].predecessor == "A"
+    assert s.task("A").wbs == "DEMO.CIVIL"
+    assert s.project.start == dt.date(2027, 1, 4)
+    assert s.project.calendar.weekmask == "1111100"
+    assert schedule(s).finish == 5.0
+    assert imp.format == "XER" and not imp.progressed
+    assert imp.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("PR_FS", "FS"), ("PR_SS", "SS"), ("PR_FF", "FF"), ("PR_SF", "SF")]
+)
+def test_link_types(write_xer, kind, expected):
+    """P6 relation types map to FS, SS, FF and SF."""
+    imp = read_xer(write_xer(xer_text([task("A"), task("B")], [pred("B", "A", kind)])))
+    assert imp.scenario.task("B").predecessors[0].type == expected
+
+
+def test_lag_hours_become_working_days(write_xer):
+    """lag_hr_cnt is converted with the hours per day of the lag calendar (8 h here)."""
+    imp = read_xer(write_xer(xer_text([task("A"), task("B")], [pred("B", "A", lag=-12)])))
+    assert imp.scenario.task("B").predecessors[0].lag == -1.5
+
+
+def test_hours_per_day_come_from_the_work_week(write_xer):
+    """A calendar declaring 10 h/day but working 8 h converts with 8 h, and says so."""
+    cal = {
+        "clndr_id": "c1",
+        "clndr_name": "Odd",
+        "day_hr_cnt": 10,
+        "default_flag": "Y",
+        "clndr_data": WEEK_8H.format(exceptions=""),
+    }
+    imp = read_xer(write_xer(xer_text([task("A", 20)], calendars=[cal])))
+    assert imp.scenario.task("A").duration.deterministic == 2.5
+    assert any("declares 10 hours" in str(w) for w in imp.warnings)
+
+
+def test_calendar_exceptions_become_holidays(write_xer):
+    """A whole-day exception (serial date) on a working weekday is a holiday."""
+    cal = {
+        "clndr_id": "c1",
+        "clndr_name": "Std",
+        "day_hr_cnt": 8,
+        "default_flag": "Y",
+        "clndr_data": WEEK_8H.format(exceptions="(0||0(d|46392)())"),
+    }
+    imp = read_xer(write_xer(xer_text([task("A", 16)], calendars=[cal])))
+    assert imp.scenario.project.calendar.holidays == (dt.date(2027, 1, 5),)
+    plan = schedule(imp.scenario)
+    assert str(plan.finish_date) == "2027-01-06"
+
+
+def test_extra_working_day_is_reported(write_xer):
+    """An exception that makes a Saturday a working day cannot be held, and is reported."""
+    cal = {
+        "clndr_id": "c1",
+        "clndr_name": "Std",
+        "day_hr_cnt": 8,
+        "default_flag": "Y",
+        "clndr_data": WEEK_8H.format(exceptions="(0||0(d|46396)((0||0(s|08:00|f|16:00)())))"),
+    }
+    imp = read_xer(
+        write_xer(
+            xer_text(
+                [
+                    task(
+                        "A",
+                        80,
+                        early_end_date="2027-01-15 17:00",
+                        early_start_date="2027-01-04 08:00",
+                    )
+                ],
+                calendars=[cal],
+            )
+        )
+    )
+    assert imp.calendars["c1"].extra_working_days == (dt.date(2027, 1, 9),)
+    assert any("idle days working days" in str(w) for w in imp.warnings)
+
+
+def test_unreadable_calendar_data_is_reported(write_xer):
+    """Calendar data that cannot be parsed gives a warning and a Monday-Friday week."""
+    cal = {
+        "clndr_id": "c1",
+        "clndr_name": "Broken",
+        "day_hr_cnt": 8,
+        "default_flag": "Y",
+        "clndr_data": "(0||CalendarData()((0||DaysOfWeek(",
+    }
+    imp = read_xer(write_xer(xer_text([task("A")], calendars=[cal])))
+    assert imp.scenario.project.calendar.weekmask == "1111100"
+    assert any("cannot be read" in str(w) for w in imp.warnings)
+
+
+def test_tasks_on_another_calendar_are_reported(write_xer):
+    """Tasks on a calendar with other working days are noted (no per-task calendars yet)."""
+    seven = (
+        "(0||CalendarData()((0||DaysOfWeek()("
+        + "".join(f"(0||{d}()((0||0(s|08:00|f|16:00)())))" for d in range(1, 8))
+        + "))(0||Exceptions()())))"
+    )
+    cals = [
+        {
+            "clndr_id": "c1",
+            "clndr_name": "Std",
+            "day_hr_cnt": 8,
+            "default_flag": "Y",
+            "clndr_data": WEEK_8H.format(exceptions=""),
+        },
+        {"clndr_id": "c2", "clndr_name": "7 day", "day_hr_cnt": 8, "clndr_data": seven},
+    ]
+    imp = read_xer(
+        write_xer(xer_text([task("A"), task("B"), task("C", clndr_id="c2")], calendars=cals))
+    )
+    assert imp.main_calendar == "c1"
+    assert any("per-task calendars" in str(w) and "C" in str(w) for w in imp.warnings)
+
+
+def test_milestones_and_derived_activities(write_xer):
+    """Start/finish milestones are zero-duration milestones; LOE and WBS summaries are
+    left out with their relations."""
+    tasks = [
+        task("M0", 0, task_type="TT_Mile"),
+        task("A", 16),
+        task("L", 40, task_type="TT_LOE"),
+        task("M1", 0, task_type="TT_FinMile"),
+    ]
+    preds = [pred("A", "M0"), pred("M1", "A"), pred("L", "A", "PR_SS")]
+    imp = read_xer(write_xer(xer_text(tasks, preds)))
+    s = imp.scenario
+    assert s.task_ids == ("M0", "A", "M1")
+    assert s.task("M0").milestone and s.task("M1").milestone
+    assert imp.task("M0").milestone == "start" and imp.task("M1").milestone == "finish"
+    assert any("level-of-effort" in str(w) for w in imp.warnings)
+
+
+def test_constraints(write_xer):
+    """Start-on-or-after is a start-no-earlier-than date; finish-on-or-before is reported."""
+    tasks = [
+        task("A", 16, cstr_type="CS_MSOA", cstr_date="2027-01-11 08:00"),
+        task("B", 16, cstr_type="CS_MEOB", cstr_date="2027-02-01 17:00"),
+        task("C", 16, cstr_type="CS_MEOA", cstr_date="2027-01-20 17:00"),
+    ]
+    imp = read_xer(write_xer(xer_text(tasks)))
+    s = imp.scenario
+    assert s.task("A").start_no_earlier_than == dt.date(2027, 1, 11)
+    assert s.task("B").start_no_earlier_than is None
+    # Finish on or after the 20th with 2 days: start on the 19th at the earliest.
+    assert s.task("C").start_no_earlier_than == dt.date(2027, 1, 19)
+    assert any("CS_MEOB" in str(w) and "B" in str(w) for w in imp.warnings)
+    assert imp.task("B").constraints[0][0] == "FNLT"
+
+
+def test_progress_schedules_remaining_work_from_the_data_date(write_xer):
+    """With progress, completed tasks take no time, active ones their remaining duration,
+    and the project starts on the data date."""
+    projects = [
+        {
+            "proj_id": "1",
+            "proj_short_name": "DEMO",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-01-04 00:00",
+            "last_recalc_date": "2027-01-11 00:00",
+        }
+    ]
+    tasks = [
+        task(
+            "A",
+            16,
+            status_code="TK_Complete",
+            remain_drtn_hr_cnt=0,
+            act_start_date="2027-01-04 08:00",
+            act_end_date="2027-01-05 17:00",
+        ),
+        task(
+            "B",
+            40,
+            status_code="TK_Active",
+            remain_drtn_hr_cnt=24,
+            act_start_date="2027-01-06 08:00",
+        ),
+        task("C", 8),
+    ]
+    imp = read_xer(write_xer(xer_text(tasks, [pred("B", "A"), pred("C", "B")], projects=projects)))
+    s = imp.scenario
+    assert imp.progressed
+    assert s.project.start == dt.date(2027, 1, 11)
+    assert [t.duration.deterministic for t in s.tasks] == [0.0, 3.0, 1.0]
+    assert imp.task("A").status == "complete" and imp.task("B").status == "in progress"
+    assert schedule(s).finish == 4.0
+
+
+def test_costs(write_xer):
+    """Labour cost becomes a rate per day; material and expenses stay fixed."""
+    rsrc = _table(
+        "TASKRSRC",
+        [
+            "taskrsrc_id",
+            "task_id",
+            "rsrc_type",
+            "target_cost",
+            "remain_cost",
+            "act_reg_cost",
+            "act_ot_cost",
+        ],
+        [
+            {
+                "taskrsrc_id": "1",
+                "task_id": "tA",
+                "rsrc_type": "RT_Labor",
+                "target_cost": 1600,
+                "remain_cost": 1600,
+            },
+            {
+                "taskrsrc_id": "2",
+                "task_id": "tA",
+                "rsrc_type": "RT_Mat",
+                "target_cost": 500,
+                "remain_cost": 500,
+            },
+        ],
+    )
+    expense = _table(
+        "PROJCOST",
+        ["cost_item_id", "task_id", "target_cost", "remain_cost", "act_cost"],
+        [{"cost_item_id": "9", "task_id": "tA", "target_cost": 100, "remain_cost": 100}],
+    )
+    imp = read_xer(write_xer(xer_text([task("A", 16)], extra=rsrc + expense)))
+    cost = imp.scenario.task("A").cost
+    assert cost.per_day == 800.0
+    assert cost.fixed.deterministic == 600.0
+    assert imp.task("A").budget == 2200.0
+
+
+# --------------------------------------------------------------------------- projects
+
+
+def _two_projects(flag_a: str = "Y", flag_b: str = "Y") -> str:
+    projects = [
+        {
+            "proj_id": "1",
+            "proj_short_name": "ONE",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-01-04 00:00",
+            "export_flag": flag_a,
+        },
+        {
+            "proj_id": "2",
+            "proj_short_name": "TWO",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-02-01 00:00",
+            "export_flag": flag_b,
+        },
+    ]
+    tasks = [task("A"), task("B", proj_id="2"), task("C", proj_id="2")]
+    preds = [pred("C", "B", proj="2"), pred("B", "A", proj="2")]
+    return xer_text(tasks, preds, projects=projects)
+
+
+def test_several_projects_need_a_choice(write_xer):
+    """With several exported projects, the error lists them and names --project."""
+    with pytest.raises(ScenarioError) as err:
+        read_xer(write_xer(_two_projects()))
+    text = str(err.value)
+    assert "2 projects" in text and "ONE" in text and "TWO" in text and "--project" in text
+
+
+def test_choose_project_and_drop_external_links(write_xer):
+    """--project picks by short name or id; links to the other project are dropped with a
+    warning naming both ends."""
+    path = write_xer(_two_projects())
+    imp = read_xer(path, project="TWO")
+    assert imp.scenario.task_ids == ("B", "C")
+    assert imp.scenario.task("B").predecessors == ()
+    assert any("other projects" in str(w) and "A" in str(w) for w in imp.warnings)
+    assert read_xer(path, project="1").scenario.task_ids == ("A",)
+    with pytest.raises(ScenarioError, match="no project 'THREE'"):
+        read_xer(path, project="THREE")
+
+
+def test_single_exported_project_is_read_with_a_warning(write_xer):
+    """When only one project is marked for export, it is read and the choice is said."""
+    imp = read_xer(write_xer(_two_projects(flag_a="N")))
+    assert imp.project_id == "2"
+    assert any("reading 2" in str(w) for w in imp.warnings)
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def test_cp1251_is_detected(write_xer):
+    """Cyrillic names in a cp1251 file are read as Cyrillic, not as cp1252 accents."""
+    text = xer_text([task("A", task_name="Задача один"), task("B", task_name="Тест")])
+    imp = read_xer(write_xer(text, encoding="cp1251"))
+    assert imp.scenario.task("A").name == "Задача один"
+
+
+def test_cp1252_is_detected(write_xer):
+    """Western accented names in a cp1252 file keep their accents."""
+    text = xer_text([task("A", task_name="Décor café Straße")])
+    imp = read_xer(write_xer(text, encoding="cp1252"))
+    assert imp.scenario.task("A").name == "Décor café Straße"
+
+
+def test_utf8_is_read_first(write_xer):
+    """A UTF-8 file (with or without a byte-order mark) is read as UTF-8."""
+    text = xer_text([task("A", task_name="Bétonnage — 東京")])
+    assert read_xer(write_xer(text, encoding="utf-8")).scenario.task("A").name.endswith("東京")
+    assert decode_xer("\ufeffERMHDR".encode())[1] == "utf-8"
+
+
+def test_header_may_name_the_codec():
+    """A codec named in the ERMHDR line is used when the text is not UTF-8."""
+    raw = "ERMHDR\t8.0\tcp1251\n%T\tX\n".encode("cp1251") + "Щ".encode("cp1251")
+    assert decode_xer(raw)[1] == "cp1251"
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_not_an_xer_file(tmp_path):
+    """A file that is not an XER export gets a message saying how to export one."""
+    path = tmp_path / "plan.xer"
+    path.write_text("hello\nworld\n")
+    with pytest.raises(ScenarioError, match="not a Primavera P6 XER file"):
+        read_xer(path)
+
+
+def test_missing_task_table(write_xer):
+    """A file without a TASK table names the table."""
+    text = xer_text([task("A")]).replace("%T\tTASK\r\n", "%T\tTASKX\r\n")
+    with pytest.raises(ScenarioError, match="no TASK table"):
+        read_xer(write_xer(text))
+
+
+def test_bad_number_names_table_line_and_task(write_xer):
+    """A bad duration is reported with the table, the line and the task code."""
+    path = write_xer(xer_text([task("A"), task("B", remain_drtn_hr_cnt="lots")]))
+    with pytest.raises(ScenarioError) as err:
+        read_xer(path)
+    message = str(err.value)
+    assert "TASK line" in message and "task_code 'B'" in message
+    assert "'remain_drtn_hr_cnt' must be a number (got 'lots')" in message
+
+
+def test_duplicate_codes_and_bad_link_types_are_all_reported(write_xer):
+    """Every problem is reported at once: a duplicate code and an unknown link type."""
+    path = write_xer(
+        xer_text([task("A"), task("A", task_id="tA2"), task("B")], [pred("B", "A", "PR_XX")])
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_xer(path)
+    message = str(err.value)
+    assert "duplicate task_code 'A'" in message and "'pred_type' must be one of" in message
+
+
+def test_cycle_is_reported(write_xer):
+    """A logic loop in the file is reported as the scenario check words it."""
+    with pytest.raises(ScenarioError, match="cycle"):
+        read_xer(write_xer(xer_text([task("A"), task("B")], [pred("B", "A"), pred("A", "B")])))
+
+
+def test_missing_file():
+    """A path that does not exist is a clean error, not a traceback."""
+    with pytest.raises(ScenarioError, match="no such file"):
+        read_xer("/nonexistent/plan.xer")
+
+
+# --------------------------------------------------------------------------- shared files
+
+#: Shared files whose stored dates cannot be compared, and why.
+NO_COMPUTED_DATES = {
+    # Neither file was scheduled in P6 after its activities were added: early_start_date
+    # and early_end_date are empty, and the remaining dates are the planned dates typed in
+    # (aspose_test.xer's activities start 3 and 4 days after the data date with no logic
+    # or constraint to explain it).
+    "aspose_test.xer",
+    "mpxj_resource_rates_test.xer",
+}
+
+
+def _projects(path: Path) -> list[str | None]:
+    """Each project of a multi-project file, or [None] for a single-project file."""
+    from pmo_sim.importers.xer import list_projects
+
+    projects = list_projects(path)
+    return [p["proj_id"] for p in projects] if len(projects) > 1 else [None]
+
+
+@pytest.mark.skipif(not XER_FILES, reason="shared schedules not found (../shared/data)")
+@pytest.mark.parametrize("path", XER_FILES, ids=lambda p: p.name)
+def test_shared_xer_files_import(path):
+    """Every shared XER file (every project in it) imports, its warnings are Problems."""
+    for project in _projects(path):
+        imp = read_schedule(path, project)
+        assert imp.scenario.tasks
+        assert all(w.message for w in imp.warnings)
+
+
+@pytest.mark.skipif(not XER_FILES, reason="shared schedules not found (../shared/data)")
+@pytest.mark.parametrize("path", XER_FILES, ids=lambda p: p.name)
+def test_shared_xer_fidelity(path):
+    """pmo-sim's CPM reproduces at least 98% of the early dates P6 stored, exactly, and
+    the project finish; differences are listed."""
+    for project in _projects(path):
+        imp = read_xer(path, project)
+        fid = compare_with_file(imp)
+        if path.name in NO_COMPUTED_DATES:
+            assert fid.compared == 0
+            continue
+        assert fid.compared > 0
+        listing = "\n".join(str(m) for m in fid.mismatches)
+        assert fid.share >= 0.98, f"{path.name}: {fid.summary()}\n{listing}"
+        assert fid.finish_matches, f"{path.name}: {fid.summary()}\n{listing}"
+
+
+@pytest.mark.skipif(not XER_FILES, reason="shared schedules not found (../shared/data)")
+def test_trial_project_details():
+    """The 198-activity trial project: 301 relations, a Saturday-Thursday week of 8 h, and
+    every date P6 computed reproduced (the declared 10 h/day is not what P6 used)."""
+    path = SCHEDULES / "xer" / "trial_project_wk2.xer"
+    imp = read_xer(path)
+    s = imp.scenario
+    assert len(s.tasks) == 198
+    assert sum(len(t.predecessors) for t in s.tasks) == 301
+    assert s.project.calendar.name == "sat-thu"
+    assert compare_with_file(imp).matched == 198
+    assert str(schedule(s).finish_date) == "2015-02-19"
+
+
+@pytest.mark.skipif(not XER_FILES, reason="shared schedules not found (../shared/data)")
+def test_shared_cp1251_file():
+    """The Cyrillic fixture's activity names come out in Cyrillic."""
+    imp = read_xer(SCHEDULES / "xer" / "aspose_encoding1251.xer")
+    assert imp.scenario.task("A1000").name == "Задача 1"
+    assert imp.notes[0].endswith("cp1251")
