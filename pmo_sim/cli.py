@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .cli_cluster import cluster_context, cluster_options
 from .errors import ScenarioError
 from .report_text import days as _days
 from .report_text import table as _table
@@ -342,6 +343,7 @@ def _repair_note(r) -> None:
     show_default=True,
     help="With --until-converged: stop here at the latest.",
 )
+@cluster_options
 @_guard
 def run(
     scenario: str,
@@ -362,6 +364,9 @@ def run(
     tolerance: float,
     cost_tolerance: float | None,
     max_iterations: int,
+    scheduler: str | None,
+    dask_local: int | None,
+    checkpoint: str | None,
 ) -> None:
     """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
 
@@ -388,6 +393,11 @@ def run(
         raise UserError(
             "--iterations and --until-converged exclude each other; use "
             "--max-iterations to cap a converging run"
+        )
+    if until_converged and (scheduler or dask_local or checkpoint):
+        raise UserError(
+            "--until-converged runs on this machine; it cannot be combined with "
+            "--scheduler, --dask-local or --checkpoint"
         )
     s = _load(scenario)
     if not quiet:
@@ -428,7 +438,11 @@ def run(
             **common,
         )
     else:
-        r = _simulate(s, not quiet, iterations=iterations, **common)
+        log = None if quiet else (lambda line: click.echo(line, err=True))
+        with cluster_context(scheduler, dask_local, log=log) as client:
+            r = _simulate(
+                s, not quiet, iterations=iterations, client=client, checkpoint=checkpoint, **common
+            )
     if not quiet:
         _repair_note(r)
     # Each file is complete before it replaces anything (see exports.atomic_write).

@@ -10,6 +10,7 @@ block size or wave size.
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -412,12 +413,15 @@ def rank_risks(
     block_size: int = DEFAULT_BLOCK,
     baseline: tuple[np.ndarray, np.ndarray] | None = None,
     progress: Callable[[int, int], Any] | None = None,
+    client: Any = None,
 ) -> RiskRanking:
     """Exclusion ranking: each risk's contribution to P80 finish and P80 cost.
 
     Each risk is switched off in turn and the model re-run with the same random numbers
     (every other draw is unchanged); its contribution is P80 with all risks minus P80
     without it. ``iterations`` defaults to ``min(scenario iterations, 10,000)``.
+    With a Dask ``client`` the exclusion runs are spread over its cluster, one task per
+    batch of risks (``pmo_sim.distributed.rank_on_dask``), with the same answer.
     """
     settings = scenario.simulation
     seed = normalise_seed(seed, settings.seed)
@@ -428,6 +432,28 @@ def rank_risks(
     iterations = _whole("iterations", iterations)
     model = compiled_model(scenario, mitigated, repair_correlations)
     R = len(model.risk_ids)
+    if client is not None:
+        from .distributed import rank_on_dask
+
+        finish_delta, cost_delta, mean_delay, mean_cost = rank_on_dask(
+            client,
+            model,
+            seed,
+            sampling,
+            iterations,
+            block_size,
+            None,
+            baseline,
+            progress=progress,
+        )
+        return RiskRanking(
+            risk_ids=model.risk_ids,
+            iterations=iterations,
+            p80_finish_contribution=finish_delta,
+            p80_cost_contribution=cost_delta,
+            mean_delay=mean_delay,
+            mean_cost=mean_cost,
+        )
     if baseline is None:
         raw = run_kernel(model, seed, sampling, iterations, threads, block_size, full=False)
         base_finish, base_cost = raw.finish, raw.cost
@@ -475,6 +501,8 @@ def simulate(
     task_dates: bool = False,
     block_size: int = DEFAULT_BLOCK,
     progress: Callable[[int, int], Any] | None = None,
+    client: Any = None,
+    checkpoint: str | os.PathLike[str] | None = None,
 ) -> Results:
     """Simulate ``scenario`` and return its ``Results``.
 
@@ -502,22 +530,71 @@ def simulate(
         block_size). Does not change the answer.
     progress : callable, optional
         Called as ``progress(done, total)`` after each wave of blocks.
+    client : dask.distributed.Client, optional
+        Run the blocks, and the exclusion ranking, on this Dask cluster
+        (``pmo_sim.distributed``). The answer is the same bit for bit.
+    checkpoint : path, optional
+        Keep finished groups of blocks in this directory and resume from it when run
+        again (``pmo_sim.checkpoint``); a checkpoint of another run is refused.
     """
     run = _prepare(scenario, iterations, seed, sampling, threads, block_size)
     started = time.perf_counter()
     model = compiled_model(scenario, mitigated, repair_correlations)
-    raw = run_kernel(
-        model,
-        run.seed,
-        run.sampling,
-        run.iterations,
-        run.threads,
-        block_size,
-        keep_dates=task_dates,
-        progress=progress,
-    )
+    if checkpoint is not None:
+        from .checkpoint import LocalRunner, run_with_checkpoint, scenario_hash
+
+        if client is None:
+            runner = LocalRunner(run.threads)
+        else:
+            from .distributed import DaskRunner
+
+            runner = DaskRunner(client)
+        raw = run_with_checkpoint(
+            checkpoint,
+            model,
+            scenario_hash(scenario),
+            run.seed,
+            run.sampling,
+            run.iterations,
+            run.block_size,
+            None,
+            runner,
+            progress=progress,
+            keep_dates=task_dates,
+        )
+    elif client is not None:
+        from .distributed import run_on_dask
+
+        raw = run_on_dask(
+            client,
+            model,
+            run.seed,
+            run.sampling,
+            run.iterations,
+            run.block_size,
+            progress=progress,
+            keep_dates=task_dates,
+        )
+    else:
+        raw = run_kernel(
+            model,
+            run.seed,
+            run.sampling,
+            run.iterations,
+            run.threads,
+            block_size,
+            keep_dates=task_dates,
+            progress=progress,
+        )
     return build_results(
-        scenario, model, raw, run, rank=rank, ranking_iterations=ranking_iterations, started=started
+        scenario,
+        model,
+        raw,
+        run,
+        rank=rank,
+        ranking_iterations=ranking_iterations,
+        started=started,
+        client=client,
     )
 
 
@@ -556,6 +633,7 @@ def build_results(
     rank: bool = False,
     ranking_iterations: int | None = None,
     started: float | None = None,
+    client: Any = None,
 ) -> Results:
     """Turn a complete ``RawRun`` (iterations ``0 .. run.iterations - 1``) into Results."""
     iterations = run.iterations
@@ -577,6 +655,7 @@ def build_results(
             repair_correlations=_repaired(model),
             block_size=run.block_size,
             baseline=(raw.finish, raw.cost),
+            client=client,
         )
     for a in (raw.finish, raw.cost, raw.milestones, raw.occurrence):
         a.flags.writeable = False

@@ -50,3 +50,19 @@ class ScenarioError(ValueError):
         lines = [f"{head}{len(self.problems)} problems found:"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+class CheckpointError(ScenarioError):
+    """A checkpoint directory cannot be used for this run (it belongs to another run, or
+    cannot be read or written); the message says why and what to do.
+
+    A ``ScenarioError`` so the command line reports it as bad input (exit 2).
+    """
+
+
+class ClusterError(ScenarioError):
+    """A Dask cluster cannot be used: dask is not installed, the scheduler cannot be
+    reached, it has no workers, or its workers run other versions.
+
+    A ``ScenarioError`` so the command line reports it as bad input (exit 2), not as a bug.
+    """
