@@ -64,7 +64,15 @@ class CompiledModel:
         return self.network.size
 
     def keys(self, seed: int) -> dict[str, np.ndarray]:
-        """Stream keys for ``seed``."""
+        """Stream keys for ``seed`` (derived once per seed: the ranking and distributed
+        runs ask for them again for every run)."""
+        cache = self.__dict__.setdefault("_keys", {})
+        if seed not in cache:
+            cache.clear()  # one seed at a time is the common case; keep memory flat
+            cache[seed] = self._derive_keys(seed)
+        return cache[seed]
+
+    def _derive_keys(self, seed: int) -> dict[str, np.ndarray]:
         return {
             "duration": stream_keys(seed, [f"duration:{t}" for t in self.task_ids]),
             "cost": stream_keys(seed, [f"cost:{t}" for t in self.task_ids]),
