@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -69,14 +68,6 @@ class Network:
     @property
     def size(self) -> int:
         return len(self.ids)
-
-    @cached_property
-    def successor_count(self) -> np.ndarray:
-        return np.bincount(self.pred_task, minlength=self.size)
-
-    @cached_property
-    def predecessor_count(self) -> np.ndarray:
-        return np.diff(self.pred_ptr)
 
 
 def build_network(scenario: Scenario) -> Network:
