@@ -60,7 +60,7 @@ import numba
 import numpy as np
 
 from .compile import CompiledModel
-from .engine import DEFAULT_BLOCK, RawRun, merge_runs, run_blocks, run_kernel
+from .engine import DEFAULT_BLOCK, RawRun, exclusion_runs, merge_runs, run_blocks
 from .errors import ClusterError, must
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -489,35 +489,27 @@ def run_on_dask(
 def _rank_batch(
     model: CompiledModel,
     baseline: tuple[np.ndarray, np.ndarray],
-    p80: tuple[float, float],
     seed: int,
     sampling: str,
     iterations: int,
     block_size: int,
     risks: tuple[int, int],
 ) -> tuple[int, np.ndarray]:
-    """A Dask task: the exclusion runs of risks ``risks[0] .. risks[1] - 1``.
-
-    The arithmetic is that of ``engine.rank_risks`` line for line, so the numbers are
-    the same bit for bit; rows are (finish delta, cost delta, mean delay, mean cost).
-    """
-    base_finish, base_cost = baseline
-    p80_finish, p80_cost = p80
+    """A Dask task: the exclusion runs of risks ``risks[0] .. risks[1] - 1``, by the same
+    ``engine.exclusion_runs`` the local ranking uses; rows are (finish delta, cost
+    delta, mean delay, mean cost)."""
     lo, hi = risks
-    R = len(model.risk_ids)
-    out = np.zeros((4, hi - lo))
     with _KERNEL_LOCK:
-        threads = _worker_threads()
-        for k, r in enumerate(range(lo, hi)):
-            enabled = np.ones(R, dtype=np.uint8)
-            enabled[r] = 0
-            raw = run_kernel(
-                model, seed, sampling, iterations, threads, block_size, full=False, enabled=enabled
-            )
-            out[0, k] = p80_finish - float(np.percentile(raw.finish, 80))
-            out[1, k] = p80_cost - float(np.percentile(raw.cost, 80))
-            out[2, k] = float(np.mean(base_finish - raw.finish))
-            out[3, k] = float(np.mean(base_cost - raw.cost))
+        out = exclusion_runs(
+            model,
+            seed,
+            sampling,
+            iterations,
+            _worker_threads(),
+            block_size,
+            baseline,
+            range(lo, hi),
+        )
     return lo, out
 
 
@@ -565,7 +557,6 @@ def rank_on_dask(
         raw = run_on_dask(client, model, seed, sampling, iterations, block_size, full=False)
         baseline = (raw.finish, raw.cost)
     base_finish, base_cost = baseline[0][:iterations], baseline[1][:iterations]
-    p80 = (float(np.percentile(base_finish, 80)), float(np.percentile(base_cost, 80)))
     if risks_per_task is None:
         risks_per_task = max(1, math.ceil(R / (TASKS_PER_THREAD * _total_threads(client))))
     token = uuid.uuid4().hex[:8]
@@ -580,7 +571,6 @@ def rank_on_dask(
                     _rank_batch,
                     model_future,
                     tuple(base_futures),
-                    p80,
                     seed,
                     sampling,
                     iterations,

@@ -423,68 +423,94 @@ def rank_risks(
     With a Dask ``client`` the exclusion runs are spread over its cluster, one task per
     batch of risks (``pmo_sim.distributed.rank_on_dask``), with the same answer.
     """
-    settings = scenario.simulation
-    seed = normalise_seed(seed, settings.seed)
-    sampling = _sampling(sampling, settings.sampling)
-    threads = _threads(threads)
     if iterations is None:
-        iterations = min(settings.iterations, RANKING_ITERATIONS)
-    iterations = _whole("iterations", iterations)
+        iterations = min(scenario.simulation.iterations, RANKING_ITERATIONS)
+    run = _prepare(scenario, iterations, seed, sampling, threads, block_size)
     model = compiled_model(scenario, mitigated, repair_correlations)
-    R = len(model.risk_ids)
     if client is not None:
         from .distributed import rank_on_dask
 
-        finish_delta, cost_delta, mean_delay, mean_cost = rank_on_dask(
+        rows = rank_on_dask(
             client,
             model,
-            seed,
-            sampling,
-            iterations,
-            block_size,
+            run.seed,
+            run.sampling,
+            run.iterations,
+            run.block_size,
             None,
             baseline,
             progress=progress,
         )
-        return RiskRanking(
-            risk_ids=model.risk_ids,
-            iterations=iterations,
-            p80_finish_contribution=finish_delta,
-            p80_cost_contribution=cost_delta,
-            mean_delay=mean_delay,
-            mean_cost=mean_cost,
-        )
-    if baseline is None:
-        raw = run_kernel(model, seed, sampling, iterations, threads, block_size, full=False)
-        base_finish, base_cost = raw.finish, raw.cost
     else:
-        base_finish, base_cost = baseline[0][:iterations], baseline[1][:iterations]
-    p80_finish = float(np.percentile(base_finish, 80))
-    p80_cost = float(np.percentile(base_cost, 80))
-    finish_delta = np.zeros(R)
-    cost_delta = np.zeros(R)
-    mean_delay = np.zeros(R)
-    mean_cost = np.zeros(R)
-    for r in range(R):
-        enabled = np.ones(R, dtype=np.uint8)
-        enabled[r] = 0
-        raw = run_kernel(
-            model, seed, sampling, iterations, threads, block_size, full=False, enabled=enabled
+        if baseline is None:
+            raw = run_kernel(
+                model,
+                run.seed,
+                run.sampling,
+                run.iterations,
+                run.threads,
+                run.block_size,
+                full=False,
+            )
+            baseline = (raw.finish, raw.cost)
+        rows = exclusion_runs(
+            model,
+            run.seed,
+            run.sampling,
+            run.iterations,
+            run.threads,
+            run.block_size,
+            baseline,
+            range(len(model.risk_ids)),
+            progress=progress,
         )
-        finish_delta[r] = p80_finish - float(np.percentile(raw.finish, 80))
-        cost_delta[r] = p80_cost - float(np.percentile(raw.cost, 80))
-        mean_delay[r] = float(np.mean(base_finish - raw.finish))
-        mean_cost[r] = float(np.mean(base_cost - raw.cost))
-        if progress is not None:
-            progress(r + 1, R)
+    finish_delta, cost_delta, mean_delay, mean_cost = rows
     return RiskRanking(
         risk_ids=model.risk_ids,
-        iterations=iterations,
+        iterations=run.iterations,
         p80_finish_contribution=finish_delta,
         p80_cost_contribution=cost_delta,
         mean_delay=mean_delay,
         mean_cost=mean_cost,
     )
+
+
+def exclusion_runs(
+    model: CompiledModel,
+    seed: int,
+    sampling: str,
+    iterations: int,
+    threads: int,
+    block_size: int,
+    baseline: tuple[np.ndarray, np.ndarray],
+    risks: range,
+    progress: Callable[[int, int], Any] | None = None,
+) -> np.ndarray:
+    """Switch each risk in ``risks`` off in turn and re-run (forward pass only).
+
+    Returns rows (P80 finish contribution, P80 cost contribution, mean delay, mean cost),
+    one column per risk, against ``baseline`` = (finish, cost) with every risk on (its
+    first ``iterations`` values). The local ranking and each Dask ranking task call this,
+    so both give the same numbers bit for bit.
+    """
+    base_finish, base_cost = baseline[0][:iterations], baseline[1][:iterations]
+    p80_finish = float(np.percentile(base_finish, 80))
+    p80_cost = float(np.percentile(base_cost, 80))
+    R = len(model.risk_ids)
+    out = np.zeros((4, len(risks)))
+    for k, r in enumerate(risks):
+        enabled = np.ones(R, dtype=np.uint8)
+        enabled[r] = 0
+        raw = run_kernel(
+            model, seed, sampling, iterations, threads, block_size, full=False, enabled=enabled
+        )
+        out[0, k] = p80_finish - float(np.percentile(raw.finish, 80))
+        out[1, k] = p80_cost - float(np.percentile(raw.cost, 80))
+        out[2, k] = float(np.mean(base_finish - raw.finish))
+        out[3, k] = float(np.mean(base_cost - raw.cost))
+        if progress is not None:
+            progress(k + 1, len(risks))
+    return out
 
 
 def simulate(
