@@ -30,7 +30,8 @@ import numpy as np
 from ._numba import kernel
 from ._quantiles import ndtr, ndtri, ppf, sample_row, transform_row
 from ._rng import uniforms_row
-from .network import FF, FS, SS
+from .network import FF, FS, SF, SS
+from .timeline import COMPLETE, IN_PROGRESS, finish_time, own_time, start_time
 
 #: Fixed-point resolution of per-task sums (mean start and duration): 2**-16 days.
 SUM_SCALE = 65536.0
@@ -105,6 +106,124 @@ def _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, D
 
 
 @kernel
+def _forward_general(j, m, gen, D, ES, EF, SB, FB):
+    """Early start and finish of task ``j`` on its calendar, with progress (see
+    ``timeline.py``): bounds on the start (FS, SS) and on the finish (FF, SF) are
+    gathered on the timeline, then converted once to the task's working time."""
+    (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
+    lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _ = prog
+    es = ES[j]
+    ef = EF[j]
+    if status[j] == COMPLETE:
+        for t in range(m):
+            es[t] = fixed_es[j]
+            ef[t] = fixed_ef[j]
+        return
+    e = earliest[j]
+    fl = floor[j]
+    for t in range(m):
+        SB[t] = e
+        FB[t] = fl
+    for k in range(ptr[j], ptr[j + 1]):
+        i = pred[k]
+        lag = lags[k]
+        g = lag_cal[k]
+        ki = kinds[k]
+        src = EF[i] if (ki in (FS, FF)) else ES[i]
+        tgt = SB if (ki in (FS, SS)) else FB
+        if g < 0:
+            for t in range(m):
+                v = src[t] + lag
+                tgt[t] = v if v > tgt[t] else tgt[t]
+        else:
+            for t in range(m):
+                v = finish_time(cal, g, own_time(cal, g, src[t]) + lag)
+                tgt[t] = v if v > tgt[t] else tgt[t]
+    c = task_cal[j]
+    d = D[j]
+    if c < 0:
+        for t in range(m):
+            v = FB[t] - d[t]
+            s = SB[t] if SB[t] > v else v
+            es[t] = s
+            ef[t] = s + d[t]
+    else:
+        for t in range(m):
+            dt = d[t]
+            if dt == 0.0:
+                s = SB[t] if SB[t] > FB[t] else FB[t]
+                es[t] = s
+                ef[t] = s
+            else:
+                w = own_time(cal, c, SB[t])
+                v = own_time(cal, c, FB[t]) - dt
+                w = w if w > v else v
+                es[t] = start_time(cal, c, w)
+                ef[t] = finish_time(cal, c, w + dt)
+
+
+@kernel
+def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED):
+    """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
+    number of iterations in which it is critical (total float on its own calendar)."""
+    (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
+    lag_cal, _, task_cal, status, _, _, _ = prog
+    if status[j] == COMPLETE:
+        return 0
+    d = D[j]
+    ef = EF[j]
+    lf = LF[j]
+    if TOUCHED[j] == 0:
+        for t in range(m):
+            lf[t] = PF[t]
+    c = task_cal[j]
+    count = 0
+    if c < 0:
+        for t in range(m):
+            LS[t] = lf[t] - d[t]
+            if lf[t] - ef[t] <= tol:
+                count += 1
+    else:
+        for t in range(m):
+            if d[t] == 0.0:
+                LS[t] = lf[t]
+                slack = lf[t] - ef[t]
+            else:
+                wl = own_time(cal, c, lf[t])
+                lf[t] = finish_time(cal, c, wl)
+                LS[t] = start_time(cal, c, wl - d[t])
+                slack = wl - own_time(cal, c, ef[t])
+            if slack <= tol:
+                count += 1
+    for k in range(ptr[j], ptr[j + 1]):
+        i = pred[k]
+        lag = lags[k]
+        g = lag_cal[k]
+        ki = kinds[k]
+        ci = task_cal[i]
+        lfi = LF[i]
+        di = D[i]
+        if TOUCHED[i] == 0:
+            TOUCHED[i] = 1
+            for t in range(m):
+                lfi[t] = PF[t]
+        src = LS if (ki in (FS, SS)) else lf
+        on_start = ki == SS or ki == SF  # the bound is on the predecessor's start
+        for t in range(m):
+            if g < 0 or lag == 0.0:
+                u = src[t] - lag
+            else:
+                u = start_time(cal, g, own_time(cal, g, src[t]) - lag)
+            if on_start:
+                if ci < 0:
+                    u += di[t]
+                elif di[t] != 0.0:
+                    u = start_time(cal, ci, own_time(cal, ci, u) + di[t])
+            lfi[t] = u if u < lfi[t] else lfi[t]
+    return count
+
+
+@kernel
 def _run_block(
     i0,
     m,
@@ -117,13 +236,16 @@ def _run_block(
     tasks,
     risks,
     corr,
+    gen,
     tol,
     D,
+    ES,
     EF,
     LF,
     PF,
     COST,
     TMP,
+    FB,
     TOUCHED,
     OCC,
     SEV,
@@ -147,15 +269,22 @@ def _run_block(
     imp_risk, imp_delay_row, imp_factor_row = risks[7], risks[8], risks[9]
     rcost_row = risks[5]
     n = dur_keys.shape[0]
+    general = gen[0]
+    status, fixed_es, fixed_d = gen[3][3], gen[3][4], gen[3][6]
     _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DEL, Z, U)
     for t in range(m):
         PF[t] = 0.0
         COST[t] = 0.0
     for j in range(n):
         d = D[j]
-        # Duration: the task's own draw (or its copula uniform), then its risk impacts.
+        # Duration: the task's own draw (or its copula uniform), then its risk impacts;
+        # a complete task took its actual duration.
         c = corr_task[j]
-        if c >= 0:
+        if general and status[j] == COMPLETE:
+            fd = fixed_d[j]
+            for t in range(m):
+                d[t] = fd
+        elif c >= 0:
             u = U[c]
             for t in range(m):
                 d[t] = u[t]
@@ -164,7 +293,7 @@ def _run_block(
             sample_row(codes[j], params[j], table, dur_keys[j], i0, lhs, d, m)
         q0 = timp_ptr[j]
         q1 = timp_ptr[j + 1]
-        if q1 > q0:
+        if q1 > q0 and not (general and status[j] == COMPLETE):
             for q in range(q0, q1):
                 imp = timp_idx[q]
                 if imp_factor_row[imp] >= 0:
@@ -194,39 +323,55 @@ def _run_block(
                 cj = cost_const[j]
                 for t in range(m):
                     COST[t] += cj + rj * d[t]
-        # Forward pass over the predecessor links, into the start row ``es`` (scratch);
-        # only early finishes are kept: an FS link, the common case, then reads one row.
-        es = TMP
-        e = earliest[j]
-        for t in range(m):
-            es[t] = e
-        for k in range(ptr[j], ptr[j + 1]):
-            i = pred[k]
-            lag = lags[k]
-            ki = kinds[k]
-            efi = EF[i]
-            di = D[i]
-            if ki == FS:
-                for t in range(m):
-                    v = efi[t] + lag
-                    es[t] = v if v > es[t] else es[t]
-            elif ki == SS:
-                for t in range(m):
-                    v = efi[t] - di[t] + lag
-                    es[t] = v if v > es[t] else es[t]
-            elif ki == FF:
-                for t in range(m):
-                    v = efi[t] + lag - d[t]
-                    es[t] = v if v > es[t] else es[t]
-            else:  # SF
-                for t in range(m):
-                    v = efi[t] - di[t] + lag - d[t]
-                    es[t] = v if v > es[t] else es[t]
-        ef = EF[j]
-        for t in range(m):
-            f = es[t] + d[t]
-            ef[t] = f
-            PF[t] = f if f > PF[t] else PF[t]
+        if general:
+            _forward_general(j, m, gen, D, ES, EF, TMP, FB)
+            es = ES[j]
+            ef = EF[j]
+            for t in range(m):
+                f = ef[t]
+                PF[t] = f if f > PF[t] else PF[t]
+        else:
+            # Forward pass over the predecessor links, into the start row ``es``
+            # (scratch); only early finishes are kept: an FS link, the common case,
+            # then reads one row.
+            es = TMP
+            e = earliest[j]
+            for t in range(m):
+                es[t] = e
+            for k in range(ptr[j], ptr[j + 1]):
+                i = pred[k]
+                lag = lags[k]
+                ki = kinds[k]
+                efi = EF[i]
+                di = D[i]
+                if ki == FS:
+                    for t in range(m):
+                        v = efi[t] + lag
+                        es[t] = v if v > es[t] else es[t]
+                elif ki == SS:
+                    for t in range(m):
+                        v = efi[t] - di[t] + lag
+                        es[t] = v if v > es[t] else es[t]
+                elif ki == FF:
+                    for t in range(m):
+                        v = efi[t] + lag - d[t]
+                        es[t] = v if v > es[t] else es[t]
+                else:  # SF
+                    for t in range(m):
+                        v = efi[t] - di[t] + lag - d[t]
+                        es[t] = v if v > es[t] else es[t]
+            ef = EF[j]
+            for t in range(m):
+                f = es[t] + d[t]
+                ef[t] = f
+                PF[t] = f if f > PF[t] else PF[t]
+        if general and status[j] == IN_PROGRESS:
+            # Reported start of a task in progress: its actual start (the row holds the
+            # start of the remaining work).
+            es = TMP
+            a = fixed_es[j]
+            for t in range(m):
+                es[t] = a
         if stats:
             sd = 0
             se = 0
@@ -259,6 +404,10 @@ def _run_block(
     for j in range(n):
         TOUCHED[j] = 0
     LS = TMP
+    if general:
+        for j in range(n - 1, -1, -1):
+            crit[j] += _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED)
+        return
     for j in range(n - 1, -1, -1):
         d = D[j]
         ef = EF[j]
@@ -315,6 +464,10 @@ def simulate_blocks(
     tasks,
     risks,
     corr,
+    gflag,
+    gnet,
+    gcal,
+    gprog,
     milestones,
     tol,
     out_finish,
@@ -328,6 +481,7 @@ def simulate_blocks(
     sub_es,
     sub_ef,
     s_task,
+    s_es,
     s_vec,
     s_occ,
     s_risk,
@@ -349,12 +503,15 @@ def simulate_blocks(
     workers = s_task.shape[0]
     keep_occ = out_occ.shape[1] > 0
     for w in numba.prange(workers):
+        gen = (gflag, gnet, gcal, gprog)
         D = s_task[w, 0]
         EF = s_task[w, 1]
         LF = s_task[w, 2]
+        ES = s_es[w]
         PF = s_vec[w, 0]
         COST = s_vec[w, 1]
         TMP = s_vec[w, 2]
+        FB = s_vec[w, 3]
         TOUCHED = np.zeros(s_task.shape[2], dtype=np.uint8)
         OCC = s_occ[w]
         lo = n_blocks * w // workers
@@ -376,13 +533,16 @@ def simulate_blocks(
                 tasks,
                 risks,
                 corr,
+                gen,
                 tol,
                 D,
+                ES,
                 EF,
                 LF,
                 PF,
                 COST,
                 TMP,
+                FB,
                 TOUCHED,
                 OCC,
                 s_risk[w, 0],
@@ -412,17 +572,20 @@ def simulate_blocks(
 
 
 @kernel
-def sample_durations(first, count, lhs, net, dists, tasks, risks, corr, out):
+def sample_durations(
+    first, count, lhs, net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog, out
+):
     """Durations (risk impacts included) of iterations first..first+count-1, all tasks.
 
     The same draws the simulation uses, so any iteration can be recomputed alone.
     """
+    gen = (gflag, gnet, gcal, gprog)
     n = out.shape[0]
     R = risks[3].shape[0]
     n_imp = risks[7].shape[0]
     k = corr[0].shape[0]
-    s_task = np.empty((1, 3, n, count))
-    s_vec = np.empty((1, 3, count))
+    s_task = np.empty((1, 4, n, count))
+    s_vec = np.empty((1, 4, count))
     s_occ = np.empty((1, R, count), dtype=np.uint8)
     s_risk = np.empty((1, 2, R, count))
     s_imp = np.empty((1, 2, n_imp, count))
@@ -441,13 +604,16 @@ def sample_durations(first, count, lhs, net, dists, tasks, risks, corr, out):
         tasks,
         risks,
         corr,
+        gen,
         0.0,
         s_task[0, 0],
+        s_task[0, 3],
         s_task[0, 1],
         s_task[0, 2],
         s_vec[0, 0],
         s_vec[0, 1],
         s_vec[0, 2],
+        s_vec[0, 3],
         np.zeros(n, dtype=np.uint8),
         s_occ[0],
         s_risk[0, 0],
@@ -505,3 +671,75 @@ def spearman_sorted_rows(order, ordered, y_centered_ranks, out, sd):
             i = k + 1
         out[j] = num / math.sqrt(den * yy) if den > 0.0 and yy > 0.0 else 0.0
         sd[j] = math.sqrt(var / s)
+
+
+@kernel
+def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critical, tol):
+    """Deterministic CPM through the calendar-and-progress passes (one iteration).
+
+    Arrays are in topological order; ``es`` receives the start of each task's (remaining)
+    work. Floats count working days of each task's calendar; complete tasks get no
+    float and are never critical.
+    """
+    n = durations.shape[0]
+    cal, prog = gen[2], gen[3]
+    ptr, pred, kinds, lags, _ = gen[1]
+    lag_cal, _, task_cal, status, _, _, fixed_d = prog
+    D = np.empty((n, 1))
+    ES = np.empty((n, 1))
+    EF = np.empty((n, 1))
+    LF = np.empty((n, 1))
+    SB = np.empty(1)
+    FB = np.empty(1)
+    PF = np.zeros(1)
+    LS = np.empty(1)
+    for j in range(n):
+        D[j, 0] = fixed_d[j] if status[j] == COMPLETE else durations[j]
+    for j in range(n):
+        _forward_general(j, 1, gen, D, ES, EF, SB, FB)
+        PF[0] = max(PF[0], EF[j, 0])
+    touched = np.zeros(n, dtype=np.uint8)
+    for j in range(n - 1, -1, -1):
+        critical[j] = _backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, touched) > 0
+        if status[j] == COMPLETE:
+            ls[j] = ES[j, 0]
+            lf[j] = EF[j, 0]
+            total_float[j] = 0.0
+            continue
+        ls[j] = LS[0]
+        lf[j] = LF[j, 0]
+        c = task_cal[j]
+        if c < 0 or D[j, 0] == 0.0:
+            total_float[j] = lf[j] - EF[j, 0]
+        else:
+            total_float[j] = own_time(cal, c, lf[j]) - own_time(cal, c, EF[j, 0])
+    # Free float: the latest finish that keeps every successor's early dates.
+    free = np.full(n, PF[0])
+    for j in range(n):
+        for k in range(ptr[j], ptr[j + 1]):
+            i = pred[k]
+            ki = kinds[k]
+            g = lag_cal[k]
+            ci = task_cal[i]
+            x = ES[j, 0] if (ki in (FS, SS)) else EF[j, 0]
+            if g < 0 or lags[k] == 0.0:
+                u = x - lags[k]
+            else:
+                u = start_time(cal, g, own_time(cal, g, x) - lags[k])
+            if ki in (SS, SF):
+                if ci < 0:
+                    u += D[i, 0]
+                elif D[i, 0] != 0.0:
+                    u = start_time(cal, ci, own_time(cal, ci, u) + D[i, 0])
+            free[i] = min(free[i], u)
+    for j in range(n):
+        c = task_cal[j]
+        if status[j] == COMPLETE:
+            free_float[j] = 0.0
+        elif c < 0 or D[j, 0] == 0.0:
+            free_float[j] = free[j] - EF[j, 0]
+        else:
+            free_float[j] = own_time(cal, c, free[j]) - own_time(cal, c, EF[j, 0])
+        es[j] = ES[j, 0]
+        ef[j] = EF[j, 0]
+        durations[j] = D[j, 0]

@@ -96,6 +96,24 @@ class Calendar:
         )
         object.__setattr__(self, "holidays", days)
 
+    @classmethod
+    def union(cls, calendars: list[Calendar]) -> Calendar:
+        """The calendar of days on which any of ``calendars`` works."""
+        first = calendars[0]
+        if all(c == first for c in calendars[1:]):
+            return first
+        mask = "".join(
+            "1" if any(c.weekmask[d] == "1" for c in calendars) else "0" for d in range(7)
+        )
+        candidates = sorted({h for c in calendars for h in c.holidays})
+        holidays = [
+            h
+            for h in candidates
+            if mask[h.weekday()] == "1"
+            and not any(c.weekmask[h.weekday()] == "1" and h not in c.holidays for c in calendars)
+        ]
+        return cls(mask, tuple(holidays))
+
     @cached_property
     def busdaycalendar(self) -> np.busdaycalendar:
         return np.busdaycalendar(
@@ -134,15 +152,16 @@ class Calendar:
         return np.busday_offset(day0, idx, roll="forward", busdaycal=self.busdaycalendar)
 
     def task_dates(
-        self, start: dt.date, early_start: Any, duration: Any
+        self, start: dt.date, early_start: Any, early_finish: Any
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Start and finish dates of tasks; a zero-duration task (a milestone) is dated
-        by its finish, at the end of the working day its predecessors finish on."""
-        finish = np.asarray(early_start, dtype=float) + np.asarray(duration, dtype=float)
-        starts = self.start_dates(start, early_start)
-        finishes = self.finish_dates(start, finish)
-        zero = np.asarray(duration, dtype=float) == 0.0
-        return np.where(zero, finishes, starts), finishes
+        """Start and finish dates of tasks from their start and finish offsets; a
+        zero-duration task (a milestone) is dated by its finish, at the end of the
+        working day its predecessors finish on."""
+        es = np.asarray(early_start, dtype=float)
+        ef = np.asarray(early_finish, dtype=float)
+        starts = self.start_dates(start, es)
+        finishes = self.finish_dates(start, ef)
+        return np.where(ef == es, finishes, starts), finishes
 
     def finish_date(self, start: dt.date, offset: float) -> dt.date:
         """One finish date as a ``datetime.date``."""

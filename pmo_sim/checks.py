@@ -490,7 +490,7 @@ def _cpli(scenario: Scenario, plan: Any, imported: Any) -> Metric:
     length = plan.finish
     if length <= 0:
         return Metric(13, name, ">= 0.95", unit="ratio", skipped="the critical path has no length")
-    slack = p.calendar.days_until(p.start, target) - plan.finish
+    slack = scenario.timeline.days_until(p.start, target) - plan.finish
     cpli = (length + slack) / length
     return Metric(
         13,

@@ -165,7 +165,8 @@ def cpm(scenario: str, as_json: bool) -> None:
         click.echo(json.dumps(plan.to_dict(), indent=2))
         return
     p = s.project
-    es, ef = p.calendar.task_dates(p.start, plan.early_start, plan.durations)
+    dates = plan.dates()
+    es, ef = dates["early_start"], dates["early_finish"]
     rows = [
         [
             t.id,

@@ -24,6 +24,7 @@ from .correlation import CorrelationModel, correlation_model
 from .distributions import Fixed
 from .model import Scenario
 from .network import Network, build_network
+from .timeline import GeneralModel, general_model, is_general
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,32 @@ class CompiledModel:
     response_cost: float
     costed: bool
     mitigated: bool
+    general: GeneralModel | None = None
+
+    def general_args(self) -> tuple:
+        """(flag, net, calendar tables, progress) for the kernels; placeholders of the
+        same types when the scenario needs no calendars or progress (the kernels then
+        run the plain passes)."""
+        if self.general is not None:
+            return (True, *self.general.arrays)
+        net = self.network
+        n = net.size
+        z = np.zeros((1, 1))
+        zi = np.zeros(0, dtype=np.int64)
+        return (
+            False,
+            (net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag, net.earliest_start),
+            (z, z, z, np.zeros(1), np.zeros(1), 1.0, 1.0),
+            (
+                zi,
+                np.zeros(n),
+                zi,
+                np.zeros(n, dtype=np.int64),
+                np.zeros(n),
+                np.zeros(n),
+                np.zeros(n),
+            ),
+        )
 
     @property
     def size(self) -> int:
@@ -82,7 +109,8 @@ class CompiledModel:
         }
 
     def kernel_args(self, seed: int, enabled: np.ndarray | None = None) -> tuple:
-        """(net, dists, tasks, risks, corr) tuples as the kernels take them."""
+        """(net, dists, tasks, risks, corr) tuples and the four general-pass arguments
+        (``general_args``), as the kernels take them."""
         k = self.keys(seed)
         net = self.network
         if enabled is None:
@@ -114,6 +142,7 @@ class CompiledModel:
                 self.imp_factor_row,
             ),
             (self.corr_kind, self.corr_index, self.cholesky),
+            *self.general_args(),
         )
 
     @property
@@ -126,6 +155,11 @@ class CompiledModel:
         net = self.network
         for a in (net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag, net.earliest_start):
             total += a.nbytes
+        if self.general is not None:
+            total += sum(
+                v.nbytes for v in self.general.__dict__.values() if isinstance(v, np.ndarray)
+            )
+            total += self.general.tables.cum.nbytes * 3
         return int(total)
 
 
@@ -137,6 +171,8 @@ def compile_scenario(
     n = net.size
     packer = Packer()
     tasks = [scenario.tasks[i] for i in net.order]
+    general = general_model(scenario) if is_general(scenario) else None
+    complete = general.complete if general is not None else np.zeros(n, dtype=bool)
     for t in tasks:
         packer.add(t.duration)  # rows 0..n-1: durations in topological order
     cost_row = np.full(n, -1, dtype=np.int64)
@@ -148,7 +184,10 @@ def compile_scenario(
             continue
         has_cost[k] = 1
         rate[k] = t.cost.per_day
-        if isinstance(t.cost.fixed, Fixed):
+        if complete[k]:
+            # Spent: the most likely fixed cost, and the rate over the actual duration.
+            cost_const[k] = t.cost.fixed.deterministic
+        elif isinstance(t.cost.fixed, Fixed):
             cost_const[k] = t.cost.fixed.value
         else:
             cost_row[k] = packer.add(t.cost.fixed)
@@ -227,4 +266,5 @@ def compile_scenario(
         response_cost=float(response),
         costed=costed,
         mitigated=mitigated,
+        general=general,
     )

@@ -30,6 +30,7 @@ import numpy as np
 from .calendar import iso
 from .model import Scenario
 from .network import FF, FS, SS, Network, build_network
+from .timeline import IN_PROGRESS, general_model, is_general
 
 #: Total float (working days) at or below which a task counts as critical. Durations and
 #: lags are floats, so exact zero would be at the mercy of rounding; a millionth of a
@@ -109,15 +110,24 @@ class CPMSchedule:
     total_float: np.ndarray
     free_float: np.ndarray
     finish: float
+    work_start: np.ndarray | None = None
+    complete: np.ndarray | None = None
 
     @property
     def critical(self) -> np.ndarray:
-        return self.total_float <= CRITICAL_TOLERANCE
+        crit = self.total_float <= CRITICAL_TOLERANCE
+        return crit if self.complete is None else crit & ~self.complete
 
     @property
     def finish_date(self) -> Any:
-        p = self.scenario.project
-        return p.calendar.finish_date(p.start, self.finish)
+        return self.scenario.timeline.finish_date(self.scenario.project.start, self.finish)
+
+    def dates(self) -> dict[str, np.ndarray]:
+        """Early and late start and finish dates (numpy datetime64) in task order."""
+        cal, start = self.scenario.timeline, self.scenario.project.start
+        es, ef = cal.task_dates(start, self.early_start, self.early_finish)
+        ls, lf = cal.task_dates(start, self.late_start, self.late_finish)
+        return {"early_start": es, "early_finish": ef, "late_start": ls, "late_finish": lf}
 
     def critical_paths(self, limit: int = 20) -> list[list[str]]:
         """Chains of critical tasks joined by driving links, from start to finish.
@@ -125,16 +135,12 @@ class CPMSchedule:
         A link drives when its slack is zero; at most ``limit`` paths are returned.
         """
         net = self.network
-        es = self.early_start[net.order]
         ef = self.early_finish[net.order]
         crit = self.critical[net.order]
-        slack = link_slack(net, es, ef)
-        succ = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
         graph = nx.DiGraph()
         graph.add_nodes_from(k for k in range(net.size) if crit[k])
-        for k in range(slack.size):
-            i, j = net.pred_task[k], succ[k]
-            if crit[i] and crit[j] and slack[k] <= 1e-6:
+        for i, j in self._driving_links():
+            if crit[i] and crit[j]:
                 graph.add_edge(i, j)
         sources = [k for k in graph if graph.in_degree(k) == 0]
         sinks = [k for k in graph if graph.out_degree(k) == 0 and abs(ef[k] - self.finish) <= 1e-6]
@@ -146,12 +152,39 @@ class CPMSchedule:
                     return paths
         return paths
 
+    def _driving_links(self) -> list[tuple[int, int]]:
+        """(predecessor, successor) topological positions of links with no slack."""
+        net = self.network
+        es = (self.early_start if self.work_start is None else self.work_start)[net.order]
+        ef = self.early_finish[net.order]
+        if self.work_start is None:
+            slack = link_slack(net, es, ef)
+            succ = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
+            return [(int(net.pred_task[k]), int(succ[k])) for k in np.flatnonzero(slack <= 1e-6)]
+        from .timeline import general_model, lagged, own_time
+
+        gm = general_model(self.scenario)
+        cal = gm.tables.arrays
+        out = []
+        for j in range(net.size):
+            c = gm.task_cal[j]
+            for k in range(gm.pred_ptr[j], gm.pred_ptr[j + 1]):
+                i, t = int(gm.pred_task[k]), gm.pred_type[k]
+                source = ef[i] if t in (FS, FF) else es[i]
+                target = es[j] if t in (FS, SS) else ef[j]
+                bound = lagged(cal, gm.lag_cal[k], source, gm.pred_lag[k])
+                if c >= 0:
+                    bound, target = own_time(cal, c, bound), own_time(cal, c, target)
+                if bound >= target - 1e-6:
+                    out.append((i, j))
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``pmo-sim cpm --json``."""
         p = self.scenario.project
-        cal, start = p.calendar, p.start
-        es_dates, ef_dates = cal.task_dates(start, self.early_start, self.durations)
-        ls_dates, lf_dates = cal.task_dates(start, self.late_start, self.durations)
+        dates = self.dates()
+        es_dates, ef_dates = dates["early_start"], dates["early_finish"]
+        ls_dates, lf_dates = dates["late_start"], dates["late_finish"]
         tasks = {}
         for i, t in enumerate(self.scenario.tasks):
             tasks[t.id] = {
@@ -172,7 +205,7 @@ class CPMSchedule:
         return {
             "project": p.name,
             "start": p.start.isoformat(),
-            "calendar": cal.name,
+            "calendar": p.calendar.name,
             "finish": {"days": float(self.finish), "date": iso(self.finish_date)},
             "critical_paths": self.critical_paths(),
             "tasks": tasks,
@@ -208,6 +241,8 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
         d = deterministic_durations(scenario, net)
     else:
         d = np.asarray(durations, dtype=float)[net.order]
+    if is_general(scenario):
+        return _general_schedule(scenario, net, d)
     es, ef = forward_pass(net, d)
     finish = float(ef.max()) if ef.size else 0.0
     ls, lf = backward_pass(net, d, finish)
@@ -228,4 +263,37 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
         total_float=total_float[back],
         free_float=free[back],
         finish=finish,
+    )
+
+
+def _general_schedule(scenario: Scenario, net: Network, d: np.ndarray) -> CPMSchedule:
+    """CPM with task calendars and progress, through the kernels' own passes."""
+    from . import _kernels
+
+    gm = general_model(scenario)
+    args = (True, *gm.arrays)
+    n = net.size
+    d = np.array(d, dtype=float)
+    es, ef, ls, lf = (np.empty(n) for _ in range(4))
+    tf, ff = np.empty(n), np.empty(n)
+    crit = np.zeros(n, dtype=np.bool_)
+    _kernels.general_cpm(args, d, es, ef, ls, lf, tf, ff, crit, CRITICAL_TOLERANCE)
+    complete = gm.complete
+    work_start = es.copy()
+    in_progress = gm.status == IN_PROGRESS
+    es[in_progress] = gm.fixed_es[in_progress]
+    back = net.position
+    return CPMSchedule(
+        scenario=scenario,
+        network=net,
+        durations=d[back],
+        early_start=es[back],
+        early_finish=ef[back],
+        late_start=ls[back],
+        late_finish=lf[back],
+        total_float=_snap(tf)[back],
+        free_float=_snap(ff)[back],
+        finish=float(ef.max()) if n else 0.0,
+        work_start=work_start[back],
+        complete=complete[back],
     )

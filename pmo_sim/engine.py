@@ -173,7 +173,9 @@ def run_blocks(
     sub_es = np.empty((n, date_cols))
     sub_ef = np.empty((n, date_cols))
     s_task = np.empty((threads, 3, n, block_size))
-    s_vec = np.empty((threads, 3, block_size))
+    # Early starts are kept only by the calendar-and-progress passes.
+    s_es = np.empty((threads, n if model.general else 0, block_size))
+    s_vec = np.empty((threads, 4, block_size))
     s_occ = np.empty((threads, R, block_size), dtype=np.uint8)
     s_risk = np.empty((threads, 2, R, block_size))
     s_imp = np.empty((threads, 2, n_imp, block_size))
@@ -209,6 +211,7 @@ def run_blocks(
                 sub_es,
                 sub_ef,
                 s_task,
+                s_es,
                 s_vec,
                 s_occ,
                 s_risk,

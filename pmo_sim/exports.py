@@ -79,16 +79,14 @@ def task_dates_csv(results: Results) -> str:
     if td is None:
         raise ValueError("task dates were not computed: simulate with task_dates=True")
     s = results.scenario
-    cal, start = s.project.calendar, s.project.start
-    det = results.deterministic
-    durations = det.durations
+    cal, start = s.timeline, s.project.start
+    det = results.deterministic.dates()
     rows = []
-    det_es, det_ef = cal.task_dates(start, det.early_start, durations)
-    columns = {"deterministic": (det_es, det_ef)}
+    columns = {"deterministic": (det["early_start"], det["early_finish"])}
     for q in (50, 80):
         es = td.early_start[q]
         ef = td.early_finish[q]
-        columns[f"p{q}"] = cal.task_dates(start, es, ef - es)
+        columns[f"p{q}"] = cal.task_dates(start, es, ef)
     for i, t in enumerate(s.tasks):
         row = [t.id, t.name]
         for key in ("deterministic", "p50", "p80"):

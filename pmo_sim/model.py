@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,10 @@ from .distributions import Distribution, Fixed, distribution_from_mapping
 from .errors import Problem, ScenarioError, must
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
+#: Task progress states. Durations of tasks in progress are their remaining durations.
+STATUSES = ("not started", "in progress", "complete")
+#: Calendar on which link lags count.
+LAG_CALENDARS = ("successor", "predecessor", "project")
 SAMPLING_METHODS = ("lhs", "random")
 RISK_TYPES = ("threat", "opportunity")
 
@@ -124,6 +128,14 @@ class Task:
         Work breakdown structure path, for grouping in reports.
     start_no_earlier_than : datetime.date, optional
         A start-no-earlier-than constraint.
+    calendar : str
+        Name of the calendar the task works on (one of ``Project.calendars``); empty for
+        the project calendar. Durations count working days of this calendar.
+    status : str
+        ``"not started"``, ``"in progress"`` (``duration`` is then the remaining
+        duration, worked from the data date) or ``"complete"`` (fixed at its actual dates).
+    actual_start, actual_finish : datetime.date, optional
+        Actual dates: a task in progress has an actual start, a complete task both.
     """
 
     id: str
@@ -134,13 +146,19 @@ class Task:
     milestone: bool = False
     wbs: str = ""
     start_no_earlier_than: dt.date | None = None
+    calendar: str = ""
+    status: str = "not started"
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
 
     def __post_init__(self) -> None:
         _text("id", self.id)
         if not isinstance(self.milestone, bool):
             raise TypeError(must("milestone", "true or false", self.milestone))
+        _text("calendar", self.calendar, allow_empty=True)
+        self._check_progress()
         if self.duration is None:
-            if not self.milestone:
+            if not (self.milestone or self.status == "complete"):
                 raise ValueError(
                     "'duration' is required (a number of working days or a distribution); "
                     "only a milestone may leave it out"
@@ -175,6 +193,42 @@ class Task:
                 "start_no_earlier_than",
                 _as_date("start_no_earlier_than", self.start_no_earlier_than),
             )
+
+    def _check_progress(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(
+                must("status", '"not started", "in progress" or "complete"', self.status)
+            )
+        for name in ("actual_start", "actual_finish"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _as_date(name, value))
+        start, finish = self.actual_start, self.actual_finish
+        if self.status == "not started" and (start or finish):
+            raise ValueError(
+                "a task with actual dates has started: set 'status' to \"in progress\" or "
+                '"complete", or remove the actual dates'
+            )
+        if self.status != "not started" and start is None:
+            raise ValueError(f"'actual_start' is required for a task {self.status!r}")
+        if self.status == "in progress" and finish is not None:
+            raise ValueError(
+                "a task in progress has no 'actual_finish': set 'status' to \"complete\" or "
+                "remove the actual finish"
+            )
+        if self.status == "complete":
+            if finish is None:
+                raise ValueError("'actual_finish' is required for a complete task")
+            if finish < start:
+                raise ValueError(
+                    must(
+                        "actual_finish", f"on or after 'actual_start' ({start})", finish.isoformat()
+                    )
+                )
+
+    @property
+    def started(self) -> bool:
+        return self.status != "not started"
 
 
 @dataclass(frozen=True)
@@ -358,7 +412,16 @@ class Correlation:
 
 @dataclass(frozen=True)
 class Project:
-    """Project-level facts: start date, calendar, and the targets to test confidence on."""
+    """Project-level facts: start date, calendars, data date, and the targets to test
+    confidence on.
+
+    ``calendar`` is the project calendar; ``calendars`` names further calendars that
+    tasks may work on (``Task.calendar``), as a mapping or pairs of name and Calendar.
+    Link lags count working days of ``lag_calendar``: the ``"successor"``'s calendar
+    (the default), the ``"predecessor"``'s, or the ``"project"`` calendar. With a
+    ``data_date`` (a status date), nothing is scheduled before it: complete tasks keep
+    their actual dates and tasks in progress work their remaining duration from it.
+    """
 
     name: str
     start: dt.date
@@ -366,12 +429,39 @@ class Project:
     deadline: dt.date | None = None
     budget: float | None = None
     currency: str = ""
+    calendars: tuple[tuple[str, Calendar], ...] = ()
+    lag_calendar: str = "successor"
+    data_date: dt.date | None = None
 
     def __post_init__(self) -> None:
         _text("name", self.name)
         object.__setattr__(self, "start", _as_date("start", self.start))
         if not isinstance(self.calendar, Calendar):
             raise TypeError(must("calendar", "a Calendar", self.calendar))
+        pairs = self.calendars.items() if isinstance(self.calendars, Mapping) else self.calendars
+        named = []
+        for i, pair in enumerate(_tuple("calendars", pairs)):
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise TypeError(must(f"calendars[{i + 1}]", "a (name, Calendar) pair", pair))
+            name, cal = pair
+            _text(f"calendars[{i + 1}] name", name)
+            if not isinstance(cal, Calendar):
+                raise TypeError(must(f"calendars.{name}", "a Calendar", cal))
+            named.append((name, cal))
+        if len({n for n, _ in named}) != len(named):
+            raise ValueError("calendar names must be unique")
+        object.__setattr__(self, "calendars", tuple(named))
+        if self.lag_calendar not in LAG_CALENDARS:
+            raise ValueError(
+                must("lag_calendar", '"successor", "predecessor" or "project"', self.lag_calendar)
+            )
+        if self.data_date is not None:
+            dd = _as_date("data_date", self.data_date)
+            if dd < self.start:
+                raise ValueError(
+                    must("data_date", f"on or after 'start' ({self.start})", dd.isoformat())
+                )
+            object.__setattr__(self, "data_date", dd)
         if self.deadline is not None:
             deadline = _as_date("deadline", self.deadline)
             if deadline < self.start:
@@ -385,6 +475,15 @@ class Project:
                 raise ValueError(must("budget", "0 or more", budget))
             object.__setattr__(self, "budget", budget)
         _text("currency", self.currency, allow_empty=True)
+
+    def calendar_of(self, name: str) -> Calendar:
+        """The calendar called ``name`` ("" for the project calendar)."""
+        if not name:
+            return self.calendar
+        for n, cal in self.calendars:
+            if n == name:
+                return cal
+        raise KeyError(f"no calendar named {name!r}")
 
 
 @dataclass(frozen=True)
@@ -449,6 +548,30 @@ class Scenario:
         raise KeyError(f"no task with id {task_id!r}")
 
     @property
+    def timeline(self) -> Calendar:
+        """The calendar the engine's time runs on: the project calendar, or with task
+        calendars, their union (a day any calendar works). Offsets in results count its
+        working days."""
+        cached = self.__dict__.get("_timeline")
+        if cached is None:
+            p = self.project
+            used = {t.calendar for t in self.tasks if t.calendar}
+            extra = [p.calendar_of(n) for n in sorted(used)]
+            cached = Calendar.union([p.calendar, *extra])
+            object.__setattr__(self, "_timeline", cached)
+        return cached
+
+    @property
+    def has_calendars(self) -> bool:
+        """True when some task works on a calendar other than the timeline itself."""
+        tl = self.timeline
+        return any(self.project.calendar_of(t.calendar) != tl for t in self.tasks)
+
+    @property
+    def has_progress(self) -> bool:
+        return self.project.data_date is not None
+
+    @property
     def has_mitigations(self) -> bool:
         return any(r.mitigated is not None for r in self.risks)
 
@@ -472,7 +595,51 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
         yield Problem("simulation", must("simulation", "a SimulationSettings", s.simulation))
     if not s.tasks:
         yield Problem("tasks", "the scenario has no tasks: add at least one [[tasks]] entry")
+    if isinstance(s.project, Project):
+        yield from _calendar_and_progress_problems(s.project, s.tasks)
     yield from reference_problems(s.tasks, s.risks, s.correlations)
+
+
+def _calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> Iterable[Problem]:
+    """Task calendars that are not defined; progress without a data date or after it."""
+    names = {n for n, _ in project.calendars}
+    dd = project.data_date
+    for i, t in enumerate(tasks):
+        if not isinstance(t, Task):
+            continue
+        where = _where("tasks", i, t.id)
+        if t.calendar and t.calendar not in names:
+            known = ", ".join(sorted(names)) or "none"
+            yield Problem(
+                f"{where}.calendar",
+                f"unknown calendar {t.calendar!r} (defined: {known}); define it under "
+                "[calendars] or leave 'calendar' out for the project calendar",
+            )
+        if not t.started:
+            continue
+        if dd is None:
+            yield Problem(
+                f"{where}.status",
+                f"the task is {t.status!r} but the project has no 'data_date' (the status "
+                "date progress was recorded at); add one to [project]",
+            )
+            continue
+        for name in ("actual_start", "actual_finish"):
+            day = getattr(t, name)
+            if day is None:
+                continue
+            if day < project.start:
+                yield Problem(
+                    f"{where}.{name}",
+                    must(name, f"on or after the project start ({project.start})", day.isoformat()),
+                )
+            if day > dd:
+                yield Problem(
+                    f"{where}.{name}",
+                    must(
+                        name, f"on or before the data date ({dd}): it is an actual", day.isoformat()
+                    ),
+                )
 
 
 def reference_problems(

@@ -98,7 +98,7 @@ def _build_network(scenario: Scenario) -> Network:
             kind.append(LINK_TYPES.index(link.type))
             lag.append(link.lag)
         ptr.append(len(pred))
-    calendar, start = scenario.project.calendar, scenario.project.start
+    calendar, start = scenario.timeline, scenario.project.start
     earliest = np.zeros(order.size)
     for k, i in enumerate(order):
         snet = tasks[i].start_no_earlier_than

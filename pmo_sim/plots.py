@@ -174,7 +174,7 @@ class _Days:
 
     def __init__(self, results: Results) -> None:
         p = results.scenario.project
-        self.calendar, self.start = p.calendar, p.start
+        self.calendar, self.start = results.scenario.timeline, p.start
 
     def date(self, days: float) -> dt.date:
         return self.calendar.finish_date(self.start, days)

@@ -561,7 +561,7 @@ def _inputs(r: Results) -> str:
     project_rows = [
         ["project", p.name],
         ["start", format_date(p.start)],
-        ["day 0 (first working day)", format_date(cal.first_working_day(p.start))],
+        ["day 0 (first working day)", format_date(s.timeline.first_working_day(p.start))],
         ["working days", cal.name],
         ["holidays", ", ".join(format_date(h) for h in cal.holidays) or "none"],
         ["deadline", format_date(p.deadline) if p.deadline else "none"],

@@ -148,14 +148,14 @@ class Results:
     # Finish dates ----------------------------------------------------------------------
     def _finish_dates(self, days: Any) -> np.ndarray:
         p = self.scenario.project
-        return p.calendar.finish_dates(p.start, days)
+        return self.scenario.timeline.finish_dates(p.start, days)
 
     def deadline_days(self, date: dt.date | str) -> float:
         """Working days from day 0 through the end of ``date``."""
         if isinstance(date, str):
             date = dt.date.fromisoformat(date)
         p = self.scenario.project
-        return p.calendar.days_until(p.start, date)
+        return self.scenario.timeline.days_until(p.start, date)
 
     @property
     def finish_dates(self) -> np.ndarray:
