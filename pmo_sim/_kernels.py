@@ -105,13 +105,24 @@ def _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, D
                 out[t] = ppf(codes[row], params[row], table, sev[t])
 
 
+@kernel(inline="always")
+def _row_within(row, m, limit):
+    """True when every value of ``row[:m]`` is in ``[0, limit)``."""
+    lo = np.inf
+    hi = -np.inf
+    for t in range(m):
+        lo = min(lo, row[t])
+        hi = max(hi, row[t])
+    return lo >= 0.0 and hi < limit
+
+
 @kernel
 def _forward_general(j, m, gen, D, ES, EF, SB, FB):
     """Early start and finish of task ``j`` on its calendar, with progress (see
     ``timeline.py``): bounds on the start (FS, SS) and on the finish (FF, SF) are
     gathered on the timeline, then converted once to the task's working time."""
     (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
-    lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _ = prog
+    lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags = prog
     es = ES[j]
     ef = EF[j]
     if status[j] == COMPLETE:
@@ -121,9 +132,12 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB):
         return
     e = earliest[j]
     fl = floor[j]
+    finish_bound = flags[j] & 1
     for t in range(m):
         SB[t] = e
-        FB[t] = fl
+    if finish_bound:
+        for t in range(m):
+            FB[t] = fl
     for k in range(ptr[j], ptr[j + 1]):
         i = pred[k]
         lag = lags[k]
@@ -142,11 +156,50 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB):
     c = task_cal[j]
     d = D[j]
     if c < 0:
+        if finish_bound:
+            for t in range(m):
+                v = FB[t] - d[t]
+                s = SB[t] if SB[t] > v else v
+                es[t] = s
+                ef[t] = s + d[t]
+        else:
+            for t in range(m):
+                es[t] = SB[t]
+                ef[t] = SB[t] + d[t]
+    elif not finish_bound and _row_within(SB, m, cal[9][c]):
+        # The common case, only start bounds that all fall within the tables: branch-free
+        # lookups. Work done by the bound x on day k is cum[k] + min(x - k, work[k]);
+        # work starts at x on a working day, else on the next one (max with next_start).
+        cum = cal[0][c]
+        work = cal[1][c]
+        own = cal[2][c]
+        nxt = cal[8][c]
         for t in range(m):
-            v = FB[t] - d[t]
-            s = SB[t] if SB[t] > v else v
-            es[t] = s
-            ef[t] = s + d[t]
+            x = SB[t]
+            k = int(x)
+            w = cum[k] + min(x - k, work[k])
+            s = max(x, nxt[k])
+            es[t] = x if d[t] == 0.0 else s
+            ef[t] = w + d[t]  # the work done at the finish, converted below
+        if _row_within(ef, m, cal[3][c]):
+            for t in range(m):
+                v = ef[t]
+                j = np.ceil(v) - 1.0
+                f = own[int(j)] + (v - j)
+                ef[t] = es[t] if d[t] == 0.0 else f
+        else:
+            for t in range(m):
+                ef[t] = es[t] if d[t] == 0.0 else finish_time(cal, c, ef[t])
+    elif not finish_bound:
+        for t in range(m):
+            dt = d[t]
+            if dt == 0.0:
+                es[t] = SB[t]
+                ef[t] = SB[t]
+            else:
+                w = own_time(cal, c, SB[t])
+                es[t] = start_time(cal, c, w)
+                ef[t] = finish_time(cal, c, w + dt)
     else:
         for t in range(m):
             dt = d[t]
@@ -167,7 +220,8 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED):
     """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
     number of iterations in which it is critical (total float on its own calendar)."""
     (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
-    lag_cal, _, task_cal, status, _, _, _ = prog
+    lag_cal, _, task_cal, status, _, _, _, flags = prog
+    idle = cal[7]
     if status[j] == COMPLETE:
         return 0
     d = D[j]
@@ -178,10 +232,38 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED):
             lf[t] = PF[t]
     c = task_cal[j]
     count = 0
+    # The late finish is moved back to the end of a working day only where finish-based
+    # links (FF, SF) carry it to predecessors; elsewhere only LS and the float count.
+    snap = flags[j] & 2
+    max_idle = idle[c] + 1.0 + tol if c >= 0 else 0.0
     if c < 0:
         for t in range(m):
             LS[t] = lf[t] - d[t]
             if lf[t] - ef[t] <= tol:
+                count += 1
+    elif not snap and _row_within(lf, m, cal[5]):
+        # Branch-free lookups while every late finish falls within the tables; the
+        # late start is converted below once the row is known to be within them too.
+        cum = cal[0][c]
+        work = cal[1][c]
+        own = cal[2][c]
+        for t in range(m):
+            x = lf[t]
+            k = int(x)
+            LS[t] = cum[k] + min(x - k, work[k]) - d[t]  # work done at the late start
+        if _row_within(LS, m, cal[3][c]):
+            for t in range(m):
+                v = LS[t]
+                q = np.floor(v)
+                LS[t] = lf[t] if d[t] == 0.0 else own[int(q)] + (v - q)
+        else:
+            for t in range(m):
+                LS[t] = lf[t] if d[t] == 0.0 else start_time(cal, c, LS[t])
+        for t in range(m):
+            slack = lf[t] - ef[t]
+            if tol < slack <= max_idle and d[t] != 0.0:
+                slack = own_time(cal, c, lf[t]) - own_time(cal, c, ef[t])
+            if slack <= tol:
                 count += 1
     else:
         for t in range(m):
@@ -190,9 +272,14 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED):
                 slack = lf[t] - ef[t]
             else:
                 wl = own_time(cal, c, lf[t])
-                lf[t] = finish_time(cal, c, wl)
+                if snap:
+                    lf[t] = finish_time(cal, c, wl)
                 LS[t] = start_time(cal, c, wl - d[t])
-                slack = wl - own_time(cal, c, ef[t])
+                # Float on the task's calendar; the lookup is needed only when the gap
+                # could be made of days the calendar does not work.
+                slack = lf[t] - ef[t]
+                if tol < slack <= max_idle:
+                    slack = wl - own_time(cal, c, ef[t])
             if slack <= tol:
                 count += 1
     for k in range(ptr[j], ptr[j + 1]):
@@ -684,7 +771,7 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
     n = durations.shape[0]
     cal, prog = gen[2], gen[3]
     ptr, pred, kinds, lags, _ = gen[1]
-    lag_cal, _, task_cal, status, _, _, fixed_d = prog
+    lag_cal, _, task_cal, status, _, _, fixed_d, _ = prog
     D = np.empty((n, 1))
     ES = np.empty((n, 1))
     EF = np.empty((n, 1))
@@ -709,6 +796,8 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
         ls[j] = LS[0]
         lf[j] = LF[j, 0]
         c = task_cal[j]
+        if c >= 0 and D[j, 0] != 0.0:
+            lf[j] = finish_time(cal, c, own_time(cal, c, lf[j]))
         if c < 0 or D[j, 0] == 0.0:
             total_float[j] = lf[j] - EF[j, 0]
         else:

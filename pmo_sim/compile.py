@@ -74,7 +74,7 @@ class CompiledModel:
         return (
             False,
             (net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag, net.earliest_start),
-            (z, z, z, np.zeros(1), np.zeros(1), 1.0, 1.0),
+            (z, z, z, np.zeros(1), np.zeros(1), 1.0, 1.0, np.zeros(1), z, np.zeros(1)),
             (
                 zi,
                 np.zeros(n),
@@ -83,6 +83,7 @@ class CompiledModel:
                 np.zeros(n),
                 np.zeros(n),
                 np.zeros(n),
+                np.zeros(n, dtype=np.int64),
             ),
         )
 

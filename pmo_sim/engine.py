@@ -383,7 +383,10 @@ def _task_stats(
     if sd_f > 0:
         ssi = criticality * sd_d / sd_f
     # Merge bias: mean simulated start against the start computed from mean durations.
-    es_mean_cpm, _ = forward_pass(net, mean_d)
+    if model.general is not None:
+        es_mean_cpm = schedule(scenario, durations=mean_d[net.position]).early_start[net.order]
+    else:
+        es_mean_cpm, _ = forward_pass(net, mean_d)
     # Distinct predecessors per task: count changes along each task's sorted CSR row.
     succ = np.repeat(np.arange(n), np.diff(net.pred_ptr))
     pairs = np.unique(np.stack([succ, net.pred_task]), axis=1)

@@ -17,7 +17,7 @@ start at ``s`` works ``w = own_c(s)`` onwards: it starts at ``start_c(w)`` and f
 ``finish_g(own_g(x) + L)`` (forward) and ``start_g(own_g(x) - L)`` (backward).
 
 The tables hold, per calendar, the cumulative working days at each timeline day over a
-span that runs a week past the last holiday of any calendar; past the span every
+span of ten years, or to a week past the last holiday of any calendar if later; past the span every
 calendar repeats weekly, so a time beyond it is shifted back by whole weeks. Before day
 0 (reachable only through leads) every calendar counts time as the timeline does.
 """
@@ -25,7 +25,6 @@ calendar repeats weekly, so a time beyond it is shifted back by whole weeks. Bef
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +32,12 @@ import numpy as np
 from ._numba import kernel
 from .calendar import Calendar
 from .model import Scenario
-from .network import FS, SF, SS, Network, build_network
+from .network import FF, FS, SF, SS, Network, build_network
 
 #: Progress codes of ``GeneralModel.status``.
 NOT_STARTED, IN_PROGRESS, COMPLETE = 0, 1, 2
+#: Calendar days the lookup tables cover from the project start (at least).
+HORIZON_DAYS = 3653
 _STATUS_CODE = {"not started": NOT_STARTED, "in progress": IN_PROGRESS, "complete": COMPLETE}
 
 
@@ -47,7 +48,11 @@ class CalendarTables:
     ``cum[c, i]`` is calendar c's working days before timeline day i (i = 0..span),
     ``work[c, i]`` 1.0 when it works timeline day i, ``own[c, j]`` the timeline day of its
     j-th working day, ``count[c]`` its working days in the span, ``week[c]`` its working
-    days per week; ``period`` is the timeline's working days per week.
+    days per week, ``idle[c]`` its longest run of timeline days off (a gap between two
+    times longer than that holds some of its working time); ``period`` is the timeline's
+    working days per week. ``next_start[c, i]`` is the timeline day on which work at
+    day i starts (i itself on a working day), for days up to ``last_day[c]``, the
+    calendar's last working day in the span.
     """
 
     calendars: tuple[Calendar, ...]
@@ -58,6 +63,9 @@ class CalendarTables:
     week: np.ndarray
     span: int
     period: int
+    idle: np.ndarray
+    next_start: np.ndarray
+    last_day: np.ndarray
 
     @property
     def arrays(self) -> tuple:
@@ -70,6 +78,9 @@ class CalendarTables:
             self.week,
             float(self.span),
             float(self.period),
+            self.idle,
+            self.next_start,
+            self.last_day,
         )
 
 
@@ -77,8 +88,11 @@ def build_tables(timeline: Calendar, start: dt.date, calendars: list[Calendar]) 
     """Tables of ``calendars`` (each working a subset of ``timeline``'s days)."""
     day0 = timeline.first_working_day(start)
     last = max([h for c in (timeline, *calendars) for h in c.holidays], default=None)
-    end = max(day0, np.datetime64(last, "D") if last is not None else day0) + np.timedelta64(
-        14, "D"
+    # Ten years past the start, or a week past the last holiday: times beyond the span
+    # are correct too (weekly repetition) but cost a division, so few should be there.
+    end = max(
+        day0 + np.timedelta64(HORIZON_DAYS, "D"),
+        (np.datetime64(last, "D") if last is not None else day0) + np.timedelta64(14, "D"),
     )
     days = np.arange(day0, end, dtype="datetime64[D]")
     days = days[np.is_busday(days, busdaycal=timeline.busdaycalendar)]
@@ -90,6 +104,9 @@ def build_tables(timeline: Calendar, start: dt.date, calendars: list[Calendar]) 
     own = np.zeros((k, span))
     count = np.zeros(k)
     week = np.zeros(k)
+    idle = np.zeros(k)
+    next_start = np.zeros((k, span))
+    last_day = np.zeros(k)
     for c, cal in enumerate(calendars):
         flags = np.is_busday(days, busdaycal=cal.busdaycalendar)
         work[c] = flags
@@ -98,64 +115,83 @@ def build_tables(timeline: Calendar, start: dt.date, calendars: list[Calendar]) 
         own[c, : idx.size] = idx
         count[c] = idx.size
         week[c] = cal.weekmask.count("1")
-    return CalendarTables(tuple(calendars), cum, work, own, count, week, span, period)
+        last_day[c] = idx[-1]
+        upto = int(idx[-1]) + 1
+        next_start[c, :upto] = idx[cum[c, :upto].astype(np.int64)]
+        # Longest run of days off, the weekly tail repeated so runs across it count.
+        tail = flags[span - period :]
+        off = np.concatenate([[True], flags, tail, tail, [True]])
+        edges = np.flatnonzero(off)
+        idle[c] = float(np.diff(edges).max() - 1)
+    return CalendarTables(
+        tuple(calendars), cum, work, own, count, week, span, period, idle, next_start, last_day
+    )
 
 
-@kernel
+# The lookups index the table tuple and never reassign their arguments: written with
+# tuple unpacking and a reassigned ``x`` they ran twenty times slower under numba.
+@kernel(inline="always")
 def own_time(cal, c, x):
     """Working days of calendar ``c`` done by timeline time ``x``."""
-    cum, work, _, _, week, span, period = cal
+    cum = cal[0]
+    work = cal[1]
+    week = cal[4]
+    span = cal[5]
+    period = cal[6]
     if x < 0.0:
         return x
-    q = 0.0
-    if x >= span:
-        q = math.floor((x - (span - period)) / period)
-        x -= q * period
-        if x >= span:  # rounding at a week boundary
-            x -= period
-            q += 1.0
+    if x >= span:  # past the span: shift back by whole weeks
+        q = np.floor((x - (span - period)) / period)
+        q = q + 1.0 if x - q * period >= span else q  # rounding at a week boundary
+        y = x - q * period
+        k = int(y)
+        return cum[c, k] + work[c, k] * (y - k) + q * week[c]
     k = int(x)
-    return cum[c, k] + work[c, k] * (x - k) + q * week[c]
+    return cum[c, k] + work[c, k] * (x - k)
 
 
-@kernel
+@kernel(inline="always")
 def finish_time(cal, c, w):
     """Earliest timeline time at which ``w`` working days of calendar ``c`` are done."""
-    _, _, own, count, week, _, period = cal
+    own = cal[2]
+    n = cal[3][c]
     if w <= 0.0:
         return w
-    n = count[c]
-    q = 0.0
     if w > n:
-        q = math.ceil((w - n) / week[c])
-        w -= q * week[c]
-        if w <= n - week[c]:  # rounding at a week boundary
-            w += week[c]
+        week = cal[4][c]
+        q = np.ceil((w - n) / week)
+        v = w - q * week
+        if v <= n - week:  # rounding at a week boundary
+            v += week
             q -= 1.0
-    j = math.ceil(w) - 1.0
-    return own[c, int(j)] + (w - j) + q * period
+        j = np.ceil(v) - 1.0
+        return own[c, int(j)] + (v - j) + q * cal[6]
+    j = np.ceil(w) - 1.0
+    return own[c, int(j)] + (w - j)
 
 
-@kernel
+@kernel(inline="always")
 def start_time(cal, c, w):
     """Latest timeline time at which ``w`` working days of calendar ``c`` are done: the
     morning after them."""
-    _, _, own, count, week, _, period = cal
+    own = cal[2]
+    n = cal[3][c]
     if w < 0.0:
         return w
-    n = count[c]
-    q = 0.0
     if w >= n:
-        q = math.floor((w - (n - week[c])) / week[c])
-        w -= q * week[c]
-        if w >= n:  # rounding at a week boundary
-            w -= week[c]
+        week = cal[4][c]
+        q = np.floor((w - (n - week)) / week)
+        v = w - q * week
+        if v >= n:  # rounding at a week boundary
+            v -= week
             q += 1.0
-    j = math.floor(w)
-    return own[c, int(j)] + (w - j) + q * period
+        j = np.floor(v)
+        return own[c, int(j)] + (v - j) + q * cal[6]
+    j = np.floor(w)
+    return own[c, int(j)] + (w - j)
 
 
-@kernel
+@kernel(inline="always")
 def lagged(cal, g, x, lag):
     """Forward: the time ``lag`` working days of calendar ``g`` after ``x``."""
     if g < 0 or lag == 0.0:
@@ -163,7 +199,7 @@ def lagged(cal, g, x, lag):
     return finish_time(cal, g, own_time(cal, g, x) + lag)
 
 
-@kernel
+@kernel(inline="always")
 def unlagged(cal, g, x, lag):
     """Backward: the latest time from which ``lag`` days of calendar ``g`` reach ``x``."""
     if g < 0 or lag == 0.0:
@@ -178,7 +214,9 @@ class GeneralModel:
     Links are the network's minus those whose bound is a constant (from a complete
     task, or a start-based link from a task in progress; folded into ``earliest`` or
     ``finish_floor``) and those into complete tasks. ``task_cal``/``lag_cal`` index
-    ``tables`` (-1: the timeline itself, or no lag). ``fixed_es``/``fixed_ef`` are the
+    ``tables`` (-1: the timeline itself, or no lag); ``flags`` bit 1: the task has a
+    bound on its finish (FF/SF links or a constant floor), bit 2: FF/SF links carry its
+    late finish to predecessors. ``fixed_es``/``fixed_ef`` are the
     actual start and finish of complete tasks, ``fixed_es`` the actual start of tasks in
     progress, ``fixed_d`` a complete task's actual duration on its calendar.
     """
@@ -196,6 +234,7 @@ class GeneralModel:
     fixed_es: np.ndarray
     fixed_ef: np.ndarray
     fixed_d: np.ndarray
+    flags: np.ndarray
 
     @property
     def arrays(self) -> tuple:
@@ -211,6 +250,7 @@ class GeneralModel:
                 self.fixed_es,
                 self.fixed_ef,
                 self.fixed_d,
+                self.flags,
             ),
         )
 
@@ -301,6 +341,12 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
             lag.append(L)
             lag_cal.append(g)
         ptr.append(len(pred))
+    flags = np.zeros(n, dtype=np.int64)
+    for j in range(n):
+        if any(kind[q] in (FF, SF) for q in range(ptr[j], ptr[j + 1])):
+            flags[j] |= 3
+        if np.isfinite(floor[j]):
+            flags[j] |= 1
     return GeneralModel(
         tables=tables,
         pred_ptr=np.array(ptr, dtype=np.int64),
@@ -315,4 +361,5 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
         fixed_es=fixed_es,
         fixed_ef=fixed_ef,
         fixed_d=fixed_d,
+        flags=flags,
     )
