@@ -564,6 +564,8 @@ def _inputs(r: Results) -> str:
         ["day 0 (first working day)", format_date(s.timeline.first_working_day(p.start))],
         ["working days", cal.name],
         ["holidays", ", ".join(format_date(h) for h in cal.holidays) or "none"],
+        ["task calendars", ", ".join(n for n, _ in p.calendars) or "none"],
+        ["data date", format_date(p.data_date) if p.data_date else "none (nothing started)"],
         ["deadline", format_date(p.deadline) if p.deadline else "none"],
         ["budget", format_money(p.budget, cur) if p.budget is not None else "none"],
         ["currency", cur or "none"],

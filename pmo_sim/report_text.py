@@ -48,6 +48,26 @@ def _bar(value: float, scale: float, width: int = 30) -> str:
     return "#" * max(1, round(width * value / scale))
 
 
+def _time_basis(s: Any) -> list[str]:
+    """Lines saying what working days count and where progress stands, when it matters."""
+    p = s.project
+    lines = []
+    used = sorted({t.calendar for t in s.tasks if t.calendar})
+    if used:
+        lines.append(
+            f"Task calendars: {', '.join(used)} besides the project calendar; working days "
+            f"below count days any of them works ({s.timeline.name})."
+        )
+    if p.data_date is not None:
+        done = sum(t.status == "complete" for t in s.tasks)
+        going = sum(t.status == "in progress" for t in s.tasks)
+        lines.append(
+            f"Data date {p.data_date}: {done} tasks complete, {going} in progress; remaining "
+            "work is simulated from the data date."
+        )
+    return [*lines, ""] if lines else []
+
+
 def run_report(r: Results) -> str:
     """The human output of ``pmo-sim run``."""
     s = r.scenario
@@ -58,6 +78,7 @@ def run_report(r: Results) -> str:
         f"{', post-mitigation' if r.mitigated else ''} ({r.elapsed:.2f} s)",
         "",
     ]
+    out += _time_basis(s)
     headers = ["", "finish date", "working days", "std. error"]
     rows = [
         [f"P{q}", iso(r.percentile_date(q)), f"{r.percentile(q):.1f}", f"{r.standard_error(q):.2f}"]

@@ -303,6 +303,8 @@ class Results:
             "sampling": self.sampling,
             "mitigated": self.mitigated,
             "start": p.start.isoformat(),
+            "data_date": None if p.data_date is None else p.data_date.isoformat(),
+            "working_days": self.scenario.timeline.name,
             "finish": finish,
             "milestones": milestones,
         }
