@@ -167,6 +167,12 @@ def cpm(scenario: str, as_json: bool) -> None:
     p = s.project
     dates = plan.dates()
     es, ef = dates["early_start"], dates["early_finish"]
+    headers = ["id", "name", "duration", "early start", "early finish", "total float", "critical"]
+    extra = []
+    if p.calendars:
+        extra.append(("calendar", lambda t: t.calendar or "project"))
+    if p.data_date is not None:
+        extra.append(("status", lambda t: t.status))
     rows = [
         [
             t.id,
@@ -177,16 +183,16 @@ def cpm(scenario: str, as_json: bool) -> None:
             _days(plan.total_float[i]),
             "yes" if plan.critical[i] else "",
         ]
+        + [value(t) for _, value in extra]
         for i, t in enumerate(s.tasks)
     ]
-    click.echo(f"{p.name}: start {p.start}, calendar {p.calendar.name}")
-    click.echo(
-        _table(
-            ["id", "name", "duration", "early start", "early finish", "total float", "critical"],
-            rows,
-            right={2, 5},
-        )
-    )
+    head = f"{p.name}: start {p.start}, calendar {p.calendar.name}"
+    if p.calendars:
+        head += f", working days counted on {s.timeline.name} (all task calendars)"
+    if p.data_date is not None:
+        head += f", data date {p.data_date}"
+    click.echo(head)
+    click.echo(_table(headers + [name for name, _ in extra], rows, right={2, 5}))
     click.echo(f"\nDeterministic finish: {plan.finish_date} ({_days(plan.finish)} working days)")
     for path in plan.critical_paths(limit=3):
         click.echo(f"Critical path: {' -> '.join(path)}")

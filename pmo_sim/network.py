@@ -165,7 +165,11 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
                     "event (its finish is still reported)",
                 )
             )
-        elif t.duration.is_degenerate and t.duration.deterministic != 0.0:
+        elif (
+            t.duration.is_degenerate
+            and t.duration.deterministic != 0.0
+            and t.status != "complete"  # a complete task's duration is a fact
+        ):
             found.append(
                 Problem(
                     f"tasks[{i + 1}] (id {t.id!r})",
