@@ -407,7 +407,10 @@ def assess(scenario: Scenario, imported: Any = None) -> Assessment:
             )
         )
     if imported is not None and imported.progressed:
-        notes.append("the file holds progress: pmo-sim's CPM covers the remaining work")
+        notes.append(
+            "the file holds progress: complete tasks keep their actual dates and floats "
+            "cover the remaining work from the data date"
+        )
     return Assessment(
         source=scenario.source or (imported.source if imported is not None else ""),
         metrics=tuple(metrics),

@@ -92,12 +92,14 @@ def import_scenario(
             else ""
         )
         + ").",
-        "Durations and lags are working days of the project calendar below.",
+        "Durations count working days of each task's calendar (the project calendar unless "
+        "it names one); lags count on the lag calendar.",
     ]
     if imported.progressed:
+        dd = scenario.project.data_date or scenario.project.start
         header.append(
-            f"The file holds progress: this scenario is the remaining work from the data date "
-            f"{imported.data_date.date() if imported.data_date else scenario.project.start}."
+            "The file holds progress: complete tasks keep their actual dates; tasks in progress "
+            f"work their remaining duration from the data date {dd}."
         )
     if imported.format != "CSV":
         header.append(f"Fidelity: {compare_with_file(imported).summary()}.")

@@ -596,11 +596,11 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
     if not s.tasks:
         yield Problem("tasks", "the scenario has no tasks: add at least one [[tasks]] entry")
     if isinstance(s.project, Project):
-        yield from _calendar_and_progress_problems(s.project, s.tasks)
+        yield from calendar_and_progress_problems(s.project, s.tasks)
     yield from reference_problems(s.tasks, s.risks, s.correlations)
 
 
-def _calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> Iterable[Problem]:
+def calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> Iterable[Problem]:
     """Task calendars that are not defined; progress without a data date or after it."""
     names = {n for n, _ in project.calendars}
     dd = project.data_date

@@ -8,13 +8,14 @@ and the rule it breaks. The format is documented in the README.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .calendar import Calendar
+from .calendar import Calendar, weekmask_from_spec
 from .distributions import distribution_from_mapping
 from .errors import Problem, ScenarioError, must
 from .model import (
@@ -28,11 +29,23 @@ from .model import (
     SimulationSettings,
     Task,
     TaskCost,
+    calendar_and_progress_problems,
     reference_problems,
 )
 
-TOP_KEYS = ("project", "simulation", "tasks", "risks", "correlations")
-PROJECT_KEYS = ("name", "start", "calendar", "holidays", "deadline", "budget", "currency")
+TOP_KEYS = ("project", "calendars", "simulation", "tasks", "risks", "correlations")
+PROJECT_KEYS = (
+    "name",
+    "start",
+    "calendar",
+    "holidays",
+    "lag_calendar",
+    "data_date",
+    "deadline",
+    "budget",
+    "currency",
+)
+CALENDAR_KEYS = ("workdays", "holidays")
 SIMULATION_KEYS = ("iterations", "seed", "sampling")
 TASK_KEYS = (
     "id",
@@ -43,6 +56,10 @@ TASK_KEYS = (
     "milestone",
     "wbs",
     "start_no_earlier_than",
+    "calendar",
+    "status",
+    "actual_start",
+    "actual_finish",
 )
 LINK_KEYS = ("id", "type", "lag")
 COST_KEYS = ("fixed", "per_day")
@@ -84,6 +101,9 @@ class _Collector:
         except (TypeError, ValueError) as exc:
             self.add(where, str(exc))
         return None
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _sub(where: str, key: str) -> str:
@@ -168,6 +188,10 @@ def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
             milestone=table.get("milestone", False),
             wbs=table.get("wbs", ""),
             start_no_earlier_than=table.get("start_no_earlier_than"),
+            calendar=table.get("calendar", ""),
+            status=table.get("status", "not started"),
+            actual_start=table.get("actual_start"),
+            actual_finish=table.get("actual_finish"),
         ),
     )
 
@@ -261,7 +285,56 @@ def _read_correlation(c: _Collector, where: str, table: Any) -> Correlation | No
     )
 
 
-def _read_project(c: _Collector, table: Any) -> Project | None:
+WORKDAYS_RULE = (
+    '"mon-fri", "all-days", a day range like "sun-thu", or a list of days like ["mon", "tue"]'
+)
+
+
+def _calendar_place(name: str) -> str:
+    """Where a named calendar is, written as its table header names it."""
+    return (
+        f"calendars.{name}"
+        if _BARE_KEY.fullmatch(name)
+        else f"calendars.{json.dumps(name, ensure_ascii=False)}"
+    )
+
+
+def _read_calendar(c: _Collector, where: str, table: Any) -> Calendar | None:
+    if not c.keys(table, CALENDAR_KEYS, where, "a calendar"):
+        return None
+    workdays = table.get("workdays", "mon-fri")
+    try:
+        weekmask_from_spec(workdays)
+    except ValueError:
+        c.add(where, must("workdays", WORKDAYS_RULE, workdays))
+        return None
+    return c.build(where, lambda: Calendar(workdays, table.get("holidays", ())))
+
+
+def _read_calendars(c: _Collector, doc: Mapping[str, Any]) -> dict[str, Calendar]:
+    """The named task calendars of ``[calendars.NAME]`` tables.
+
+    A calendar with a problem stands in as Monday to Friday, so tasks naming it are not
+    also reported as naming an unknown calendar.
+    """
+    value = doc.get("calendars", {})
+    if not isinstance(value, Mapping):
+        c.add(
+            "calendars",
+            must("calendars", "a table of named calendars ([calendars.NAME] tables)", value),
+        )
+        return {}
+    out: dict[str, Calendar] = {}
+    for name, table in value.items():
+        where = _calendar_place(name)
+        if not name.strip():
+            c.add(where, "a calendar needs a name: write [calendars.NAME] with a non-empty NAME")
+            continue
+        out[name] = _read_calendar(c, where, table) or Calendar()
+    return out
+
+
+def _read_project(c: _Collector, table: Any, calendars: Mapping[str, Calendar]) -> Project | None:
     if not c.keys(table, PROJECT_KEYS, "project", "[project]"):
         return None
     missing = [k for k in ("name", "start") if k not in table]
@@ -286,6 +359,9 @@ def _read_project(c: _Collector, table: Any) -> Project | None:
             deadline=table.get("deadline"),
             budget=table.get("budget"),
             currency=table.get("currency", ""),
+            calendars=tuple(calendars.items()),
+            lag_calendar=table.get("lag_calendar", "successor"),
+            data_date=table.get("data_date"),
         ),
     )
 
@@ -300,11 +376,12 @@ def parse_scenario(
             near = difflib.get_close_matches(key, TOP_KEYS, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             c.add("", f"unknown table '{key}'{hint}; a scenario has: {', '.join(TOP_KEYS)}")
+    calendars = _read_calendars(c, doc)
     if "project" not in doc:
         c.add("project", "the [project] table is required (name and start date)")
         project = None
     else:
-        project = _read_project(c, doc["project"])
+        project = _read_project(c, doc["project"], calendars)
     simulation = SimulationSettings()
     if "simulation" in doc and c.keys(
         doc["simulation"], SIMULATION_KEYS, "simulation", "[simulation]"
@@ -335,7 +412,7 @@ def parse_scenario(
     else:
         # Entries with errors still declare their ids: check the references between the
         # rest too, so one run reports everything.
-        c.problems.extend(_reference_problems(doc, tasks, risks, correlations))
+        c.problems.extend(_reference_problems(doc, project, tasks, risks, correlations))
     raise ScenarioError(_with_lines(c.problems, text), source=source)
 
 
@@ -353,16 +430,21 @@ def _stand_ins(parsed: list, raw: Any, make: Callable[[str], Any]) -> list:
 
 
 def _reference_problems(
-    doc: Mapping[str, Any], tasks: list, risks: list, correlations: list
+    doc: Mapping[str, Any], project: Project | None, tasks: list, risks: list, correlations: list
 ) -> list[Problem]:
-    """Reference problems among the entries, failed entries standing in by their ids."""
-    return list(
+    """Reference problems among the entries, failed entries standing in by their ids, and
+    (when [project] was read) task calendars and progress checked against it."""
+    stand_ins = _stand_ins(tasks, doc.get("tasks"), lambda i: Task(i, duration=0.0))
+    problems = list(
         reference_problems(
-            _stand_ins(tasks, doc.get("tasks"), lambda i: Task(i, duration=0.0)),
+            stand_ins,
             _stand_ins(risks, doc.get("risks"), lambda i: Risk(i, probability=0.0, cost=0.0)),
             [x for x in correlations if x is not None],
         )
     )
+    if project is not None:
+        problems += calendar_and_progress_problems(project, stand_ins)
+    return problems
 
 
 def _id(table: Any) -> str:
@@ -372,18 +454,41 @@ def _id(table: Any) -> str:
 
 
 _ENTRY = re.compile(r"^[ \t]*\[\[[ \t]*(tasks|risks|correlations)[ \t]*\]\]", re.MULTILINE)
+_CALENDAR_HEADER = re.compile(
+    r"^[ \t]*\[[ \t]*calendars[ \t]*\.[ \t]*"
+    r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[A-Za-z0-9_-]+)[ \t]*\]",
+    re.MULTILINE,
+)
 _PLACE = re.compile(r"^(tasks|risks|correlations)\[(\d+)\]( \(id (?:'[^']*'|\"[^\"]*\")\))?")
 
 
+def _calendar_lines(text: str) -> dict[str, int]:
+    """The line of each ``[calendars.NAME]`` header, by the place problems name."""
+    out = {}
+    for m in _CALENDAR_HEADER.finditer(text):
+        token = m.group(1)
+        try:
+            name = tomllib.loads(f"k = {token}")["k"] if token[0] in "\"'" else token
+        except tomllib.TOMLDecodeError:
+            continue
+        out[_calendar_place(name)] = text.count("\n", 0, m.start()) + 1
+    return out
+
+
 def _with_lines(problems: list[Problem], text: str | None) -> list[Problem]:
-    """Add the file line of each ``[[tasks]]``/``[[risks]]`` entry a problem points to."""
+    """Add the file line of each ``[[tasks]]``/``[[risks]]`` entry or ``[calendars.NAME]``
+    table a problem points to."""
     if not text:
         return problems
     lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": []}
     for m in _ENTRY.finditer(text):
         lines[m.group(1)].append(text.count("\n", 0, m.start()) + 1)
+    calendar_lines = _calendar_lines(text)
     out = []
     for p in problems:
+        if p.where in calendar_lines:
+            out.append(Problem(f"{p.where} (line {calendar_lines[p.where]})", p.message))
+            continue
         m = _PLACE.match(p.where)
         if m and int(m.group(2)) <= len(lines[m.group(1)]):
             line = lines[m.group(1)][int(m.group(2)) - 1]

@@ -158,3 +158,55 @@ def test_imported_xer_runs(tmp_path):
     ran = run("run", str(out), "-n", "500", "--no-ranking", "-q", "--json")
     assert ran.exit_code == 0, ran.output
     assert '"iterations": 500' in ran.stdout
+
+
+def test_imported_calendars_and_progress_round_trip(tmp_path):
+    """`pmo-sim import` of a P6 file with a task calendar and progress writes a scenario
+    file that loads back equal to the imported scenario."""
+    from pmo_sim.importers import read_xer
+
+    from .test_import_xer import SEVEN_DAYS, STANDARD, _calendar, pred, task, xer_text
+
+    projects = [
+        {
+            "proj_id": "1",
+            "proj_short_name": "DEMO",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-01-04 00:00",
+            "last_recalc_date": "2027-01-08 17:00",
+        }
+    ]
+    tasks = [
+        task(
+            "A",
+            16,
+            status_code="TK_Complete",
+            remain_drtn_hr_cnt=0,
+            act_start_date="2027-01-04 08:00",
+            act_end_date="2027-01-05 17:00",
+        ),
+        task(
+            "B",
+            40,
+            clndr_id="c2",
+            status_code="TK_Active",
+            remain_drtn_hr_cnt=20,
+            act_start_date="2027-01-06 08:00",
+        ),
+        task("C", 8),
+    ]
+    cals = [STANDARD, _calendar("c2", "7 day", SEVEN_DAYS.format(exceptions=""))]
+    schedule_path = tmp_path / "plan.xer"
+    schedule_path.write_text(
+        xer_text(tasks, [pred("B", "A"), pred("C", "B")], projects=projects, calendars=cals),
+        encoding="cp1252",
+    )
+    imported = read_xer(schedule_path).scenario
+    assert imported.project.calendars and imported.project.data_date is not None
+    assert imported.task("B").calendar == "7 day"
+    out = tmp_path / "plan.toml"
+    result = run("import", str(schedule_path), "-o", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    again = pmo_sim.load(out)
+    assert again.project == imported.project
+    assert again.tasks == imported.tasks

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pmo_sim import schedule
+from pmo_sim import Calendar, schedule
 from pmo_sim.errors import ScenarioError
 from pmo_sim.importers import compare_with_file, read_mspdi, read_schedule
 from pmo_sim.importers.mspdi import parse_duration_hours
@@ -163,9 +163,18 @@ def test_constraints(write_xml):
     assert imp.task("2").constraints[0][0] == "FNLT"
 
 
-def test_progress(write_xml):
-    """With a status date and progress, the scenario is the remaining work from it."""
-    tasks = [
+def _progress_tasks(**task2):
+    """1 complete, 2 half done (16 h of 32 h left), 3 not started: 1 -> 2 -> 3."""
+    fields2 = {
+        "PercentComplete": 50,
+        "ActualStart": "2027-01-06T08:00:00",
+        "RemainingDuration": "PT16H0M0S",
+        "Resume": "2027-01-11T08:00:00",
+        "Start": "2027-01-06T08:00:00",
+        "Finish": "2027-01-12T17:00:00",
+    }
+    fields2.update(task2)
+    return [
         t(
             1,
             hours=16,
@@ -174,21 +183,180 @@ def test_progress(write_xml):
             ActualFinish="2027-01-05T17:00:00",
             RemainingDuration="PT0H0M0S",
         ),
+        t(2, hours=32, links=[(1, 1, 0, 7)], **fields2),
         t(
-            2,
-            hours=32,
-            links=[(1, 1, 0, 7)],
-            PercentComplete=50,
-            ActualStart="2027-01-06T08:00:00",
-            RemainingDuration="PT16H0M0S",
+            3,
+            hours=8,
+            links=[(2, 1, 0, 7)],
+            Start="2027-01-13T08:00:00",
+            Finish="2027-01-13T17:00:00",
         ),
-        t(3, hours=8, links=[(2, 1, 0, 7)]),
     ]
-    imp = read_mspdi(write_xml(mspdi(tasks, status_date="2027-01-08T17:00:00")))
+
+
+def test_progress(write_xml):
+    """With progress, the project keeps its start; the status date (at the end of Friday's
+    hours: Monday morning) is the data date; tasks keep status and actual dates, and the
+    task in progress works its remaining duration from the data date."""
+    imp = read_mspdi(write_xml(mspdi(_progress_tasks(), status_date="2027-01-08T17:00:00")))
     s = imp.scenario
-    assert imp.progressed and s.project.start == dt.date(2027, 1, 8)
+    assert imp.progressed
+    assert (s.project.start, s.project.data_date) == (dt.date(2027, 1, 4), dt.date(2027, 1, 11))
+    assert [x.status for x in s.tasks] == ["complete", "in progress", "not started"]
+    assert [x.actual_start for x in s.tasks] == [dt.date(2027, 1, 4), dt.date(2027, 1, 6), None]
+    assert s.task("1").actual_finish == dt.date(2027, 1, 5)
     assert [x.duration.deterministic for x in s.tasks] == [0.0, 2.0, 1.0]
-    assert [x.status for x in imp.tasks] == ["complete", "in progress", "not started"]
+    plan = schedule(s)
+    # 2 works Mon 11 - Tue 12 (working days 5-6 from Mon 4 Jan), 3 Wed 13.
+    assert (plan.early_start[1], plan.work_start[1]) == (2.0, 5.0)
+    assert str(plan.finish_date) == "2027-01-13"
+    # Task 2 is compared by its remaining work (Resume -> Finish).
+    assert imp.task("2").early_start == dt.datetime(2027, 1, 11, 8)
+    fid = compare_with_file(imp)
+    assert (fid.compared, fid.matched) == (2, 2)
+
+
+def test_progress_without_a_status_date(write_xml):
+    """Progress without a status date uses the latest actual date (here task 2's resume
+    date), with a warning."""
+    imp = read_mspdi(write_xml(mspdi(_progress_tasks())))
+    assert imp.scenario.project.data_date == dt.date(2027, 1, 11)
+    assert any("no status date" in str(w) and "2027-01-11" in str(w) for w in imp.warnings)
+
+
+def test_status_date_alone_is_not_progress(write_xml):
+    """A status date on a plan without progress sets no data date (MS Project writes one
+    on any save)."""
+    imp = read_mspdi(write_xml(mspdi([t(1, hours=16)], status_date="2027-01-20T17:00:00")))
+    assert not imp.progressed and imp.scenario.project.data_date is None
+    assert str(schedule(imp.scenario).finish_date) == "2027-01-05"
+
+
+def test_actual_start_before_the_project_start_moves_the_start(write_xml):
+    """A task started before the project's start date moves the scenario's start back,
+    with a warning."""
+    tasks = _progress_tasks(ActualStart="2026-12-30T08:00:00")
+    imp = read_mspdi(write_xml(mspdi(tasks, status_date="2027-01-08T17:00:00")))
+    assert imp.scenario.project.start == dt.date(2026, 12, 30)
+    assert any("before the project start 2027-01-04" in str(w) for w in imp.warnings)
+
+
+SIX_DAYS = """
+    <Calendar><UID>2</UID><Name>Six days</Name><IsBaseCalendar>1</IsBaseCalendar>
+      <WeekDays>
+        <WeekDay><DayType>1</DayType><DayWorking>0</DayWorking></WeekDay>
+        {weekdays}
+      </WeekDays>
+    </Calendar>
+    <Calendar><UID>3</UID><Name>Crew</Name><IsBaseCalendar>0</IsBaseCalendar>
+      <BaseCalendarUID>1</BaseCalendarUID></Calendar>
+    <Calendar><UID>5</UID><Name>Four days</Name><IsBaseCalendar>0</IsBaseCalendar>
+      <BaseCalendarUID>1</BaseCalendarUID>
+      <WeekDays><WeekDay><DayType>6</DayType><DayWorking>0</DayWorking></WeekDay></WeekDays>
+    </Calendar>
+    <Calendar><UID>4</UID><Name>Long days</Name><IsBaseCalendar>1</IsBaseCalendar>
+      <WeekDays>
+        <WeekDay><DayType>1</DayType><DayWorking>0</DayWorking></WeekDay>
+        {long_days}
+        <WeekDay><DayType>7</DayType><DayWorking>0</DayWorking></WeekDay>
+      </WeekDays>
+    </Calendar>""".format(
+    weekdays="".join(WORKDAY.format(d=d) for d in range(2, 8)),
+    long_days="".join(
+        f"<WeekDay><DayType>{d}</DayType><DayWorking>1</DayWorking><WorkingTimes><WorkingTime>"
+        "<FromTime>07:00:00</FromTime><ToTime>17:00:00</ToTime></WorkingTime></WorkingTimes>"
+        "</WeekDay>"
+        for d in range(2, 7)
+    ),
+)
+
+
+def _with_calendars(tasks, assignments=""):
+    """The plan of ``mspdi`` with more calendars, a resource on 'Crew', and assignments."""
+    text = mspdi(tasks).replace("</Calendars>", SIX_DAYS + "</Calendars>")
+    resources = (
+        "<Resources><Resource><UID>1</UID><Name>Crew</Name><Type>1</Type>"
+        "<CalendarUID>3</CalendarUID></Resource>"
+        "<Resource><UID>2</UID><Name>Inspector</Name><Type>1</Type>"
+        "<CalendarUID>5</CalendarUID></Resource></Resources>"
+    )
+    return text.replace(
+        "</Project>", f"{resources}<Assignments>{assignments}</Assignments></Project>"
+    )
+
+
+def _assign(task_uid, resource=1):
+    return (
+        f"<Assignment><TaskUID>{task_uid}</TaskUID><ResourceUID>{resource}</ResourceUID>"
+        "</Assignment>"
+    )
+
+
+def test_task_calendar_is_used(write_xml):
+    """A task with a CalendarUID works on that calendar: 40 h on a Monday-to-Saturday
+    week from Wed 6 Jan runs Wed, Thu, Fri, Sat and Mon 11 Jan."""
+    tasks = [t(1, hours=16), t(2, hours=40, links=[(1, 1, 0, 7)], CalendarUID=2)]
+    imp = read_mspdi(write_xml(_with_calendars(tasks)))
+    s = imp.scenario
+    assert s.project.calendars == (("Six days", Calendar("mon-sat")),)
+    assert [x.calendar for x in s.tasks] == ["", "Six days"]
+    assert s.project.lag_calendar == "successor"
+    assert str(schedule(s).finish_date) == "2027-01-11"
+    assert not any("calendar" in str(w) for w in imp.warnings)
+
+
+def test_resources_limit_a_task_calendar_to_their_days(write_xml):
+    """A task on a six-day calendar whose resource works Monday to Friday works on the days
+    both work, as MS Project schedules it (Wed 6 - Tue 12 Jan), and the reader says so;
+    with IgnoreResourceCalendar it works on its own calendar."""
+    tasks = [t(1, hours=16), t(2, hours=40, links=[(1, 1, 0, 7)], CalendarUID=2)]
+    imp = read_mspdi(write_xml(_with_calendars(tasks, _assign(2))))
+    s = imp.scenario
+    assert s.task("2").calendar == "" and s.project.calendars == ()
+    assert str(schedule(s).finish_date) == "2027-01-12"
+    assert any("have resources whose calendars work fewer days" in str(w) for w in imp.warnings)
+    tasks[1] = t(2, hours=40, links=[(1, 1, 0, 7)], CalendarUID=2, IgnoreResourceCalendar=1)
+    ignored = read_mspdi(write_xml(_with_calendars(tasks, _assign(2)))).scenario
+    assert ignored.task("2").calendar == "Six days"
+    assert str(schedule(ignored).finish_date) == "2027-01-11"
+
+
+def test_resource_calendar_is_used_without_a_task_calendar(write_xml):
+    """A task without a task calendar works on its resource's calendar, as MS Project
+    schedules it: 24 h for an inspector working Monday to Thursday, from Thu 7 Jan, runs
+    Thu 7, Mon 11 and Tue 12 Jan."""
+    tasks = [t(1, hours=24), t(2, hours=24, links=[(1, 1, 0, 7)])]
+    s = read_mspdi(write_xml(_with_calendars(tasks, _assign(2, resource=2)))).scenario
+    assert s.project.calendars == (("Four days", Calendar("mon-thu")),)
+    assert s.task("2").calendar == "Four days"
+    assert str(schedule(s).finish_date) == "2027-01-12"
+
+
+def test_lags_and_durations_use_the_successor_calendar_hours(write_xml):
+    """Durations use the hours of the task's calendar, and a lag the hours of its
+    successor's calendar (MS Project counts lags on the successor's calendar): 20 h is
+    two 10 h days."""
+    tasks = [
+        t(1, hours=20),
+        t(2, hours=20, links=[(1, 1, 20 * 600, 7)], CalendarUID=4),
+        t(3, hours=8, links=[(2, 1, 20 * 600, 7)]),
+    ]
+    s = read_mspdi(write_xml(_with_calendars(tasks))).scenario
+    assert [x.duration.deterministic for x in s.tasks] == [2.5, 2.0, 1.0]
+    assert s.task("2").predecessors[0].lag == 2.0
+    assert s.task("3").predecessors[0].lag == 2.5
+
+
+def test_unknown_task_calendar_is_reported(write_xml):
+    """A task naming a calendar UID that is not in <Calendars> uses the project calendar,
+    with a warning naming it."""
+    imp = read_mspdi(write_xml(mspdi([t(1), t(2, CalendarUID=77)])))
+    assert imp.scenario.task("2").calendar == ""
+    assert any(
+        "1 tasks name a calendar (CalendarUID) that is not in <Calendars>" in str(w)
+        and str(w).endswith(": 2")
+        for w in imp.warnings
+    )
 
 
 def test_costs_are_in_hundredths(write_xml):

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from pmo_sim import Pert, Project, Scenario, Task, Triangular, Trigen, Uniform
+from pmo_sim import Calendar, Pert, Project, Scenario, Task, Triangular, Trigen, Uniform
 from pmo_sim.errors import ScenarioError
 from pmo_sim.importers.ranges import apply_ranges, parse_rules
 
@@ -82,6 +82,41 @@ def test_calendar_selector_uses_the_import():
     )
     rules = parse_rules({"ranges": [{"calendar": "Night", "min": 50, "max": 200}]})
     out, _ = apply_ranges(s, rules, imported)
+    assert out.task("A200").duration == Triangular(2, 4, 8)
+    assert out.task("A100").duration.is_degenerate
+
+
+def test_calendar_selector_matches_scenario_calendar_names():
+    """A calendar selector also matches the calendar's name in the scenario (an imported
+    name made unique with its id), and, without an import, the task's own calendar."""
+    from dataclasses import replace
+
+    from pmo_sim.importers._common import CalendarInfo, ImportedSchedule, ImportedTask
+
+    s = scenario()
+    imported = ImportedSchedule(
+        scenario=s,
+        tasks=tuple(ImportedTask(t.id, calendar="c2" if t.id == "A200" else "c1") for t in s.tasks),
+        format="XER",
+        source="x",
+        calendars={
+            "c1": CalendarInfo("c1", "Std", "1111100", 8.0),
+            "c2": CalendarInfo("c2", "Night", "1111100", 8.0),
+        },
+        calendar_names={"c1": "", "c2": "Night (id c2)"},
+    )
+    rules = parse_rules({"ranges": [{"calendar": "Night (id c2)", "min": 50, "max": 200}]})
+    out, _ = apply_ranges(s, rules, imported)
+    assert out.task("A200").duration == Triangular(2, 4, 8)
+    assert out.task("A100").duration.is_degenerate
+
+    night = Scenario(
+        project=replace(s.project, calendars=(("night", Calendar("all-days")),)),
+        tasks=tuple(replace(t, calendar="night") if t.id == "A200" else t for t in s.tasks),
+    )
+    out, _ = apply_ranges(
+        night, parse_rules({"ranges": [{"calendar": "night", "min": 50, "max": 200}]})
+    )
     assert out.task("A200").duration == Triangular(2, 4, 8)
     assert out.task("A100").duration.is_degenerate
 

@@ -159,3 +159,60 @@ def test_shipped_scenarios_round_trip(name):
         s.risks,
         s.correlations,
     )
+
+
+def test_calendars_and_progress_round_trip():
+    """Task calendars (names that need quoting too), the lag calendar, the data date, and
+    each task's calendar, status and actual dates read back equal."""
+    s = Scenario(
+        project=Project(
+            name="p",
+            start=dt.date(2027, 1, 4),
+            calendar=Calendar("mon-fri", (dt.date(2027, 1, 6),)),
+            calendars=(
+                ("night", Calendar("sun-thu", (dt.date(2027, 1, 7),))),
+                ('Équipe "6/7"', Calendar(["mon", "wed", "sat"])),
+            ),
+            lag_calendar="predecessor",
+            data_date=dt.date(2027, 1, 11),
+        ),
+        tasks=(
+            Task(
+                "a",
+                calendar="night",
+                status="complete",
+                actual_start=dt.date(2027, 1, 4),
+                actual_finish=dt.date(2027, 1, 5),
+            ),
+            Task(
+                "b",
+                Triangular(2, 3, 5),
+                predecessors=(Link("a", "SS", 1.5),),
+                calendar='Équipe "6/7"',
+                status="in progress",
+                actual_start=dt.date(2027, 1, 6),
+            ),
+            Task(
+                "c",
+                4,
+                status="complete",
+                actual_start=dt.date(2027, 1, 4),
+                actual_finish=dt.date(2027, 1, 8),
+            ),
+            Task("m", milestone=True, predecessors=("b", "c")),
+        ),
+    )
+    text = dumps(s)
+    assert '[calendars."Équipe \\"6/7\\""]' in text
+    again = _round_trip(s)
+    assert again.project == s.project
+    assert again.tasks == s.tasks
+
+
+def test_default_lag_calendar_is_not_written():
+    """Without task calendars the default lag calendar and an absent data date are left
+    out of the file, and read back as the defaults."""
+    s = Scenario(Project("p", dt.date(2027, 1, 4)), (Task("a", 1),))
+    text = dumps(s)
+    assert "lag_calendar" not in text and "data_date" not in text and "[calendars" not in text
+    assert _round_trip(s).project == s.project

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pmo_sim import schedule
+from pmo_sim import Calendar, schedule
 from pmo_sim.errors import ScenarioError
 from pmo_sim.importers import compare_with_file, read_schedule, read_xer
 from pmo_sim.importers._common import serial_to_date
@@ -311,28 +311,144 @@ def test_unreadable_calendar_data_is_reported(write_xer):
     assert any("cannot be read" in str(w) for w in imp.warnings)
 
 
-def test_tasks_on_another_calendar_are_reported(write_xer):
-    """Tasks on a calendar with other working days are noted (no per-task calendars yet)."""
-    seven = (
-        "(0||CalendarData()((0||DaysOfWeek()("
-        + "".join(f"(0||{d}()((0||0(s|08:00|f|16:00)())))" for d in range(1, 8))
-        + "))(0||Exceptions()())))"
+# Calendars for the task-calendar tests: every day 08:00-16:00, and a Monday-to-Friday
+# week of 10 h days (07:00-17:00).
+SEVEN_DAYS = (
+    "(0||CalendarData()((0||DaysOfWeek()("
+    + "".join(f"(0||{d}()((0||0(s|08:00|f|16:00)())))" for d in range(1, 8))
+    + "))(0||Exceptions()({exceptions}))))"
+)
+WEEK_10H = (
+    "(0||CalendarData()((0||DaysOfWeek()((0||1()())"
+    + "".join(f"(0||{d}()((0||0(s|07:00|f|17:00)())))" for d in range(2, 7))
+    + "(0||7()())))(0||Exceptions()()))))"
+)
+
+
+def _calendar(cid: str, name: str, data: str, default: str = "N") -> dict:
+    return {
+        "clndr_id": cid,
+        "clndr_name": name,
+        "day_hr_cnt": 8,
+        "default_flag": default,
+        "clndr_data": data,
+    }
+
+
+STANDARD = _calendar("c1", "Std", WEEK_8H.format(exceptions=""), "Y")
+
+
+def _options(lag: str) -> list[str]:
+    return _table(
+        "SCHEDOPTIONS",
+        ["proj_id", "sched_calendar_on_relationship_lag"],
+        [{"proj_id": "1", "sched_calendar_on_relationship_lag": lag}],
     )
-    cals = [
-        {
-            "clndr_id": "c1",
-            "clndr_name": "Std",
-            "day_hr_cnt": 8,
-            "default_flag": "Y",
-            "clndr_data": WEEK_8H.format(exceptions=""),
-        },
-        {"clndr_id": "c2", "clndr_name": "7 day", "day_hr_cnt": 8, "clndr_data": seven},
-    ]
-    imp = read_xer(
-        write_xer(xer_text([task("A"), task("B"), task("C", clndr_id="c2")], calendars=cals))
-    )
+
+
+def test_tasks_on_another_calendar_work_on_it(write_xer):
+    """A calendar other than the project calendar becomes a named scenario calendar, the
+    tasks on it name it, and they are scheduled on its working days."""
+    cals = [STANDARD, _calendar("c2", "7 day", SEVEN_DAYS.format(exceptions=""))]
+    # A (Mon 4 - Tue 5 Jan) -> C, 5 days of the 7-day week (Wed 6 - Sun 10) -> B, 1 day
+    # of the Monday-to-Friday week (Mon 11).
+    tasks = [task("A", 16), task("B", 8), task("C", 40, clndr_id="c2")]
+    imp = read_xer(write_xer(xer_text(tasks, [pred("C", "A"), pred("B", "C")], calendars=cals)))
+    s = imp.scenario
     assert imp.main_calendar == "c1"
-    assert any("per-task calendars" in str(w) and "C" in str(w) for w in imp.warnings)
+    assert s.project.calendars == (("7 day", Calendar("all-days")),)
+    assert [t.calendar for t in s.tasks] == ["", "", "7 day"]
+    assert imp.calendar_names == {"c1": "", "c2": "7 day"}
+    assert s.task("C").duration.deterministic == 5.0
+    assert not any("calendar" in str(w) for w in imp.warnings)
+    plan = schedule(s)
+    assert str(plan.finish_date) == "2027-01-11"
+
+
+def test_calendar_names_that_clash_get_their_ids(write_xer):
+    """Two task calendars with one name are told apart by their ids."""
+    cals = [
+        STANDARD,
+        _calendar("c2", "Night", SEVEN_DAYS.format(exceptions="")),
+        _calendar("c3", "Night", WEEK_10H),
+    ]
+    tasks = [task("A"), task("B"), task("C", clndr_id="c2"), task("D", clndr_id="c3")]
+    s = read_xer(write_xer(xer_text(tasks, calendars=cals))).scenario
+    assert [name for name, _ in s.project.calendars] == ["Night (id c2)", "Night (id c3)"]
+    assert (s.task("C").calendar, s.task("D").calendar) == ("Night (id c2)", "Night (id c3)")
+
+
+def test_durations_use_the_hours_of_the_task_calendar(write_xer):
+    """Hours become days with the working hours of each task's own calendar."""
+    cals = [STANDARD, _calendar("c2", "Long days", WEEK_10H)]
+    s = read_xer(
+        write_xer(xer_text([task("A", 20), task("B", 20, clndr_id="c2")], calendars=cals))
+    ).scenario
+    assert s.task("A").duration.deterministic == 2.5
+    assert s.task("B").duration.deterministic == 2.0
+
+
+@pytest.mark.parametrize(
+    ("option", "lag_calendar", "lag_days"),
+    [
+        ("rcal_Predecessor", "predecessor", 2.5),  # A's 8 h days
+        ("rcal_Successor", "successor", 2.0),  # B's 10 h days
+        ("rcal_ProjDefault", "project", 2.5),  # the project calendar c1, 8 h days
+        ("rcal_24Hour", "successor", 20 / 24),  # elapsed hours, no match: reported
+        ("", "predecessor", 2.5),  # no option: P6's default
+    ],
+)
+def test_lag_calendar_comes_from_the_scheduling_option(write_xer, option, lag_calendar, lag_days):
+    """The lag calendar option sets the scenario's lag_calendar, and lag hours are
+    converted with the hours per day of that calendar."""
+    cals = [STANDARD, _calendar("c2", "Long days", WEEK_10H)]
+    tasks = [task("A"), task("A2"), task("B", clndr_id="c2")]
+    imp = read_xer(
+        write_xer(xer_text(tasks, [pred("B", "A", lag=20)], calendars=cals, extra=_options(option)))
+    )
+    assert imp.scenario.project.lag_calendar == lag_calendar
+    assert imp.scenario.task("B").predecessors[0].lag == pytest.approx(lag_days, abs=1e-9)
+    assert any("24-hour" in str(w) for w in imp.warnings) == (option == "rcal_24Hour")
+
+
+def test_project_default_calendar_is_the_project_calendar_for_project_lags(write_xer):
+    """When lags count on the project's default calendar, that calendar is the scenario's
+    project calendar even when most activities use another; otherwise the most used is."""
+    cals = [STANDARD, _calendar("c2", "Long days", WEEK_10H)]
+    tasks = [task("A", clndr_id="c2"), task("B", clndr_id="c2"), task("C")]
+    for option, main, names in (
+        ("rcal_ProjDefault", "c1", ["Long days", "Long days", ""]),
+        ("rcal_Predecessor", "c2", ["", "", "Std"]),
+    ):
+        imp = read_xer(write_xer(xer_text(tasks, calendars=cals, extra=_options(option))))
+        assert imp.main_calendar == main
+        assert [t.calendar for t in imp.scenario.tasks] == names
+
+
+def test_exceptions_of_task_calendars_are_reported(write_xer):
+    """A task calendar whose exception adds a working day gets the same warning as the
+    project calendar: the engine's calendars cannot add working days."""
+    # Saturday 9 Jan 2027 (serial 46396) made a working day of the 10 h calendar.
+    long_days = WEEK_10H.replace(
+        "(0||Exceptions()())", "(0||Exceptions()((0||0(d|46396)((0||0(s|07:00|f|17:00)())))))"
+    )
+    cals = [STANDARD, _calendar("c2", "Long days", long_days)]
+    tasks = [
+        task("A", early_start_date="2027-01-04 08:00", early_end_date="2027-01-05 17:00"),
+        task(
+            "B",
+            100,
+            clndr_id="c2",
+            early_start_date="2027-01-04 07:00",
+            early_end_date="2027-01-15 17:00",
+        ),
+    ]
+    imp = read_xer(write_xer(xer_text(tasks, calendars=cals)))
+    assert imp.calendars["c2"].extra_working_days == (dt.date(2027, 1, 9),)
+    assert any(
+        "'Long days' (id c2) makes 1 normally idle days working days" in str(w)
+        for w in imp.warnings
+    )
 
 
 def test_milestones_and_derived_activities(write_xer):
@@ -370,18 +486,27 @@ def test_constraints(write_xer):
     assert imp.task("B").constraints[0][0] == "FNLT"
 
 
-def test_progress_schedules_remaining_work_from_the_data_date(write_xer):
-    """With progress, completed tasks take no time, active ones their remaining duration,
-    and the project starts on the data date."""
+def _progress_file(data_date: str = "2027-01-11 00:00", **b_fields) -> str:
+    """A complete, B in progress with 24 h left, C not started: A -> B -> C."""
     projects = [
         {
             "proj_id": "1",
             "proj_short_name": "DEMO",
             "clndr_id": "c1",
             "plan_start_date": "2027-01-04 00:00",
-            "last_recalc_date": "2027-01-11 00:00",
+            "last_recalc_date": data_date,
         }
     ]
+    b = {
+        "status_code": "TK_Active",
+        "remain_drtn_hr_cnt": 24,
+        "act_start_date": "2027-01-06 08:00",
+        "restart_date": "2027-01-11 08:00",
+        "reend_date": "2027-01-13 17:00",
+        "early_start_date": "2027-01-06 08:00",
+        "early_end_date": "2027-01-13 17:00",
+    }
+    b.update(b_fields)
     tasks = [
         task(
             "A",
@@ -391,22 +516,114 @@ def test_progress_schedules_remaining_work_from_the_data_date(write_xer):
             act_start_date="2027-01-04 08:00",
             act_end_date="2027-01-05 17:00",
         ),
-        task(
-            "B",
-            40,
-            status_code="TK_Active",
-            remain_drtn_hr_cnt=24,
-            act_start_date="2027-01-06 08:00",
-        ),
-        task("C", 8),
+        task("B", 40, **b),
+        task("C", 8, early_start_date="2027-01-14 08:00", early_end_date="2027-01-14 17:00"),
     ]
-    imp = read_xer(write_xer(xer_text(tasks, [pred("B", "A"), pred("C", "B")], projects=projects)))
+    return xer_text(tasks, [pred("B", "A"), pred("C", "B")], projects=projects)
+
+
+def test_progress_keeps_the_planned_start_and_the_data_date(write_xer):
+    """With progress, the project starts on its planned start, the data date is the
+    scenario's, complete tasks keep their actual dates and tasks in progress their actual
+    start and remaining duration, worked from the data date."""
+    imp = read_xer(write_xer(_progress_file()))
     s = imp.scenario
     assert imp.progressed
-    assert s.project.start == dt.date(2027, 1, 11)
-    assert [t.duration.deterministic for t in s.tasks] == [0.0, 3.0, 1.0]
-    assert imp.task("A").status == "complete" and imp.task("B").status == "in progress"
-    assert schedule(s).finish == 4.0
+    assert s.project.start == dt.date(2027, 1, 4)
+    assert s.project.data_date == dt.date(2027, 1, 11)
+    a, b, c = s.tasks
+    assert (a.status, a.actual_start, a.actual_finish) == (
+        "complete",
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 5),
+    )
+    assert (b.status, b.actual_start, b.actual_finish) == ("in progress", dt.date(2027, 1, 6), None)
+    assert b.duration.deterministic == 3.0
+    assert (c.status, c.duration.deterministic) == ("not started", 1.0)
+    plan = schedule(s)
+    # Working days from Mon 4 Jan: B works Mon 11 - Wed 13 (days 5-7), C Thu 14 (day 8).
+    assert plan.early_start[1] == 2.0  # B's actual start, Wed 6 Jan
+    assert plan.work_start[1] == 5.0
+    assert plan.finish == 9.0
+    assert str(plan.finish_date) == "2027-01-14"
+    fid = compare_with_file(imp)
+    assert (fid.compared, fid.matched) == (2, 2)  # B's remaining dates and C; A is done
+
+
+def test_data_date_at_the_end_of_a_day_is_the_next_morning(write_xer):
+    """A data date at the end of a day's hours is the next working day; earlier in the day
+    it is that day."""
+    late = read_xer(write_xer(_progress_file("2027-01-08 17:00"))).scenario
+    assert late.project.data_date == dt.date(2027, 1, 11)
+    midday = read_xer(write_xer(_progress_file("2027-01-08 12:00"))).scenario
+    assert midday.project.data_date == dt.date(2027, 1, 8)
+
+
+def test_data_date_without_progress_still_holds_work_back(write_xer):
+    """A data date after the planned start holds back work even when nothing has started,
+    as P6 schedules nothing before it."""
+    projects = [
+        {
+            "proj_id": "1",
+            "proj_short_name": "DEMO",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-01-04 00:00",
+            "last_recalc_date": "2027-01-11 00:00",
+        }
+    ]
+    imp = read_xer(write_xer(xer_text([task("A", 16)], projects=projects)))
+    s = imp.scenario
+    assert not imp.progressed
+    assert (s.project.start, s.project.data_date) == (dt.date(2027, 1, 4), dt.date(2027, 1, 11))
+    assert str(schedule(s).finish_date) == "2027-01-12"
+
+
+def test_actual_start_before_the_planned_start_moves_the_start(write_xer):
+    """An activity started before the planned start moves the project start back to it,
+    with a warning."""
+    text = _progress_file(act_start_date="2027-01-01 08:00").replace(
+        "2027-01-04 08:00\t2027-01-05 17:00", "2027-01-01 08:00\t2027-01-05 17:00"
+    )
+    imp = read_xer(write_xer(text))
+    s = imp.scenario
+    assert s.project.start == dt.date(2027, 1, 1)
+    assert s.task("A").actual_start == dt.date(2027, 1, 1)
+    assert any("before the planned start 2027-01-04" in str(w) for w in imp.warnings)
+
+
+def test_actual_start_after_the_data_date_is_read_as_not_started(write_xer):
+    """An activity in progress whose actual start is after the data date (a file
+    recalculated before progress was entered) is read as not started, and reported."""
+    imp = read_xer(write_xer(_progress_file(act_start_date="2027-01-12 08:00")))
+    b = imp.scenario.task("B")
+    assert (b.status, b.actual_start, b.duration.deterministic) == ("not started", None, 3.0)
+    assert imp.task("B").status == "in progress"  # what the file said is kept aside
+    assert any(
+        "1 activities with an actual start after the data date are read as not started" in str(w)
+        and str(w).endswith(": B")
+        for w in imp.warnings
+    )
+
+
+def test_actual_finish_after_the_data_date_is_read_as_in_progress(write_xer):
+    """A complete activity whose actual finish is after the data date is read as in
+    progress until that finish, and reported."""
+    projects_text = _progress_file("2027-01-05 00:00").replace(
+        "2027-01-05 17:00", "2027-01-07 17:00"
+    )
+    imp = read_xer(write_xer(projects_text))
+    a = imp.scenario.task("A")
+    # Data date Tue 5 Jan; the actual finish Thu 7 Jan leaves Tue, Wed and Thu.
+    assert (a.status, a.actual_start, a.duration.deterministic) == (
+        "in progress",
+        dt.date(2027, 1, 4),
+        3.0,
+    )
+    assert any(
+        "1 activities marked complete with an actual finish after the data date are read as "
+        "in progress until that finish (data date 2027-01-05): A" in str(w)
+        for w in imp.warnings
+    )
 
 
 def test_costs(write_xer):
@@ -571,6 +788,22 @@ def test_duplicate_codes_and_bad_link_types_are_all_reported(write_xer):
         read_xer(path)
     message = str(err.value)
     assert "duplicate task_code 'A'" in message and "'pred_type' must be one of" in message
+
+
+def test_unknown_task_calendar_names_the_row_and_task(write_xer):
+    """An activity on a calendar id missing from CALENDAR is an error naming the table,
+    line and task code, reported with the file's other problems."""
+    path = write_xer(
+        xer_text([task("A"), task("B", clndr_id="c9"), task("C", remain_drtn_hr_cnt="x")])
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_xer(path)
+    message = str(err.value)
+    assert (
+        "TASK line" in message
+        and "task_code 'B': calendar id c9 is not in the CALENDAR table" in message
+    )
+    assert "task_code 'C': 'remain_drtn_hr_cnt' must be a number (got 'x')" in message
 
 
 def test_cycle_is_reported(write_xer):

@@ -122,7 +122,7 @@ def test_unknown_top_level_key(scenario_file):
     assert_rejected(
         path,
         "unknown table 'taskz' (did you mean 'tasks'?); "
-        "a scenario has: project, simulation, tasks, risks, correlations",
+        "a scenario has: project, calendars, simulation, tasks, risks, correlations",
     )
 
 
@@ -132,7 +132,7 @@ def test_unknown_key_in_project(scenario_file):
     assert_rejected(
         path,
         "project: unknown key 'budgett' (did you mean 'budget'?); [project] takes: "
-        "name, start, calendar, holidays, deadline, budget, currency",
+        "name, start, calendar, holidays, lag_calendar, data_date, deadline, budget, currency",
     )
 
 
@@ -510,3 +510,285 @@ def test_all_reference_errors_are_reported_in_one_run(scenario_file):
         "tasks[2] (id 'a', line 7).predecessors[1]: unknown task id 'zz'",
         "risks[1] (id 'R1', line 11).impacts[1].tasks[1]: unknown task id 'q'",
     )
+
+
+# --- calendars and progress -------------------------------------------------------------
+
+CALENDARS_AND_PROGRESS = """\
+[project]
+name = "Probe"
+start = 2027-01-04
+lag_calendar = "predecessor"
+data_date = 2027-01-11
+
+[calendars.night]
+workdays = "sun-thu"
+holidays = [2027-01-07]
+
+[calendars."Site 6/7"]
+workdays = ["mon", "tue", "wed", "thu", "fri", "sat"]
+
+[[tasks]]
+id = "a"
+calendar = "night"
+status = "complete"
+actual_start = 2027-01-04
+actual_finish = 2027-01-06
+
+[[tasks]]
+id = "b"
+duration = 3
+calendar = "Site 6/7"
+status = "in progress"
+actual_start = 2027-01-07
+predecessors = ["a"]
+
+[[tasks]]
+id = "c"
+duration = 2
+predecessors = ["b"]
+"""
+
+
+def test_calendars_lag_calendar_data_date_and_progress_are_read(scenario_file):
+    """[calendars.NAME] tables, lag_calendar, data_date, and each task's calendar, status and
+    actual dates are read into the model."""
+    s = pmo_sim.load(scenario_file(CALENDARS_AND_PROGRESS))
+    p = s.project
+    assert p.lag_calendar == "predecessor"
+    assert p.data_date == dt.date(2027, 1, 11)
+    assert [name for name, _ in p.calendars] == ["night", "Site 6/7"]
+    night, site = (cal for _, cal in p.calendars)
+    assert (night.weekmask, night.holidays) == ("1111001", (dt.date(2027, 1, 7),))
+    assert (site.weekmask, site.holidays) == ("1111110", ())
+    a, b, c = s.tasks
+    assert (a.calendar, a.status, a.actual_start, a.actual_finish) == (
+        "night",
+        "complete",
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 6),
+    )
+    assert a.duration == Fixed(0)  # a complete task needs no duration
+    assert (b.calendar, b.status, b.actual_start, b.actual_finish) == (
+        "Site 6/7",
+        "in progress",
+        dt.date(2027, 1, 7),
+        None,
+    )
+    assert (c.calendar, c.status) == ("", "not started")
+
+
+def test_defaults_for_calendars_and_progress(scenario_file):
+    """Without the new keys: lags count on the successor's calendar, no data date, tasks
+    on the project calendar and not started; a calendar's workdays default to mon-fri."""
+    s = pmo_sim.load(scenario_file(PROJECT_HEAD + "[calendars.plain]\nholidays = []\n" + TASK_A))
+    assert (s.project.lag_calendar, s.project.data_date) == ("successor", None)
+    assert s.project.calendars == (("plain", pmo_sim.Calendar("mon-fri")),)
+    assert (s.task("a").calendar, s.task("a").status) == ("", "not started")
+
+
+def test_unknown_key_in_a_calendar(scenario_file):
+    """An unknown key in a [calendars.NAME] table is named with a suggestion and the line
+    of the table's header."""
+    path = scenario_file(PROJECT_HEAD + '\n[calendars.night]\nworkday = "all-days"\n' + TASK_A)
+    assert_rejected(
+        path,
+        "calendars.night (line 5): unknown key 'workday' (did you mean 'workdays'?); "
+        "a calendar takes: workdays, holidays",
+    )
+
+
+def test_bad_workdays_name_the_quoted_calendar(scenario_file):
+    """Workdays that are not a day spec are refused in the house wording, at the calendar
+    (a quoted name is written as in its header)."""
+    path = scenario_file(
+        PROJECT_HEAD + '[calendars."Night shift"]\nworkdays = "weekdays"\n' + TASK_A
+    )
+    assert_rejected(
+        path,
+        'calendars."Night shift" (line 4): \'workdays\' must be "mon-fri", "all-days", a day '
+        'range like "sun-thu", or a list of days like ["mon", "tue"] (got \'weekdays\')',
+    )
+
+
+def test_bad_calendar_holiday(scenario_file):
+    """A holiday of a task calendar that is not a date is named by its place in the list."""
+    path = scenario_file(
+        PROJECT_HEAD + '[calendars.night]\nholidays = [2027-01-05, "new year"]\n' + TASK_A
+    )
+    assert_rejected(
+        path, "calendars.night (line 4): 'holidays[2]' must be a date like 2027-01-04 (got "
+    )
+
+
+def test_calendars_must_be_tables(scenario_file):
+    """`calendars` must hold named tables; a plain value or a non-table entry is refused."""
+    path = scenario_file("calendars = 3\n" + PROJECT_HEAD + TASK_A)
+    assert_rejected(
+        path, "calendars: 'calendars' must be a table of named calendars ([calendars.NAME] tables)"
+    )
+    path = scenario_file(PROJECT_HEAD + "[calendars]\nnight = 5\n" + TASK_A)
+    assert_rejected(path, "calendars.night: 'night' must be a table (a calendar) (got 5)")
+
+
+def test_calendar_needs_a_name(scenario_file):
+    """A calendar table with an empty name is refused with how to name it."""
+    path = scenario_file(PROJECT_HEAD + '[calendars.""]\nworkdays = "all-days"\n' + TASK_A)
+    assert_rejected(path, "a calendar needs a name: write [calendars.NAME] with a non-empty NAME")
+
+
+def test_unknown_task_calendar(scenario_file):
+    """A task naming a calendar that is not defined is refused at its calendar key, with
+    the calendars that are."""
+    path = scenario_file(
+        PROJECT_HEAD
+        + '[calendars.night]\nworkdays = "all-days"\n'
+        + '[[tasks]]\nid = "a"\nduration = 1\ncalendar = "nite"\n'
+    )
+    assert_rejected(
+        path,
+        "tasks[1] (id 'a', line 6).calendar: unknown calendar 'nite' (defined: night); define "
+        "it under [calendars]",
+    )
+
+
+def test_bad_lag_calendar(scenario_file):
+    """A lag calendar other than successor, predecessor or project is refused."""
+    path = scenario_file(PROJECT_HEAD + 'lag_calendar = "succ"\n' + TASK_A)
+    assert_rejected(
+        path,
+        'project: \'lag_calendar\' must be "successor", "predecessor" or "project" (got \'succ\')',
+    )
+
+
+def test_data_date_before_the_start(scenario_file):
+    """A data date before the project start is refused, naming the start."""
+    path = scenario_file(PROJECT_HEAD + "data_date = 2026-12-31\n" + TASK_A)
+    assert_rejected(
+        path, "project: 'data_date' must be on or after 'start' (2027-01-04) (got '2026-12-31')"
+    )
+
+
+def test_data_date_that_is_not_a_date(scenario_file):
+    """A data date that is not a date is refused in the house wording."""
+    path = scenario_file(PROJECT_HEAD + 'data_date = "monday"\n' + TASK_A)
+    assert_rejected(path, "project: 'data_date' must be a date like 2027-01-04 (got 'monday')")
+
+
+HEAD_WITH_DATA_DATE = PROJECT_HEAD + "data_date = 2027-01-11\n"
+
+
+def test_unknown_status(scenario_file):
+    """A status other than the three is refused at the task."""
+    path = scenario_file(
+        HEAD_WITH_DATA_DATE + '[[tasks]]\nid = "a"\nduration = 1\nstatus = "done"\n'
+    )
+    assert_rejected(
+        path,
+        "tasks[1] (id 'a', line 5): 'status' must be \"not started\", \"in progress\" or "
+        "\"complete\" (got 'done')",
+    )
+
+
+def test_started_task_needs_an_actual_start(scenario_file):
+    """A task in progress without an actual start is refused."""
+    path = scenario_file(
+        HEAD_WITH_DATA_DATE + '[[tasks]]\nid = "a"\nduration = 1\nstatus = "in progress"\n'
+    )
+    assert_rejected(
+        path, "tasks[1] (id 'a', line 5): 'actual_start' is required for a task 'in progress'"
+    )
+
+
+def test_complete_task_needs_an_actual_finish(scenario_file):
+    """A complete task without an actual finish is refused."""
+    path = scenario_file(
+        HEAD_WITH_DATA_DATE
+        + '[[tasks]]\nid = "a"\nstatus = "complete"\nactual_start = 2027-01-04\n'
+    )
+    assert_rejected(
+        path, "tasks[1] (id 'a', line 5): 'actual_finish' is required for a complete task"
+    )
+
+
+def test_actual_finish_before_actual_start(scenario_file):
+    """An actual finish before the actual start is refused, naming the start."""
+    path = scenario_file(
+        HEAD_WITH_DATA_DATE
+        + '[[tasks]]\nid = "a"\nstatus = "complete"\n'
+        + "actual_start = 2027-01-06\nactual_finish = 2027-01-05\n"
+    )
+    assert_rejected(
+        path,
+        "tasks[1] (id 'a', line 5): 'actual_finish' must be on or after 'actual_start' "
+        "(2027-01-06) (got '2027-01-05')",
+    )
+
+
+def test_actual_dates_on_a_task_not_started(scenario_file):
+    """Actual dates on a task not started are refused with the two ways to fix it."""
+    path = scenario_file(
+        HEAD_WITH_DATA_DATE + '[[tasks]]\nid = "a"\nduration = 2\nactual_start = 2027-01-05\n'
+    )
+    assert_rejected(
+        path,
+        "tasks[1] (id 'a', line 5): a task with actual dates has started: set 'status' to "
+        '"in progress" or "complete", or remove the actual dates',
+    )
+
+
+def test_progress_needs_a_data_date(scenario_file):
+    """A started task in a project without a data date is refused, saying where to add it."""
+    path = scenario_file(
+        PROJECT_HEAD
+        + '[[tasks]]\nid = "a"\nduration = 2\nstatus = "in progress"\n'
+        + "actual_start = 2027-01-05\n"
+    )
+    assert_rejected(
+        path,
+        "tasks[1] (id 'a', line 4).status: the task is 'in progress' but the project has no "
+        "'data_date'",
+        "add one to [project]",
+    )
+
+
+def test_actual_dates_outside_start_and_data_date(scenario_file):
+    """Actual dates before the project start or after the data date are refused at the
+    field."""
+    path = scenario_file(
+        HEAD_WITH_DATA_DATE
+        + '[[tasks]]\nid = "a"\nstatus = "complete"\n'
+        + "actual_start = 2027-01-01\nactual_finish = 2027-01-12\n"
+    )
+    assert_rejected(
+        path,
+        "2 problems found:",
+        "tasks[1] (id 'a', line 5).actual_start: 'actual_start' must be on or after the project "
+        "start (2027-01-04) (got '2027-01-01')",
+        "tasks[1] (id 'a', line 5).actual_finish: 'actual_finish' must be on or before the data "
+        "date (2027-01-11): it is an actual (got '2027-01-12')",
+    )
+
+
+def test_calendar_and_progress_problems_are_reported_with_entry_errors(scenario_file):
+    """An unknown task calendar and an actual after the data date are reported in the same
+    run as an error inside another entry and a bad calendar table."""
+    path = scenario_file(
+        HEAD_WITH_DATA_DATE
+        + '[calendars.night]\nworkdays = "nights"\n'
+        + '[[tasks]]\nid = "a"\nduration = -1\n'
+        + '[[tasks]]\nid = "b"\nduration = 1\ncalendar = "day"\n'
+        + '[[tasks]]\nid = "c"\nduration = 1\nstatus = "in progress"\nactual_start = 2027-02-01\n'
+        + '[[tasks]]\nid = "d"\nduration = 1\ncalendar = "night"\n'
+    )
+    text = assert_rejected(
+        path,
+        "4 problems found:",
+        "calendars.night (line 5): 'workdays' must be",
+        "tasks[1] (id 'a', line 7): 'duration' must be non-negative",
+        "tasks[2] (id 'b', line 10).calendar: unknown calendar 'day' (defined: night)",
+        "tasks[3] (id 'c', line 14).actual_start: 'actual_start' must be on or before the data "
+        "date (2027-01-11)",
+    )
+    # 'night' has a problem of its own; tasks naming it are not also reported.
+    assert "tasks[4]" not in text

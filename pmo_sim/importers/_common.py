@@ -1,10 +1,11 @@
 """What every schedule reader returns, and the helpers they share.
 
 A reader turns a schedule file into an ``ImportedSchedule``: the ``Scenario`` the engine
-runs (durations and lags in working days of one project calendar), plus what the file
-said that the scenario model has no field for yet (status, actual dates, the dates the
-scheduling tool computed, float, constraints, task calendars). The fidelity tests and
-``pmo-sim check`` read those extras; the engine never does.
+runs (task calendars, durations in working days of each task's calendar, lags in working
+days of the lag calendar, progress as status and actual dates against a data date), plus
+what the file said besides (its own status and date-times, the dates the scheduling tool
+computed, float, constraints, the calendars' hours). The fidelity tests and ``pmo-sim
+check`` read those extras; the engine never does.
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ class CalendarInfo:
             return np.busday_offset(day, 1, roll="backward", busdaycal=cal).astype(object)
         return when.date()
 
+    def working_days_through(self, first: dt.date, last: dt.date) -> int:
+        """Working days from the morning of ``first`` to the end of ``last``."""
+        return max(working_days_between(self.calendar(), first, last + dt.timedelta(days=1)), 0)
+
     def same_days_as(self, other: CalendarInfo) -> bool:
         """True when both calendars have the same working days (hours may differ)."""
         return (
@@ -148,11 +153,14 @@ class ImportedSchedule:
         ``pmo-sim check`` uses it for the critical path length index.
     calendars : dict of str to CalendarInfo
     main_calendar : str
-        Id of the calendar the scenario uses.
+        Id of the project calendar (``Project.calendar``).
+    calendar_names : dict of str to str
+        For every calendar a task works on, by id: its name in the scenario
+        (``Task.calendar``; "" for the project calendar).
     progressed : bool
-        True when the file holds progress: the scenario then models remaining work from
-        the data date (completed tasks take no time, in-progress tasks their remaining
-        duration).
+        True when some task has started: the scenario then holds complete tasks at their
+        actual dates and tasks in progress with their remaining duration, worked from
+        the data date (``Project.data_date``).
     warnings : tuple of Problem
         What could not be carried over exactly, and why.
     """
@@ -168,6 +176,7 @@ class ImportedSchedule:
     target_finish: dt.date | None = None
     calendars: dict[str, CalendarInfo] = field(default_factory=dict)
     main_calendar: str = ""
+    calendar_names: dict[str, str] = field(default_factory=dict)
     progressed: bool = False
     warnings: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()
@@ -235,3 +244,128 @@ def working_days_between(cal: Calendar, start: dt.date, end: dt.date) -> int:
     if b >= a:
         return int(np.busday_count(a, b, busdaycal=cal.busdaycalendar))
     return -int(np.busday_count(b, a, busdaycal=cal.busdaycalendar))
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+def scenario_calendar_names(
+    used: Iterable[str], calendars: dict[str, CalendarInfo], main: str
+) -> dict[str, str]:
+    """Readable, unique scenario names for the calendars tasks use, by calendar id.
+
+    The project calendar (``main``) is ""; the others take the file's calendar name,
+    with the id added when two of them share a name (or "calendar ID" when unnamed).
+    """
+    others = [cid for cid in dict.fromkeys(used) if cid != main]
+    base = {cid: calendars[cid].name.strip() or f"calendar {cid}" for cid in others}
+    counts: dict[str, int] = {}
+    for name in base.values():
+        counts[name] = counts.get(name, 0) + 1
+    names = {main: ""}
+    for cid, name in base.items():
+        names[cid] = name if counts[name] == 1 else f"{name} (id {cid})"
+    return names
+
+
+def calendar_limit_warnings(
+    c: Collector,
+    where: str,
+    infos: Iterable[CalendarInfo],
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """Warn about what the engine's calendars (working weekdays and holidays) cannot hold,
+    between ``start`` and ``end``: exceptions that make a normally idle day a working day,
+    and days whose hours differ from a normal day."""
+    for info in infos:
+        extra = [d for d in info.extra_working_days if start <= d <= end]
+        partial = [d for d, _ in info.partial_days if start <= d <= end]
+        if extra:
+            c.warn(
+                where.format(id=info.id),
+                f"calendar {info.label} makes {len(extra)} normally idle days working days "
+                f"between the start and the finish ({_first_days(extra)}); the engine's "
+                "calendars (working weekdays and holidays) cannot add working days, so they "
+                "stay idle",
+            )
+        if partial:
+            c.warn(
+                where.format(id=info.id),
+                f"calendar {info.label} has {len(partial)} days with shorter or longer hours "
+                f"between the start and the finish ({_first_days(partial)}); they count as "
+                "whole working days",
+            )
+
+
+def _first_days(days: list[dt.date]) -> str:
+    return ", ".join(map(str, days[:5])) + ("..." if len(days) > 5 else "")
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A task's progress as the scenario holds it.
+
+    ``remaining`` is in working days of the task's calendar (the duration of a task in
+    progress); ``changed`` says why the file's progress could not be kept as it is ("" when
+    it was).
+    """
+
+    status: str
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    remaining: float = 0.0
+    changed: str = ""
+
+
+#: Why a file's progress is changed, as ``Progress.changed`` says it (it follows "N tasks").
+NO_ACTUAL_START = "marked started but without an actual start are read as not started"
+START_AFTER_DATA_DATE = "with an actual start after the data date are read as not started"
+NO_ACTUAL_FINISH = (
+    "marked complete but without an actual finish are read as in progress with no work left"
+)
+FINISH_AFTER_DATA_DATE = (
+    "marked complete with an actual finish after the data date are read as in progress "
+    "until that finish"
+)
+
+
+def settle_progress(
+    status: str,
+    actual_start: dt.date | None,
+    actual_finish: dt.date | None,
+    data_date: dt.date | None,
+    remaining: float,
+    planned: float,
+    info: CalendarInfo,
+) -> Progress:
+    """The progress the scenario model can hold, from what a file says.
+
+    Actual dates are the working days a user reads (``CalendarInfo.working_day_of``) and
+    ``data_date`` the day from whose morning remaining work runs. The model wants a
+    started task to have an actual start on or before the data date, and a complete task
+    an actual finish too; files that break this (a P6 file recalculated with a data date
+    before progress was entered, a date typed as actual that is a forecast) are read as
+    close as the model allows, and ``changed`` says how.
+    """
+    if status == NOT_STARTED:
+        return Progress(NOT_STARTED, remaining=remaining)
+    if actual_start is None:
+        again = remaining if status == IN_PROGRESS else planned
+        return Progress(NOT_STARTED, remaining=again, changed=NO_ACTUAL_START)
+    if data_date is None or actual_start > data_date:
+        again = remaining if status == IN_PROGRESS else planned
+        return Progress(NOT_STARTED, remaining=again, changed=START_AFTER_DATA_DATE)
+    if status == IN_PROGRESS:
+        return Progress(IN_PROGRESS, actual_start, remaining=remaining)
+    if actual_finish is None:
+        return Progress(IN_PROGRESS, actual_start, remaining=0.0, changed=NO_ACTUAL_FINISH)
+    if actual_finish > data_date:
+        left = float(info.working_days_through(data_date, actual_finish))
+        return Progress(IN_PROGRESS, actual_start, remaining=left, changed=FINISH_AFTER_DATA_DATE)
+    # A finish read at the end of the day before the start (a zero-length task at a day
+    # boundary) is the same instant as the start.
+    return Progress(COMPLETE, min(actual_start, actual_finish), actual_finish)

@@ -1,15 +1,18 @@
 """How closely pmo-sim's deterministic CPM reproduces the dates a schedule file holds.
 
 The scheduling tool that wrote the file computed early start and finish dates; pmo-sim
-recomputes them from the imported network with ``pmo_sim.schedule``. Both are compared
-as working days (dates), after one normalisation: tools write the same instant of
-working time two ways (a finish at 08:00 is the end of the previous working day, a start
-at 17:00 is the next working day's start), so each file time is read as the working day
-a user sees (``CalendarInfo.working_day_of``). A zero-duration task (a milestone) is one
-instant, compared once.
+recomputes them from the imported network with ``pmo_sim.schedule`` and dates them on
+the scenario's timeline (``Scenario.timeline``). Both are compared as working days
+(dates), after one normalisation: tools write the same instant of working time two ways
+(a finish at 08:00 is the end of the previous working day, a start at 17:00 is the next
+working day's start), so each file time is read as the working day a user sees on the
+task's own calendar (``CalendarInfo.working_day_of``). A zero-duration task (a milestone)
+is one instant, compared once.
 
-Completed tasks are not compared (their dates are actuals), nor tasks for which the file
-holds no computed dates.
+A task in progress is compared by its remaining work: the file's remaining early start
+(P6 ``restart_date``, MS Project ``Resume``) against pmo-sim's ``work_start``, and its
+early finish. Completed tasks are not compared (their dates are actuals), nor tasks for
+which the file holds no computed dates.
 """
 
 from __future__ import annotations
@@ -73,15 +76,18 @@ def compare_with_file(imported: ImportedSchedule) -> Fidelity:
     """Compare pmo-sim's deterministic CPM with the early dates stored in the file."""
     s = imported.scenario
     plan = schedule(s)
-    cal, start = s.project.calendar, s.project.start
+    timeline, start = s.timeline, s.project.start
     origin = start
-    es_dates = cal.start_dates(start, plan.early_start)
-    ef_dates = cal.finish_dates(start, plan.early_finish)
+    work_start = plan.early_start if plan.work_start is None else plan.work_start
+    es_dates = timeline.start_dates(start, work_start)
+    ef_dates = timeline.finish_dates(start, plan.early_finish)
     compared = matched = 0
     mismatches = []
     finishes = []
     for i, (task, info) in enumerate(zip(s.tasks, imported.tasks, strict=True)):
-        if info.status == COMPLETE or info.early_start is None or info.early_finish is None:
+        if info.status == COMPLETE or task.status == "complete":
+            continue
+        if info.early_start is None or info.early_finish is None:
             continue
         calinfo = (
             imported.calendars.get(info.calendar) or imported.calendars[imported.main_calendar]

@@ -16,19 +16,31 @@ How the file maps onto the scenario model:
 - **links** (``PredecessorLink``): ``Type`` 0 FF, 1 FS, 2 SF, 3 SS; ``LinkLag`` in
   tenths of a minute of working time (elapsed formats in tenths of a minute of
   calendar time, percentage formats as a percentage of the predecessor's duration).
-  A link to or from a summary task applies to each task under it, as MS Project
-  schedules it. Links to tasks of other projects are reported and dropped.
+  MS Project counts a lag on the successor's calendar, so the scenario's
+  ``lag_calendar`` is ``"successor"`` and lag hours are converted with that calendar's
+  hours per day. A link to or from a summary task applies to each task under it, as MS
+  Project schedules it. Links to tasks of other projects are reported and dropped.
 - **calendars**: weekdays and their working times, exceptions (the ``Exceptions`` list
-  and the older ``WeekDay`` entries of ``DayType`` 0), base calendars. The scenario uses
-  the project calendar (``CalendarUID``); tasks on a calendar with other working days
-  are reported.
+  and the older ``WeekDay`` entries of ``DayType`` 0), base calendars. The project
+  calendar (``CalendarUID``) is the scenario's; a task with its own calendar
+  (``CalendarUID`` other than -1) works on it, and it becomes a named calendar of the
+  scenario. A task with work resources works only when their calendars work too, as MS
+  Project schedules it: on the days its calendar (the project calendar when it has none)
+  and its resources' calendars share, unless ``IgnoreResourceCalendar`` is set. Exceptions
+  that add working days or change a day's hours are reported.
 - **constraints** (``ConstraintType``): 4 start no earlier than is carried over; 2 must
   start on keeps its start-no-earlier-than half; 6 finish no earlier than becomes the
   start that finishes the remaining duration on that date; the others (as late as
-  possible, must finish on, start/finish no later than) are reported.
+  possible, must finish on, start/finish no later than) are reported. Start constraints
+  of started tasks are settled by their actual start.
 - **progress**: ``PercentComplete``, ``ActualStart``, ``ActualFinish``,
-  ``RemainingDuration`` and the project's ``StatusDate``. With progress, the scenario
-  models the remaining work from the status date.
+  ``RemainingDuration`` and the project's ``StatusDate`` (at or after the end of a day's
+  work, the next working day), which becomes ``Project.data_date`` when some task has
+  started (without a status date, the latest actual or resume date, reported). The
+  project keeps its ``StartDate``; complete tasks keep their actual dates, tasks in
+  progress their actual start and remaining duration, worked from the data date. MS
+  Project may leave remaining work before the status date (at its ``Resume`` date) where
+  pmo-sim, like P6, schedules it from the data date.
 - **costs**: ``Cost`` and ``FixedCost`` (MSPDI writes money in hundredths of the currency
   unit). The task's cost less its fixed cost is resource cost, carried as a rate per
   working day; the fixed cost stays fixed.
@@ -53,12 +65,18 @@ from ._common import (
     Collector,
     ImportedSchedule,
     ImportedTask,
+    calendar_limit_warnings,
     id_list,
     read_bytes,
+    scenario_calendar_names,
+    settle_progress,
     weekmask_text,
 )
 
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
+#: MS Project counts a link's lag on the successor's calendar (the task calendar, else
+#: the project calendar), so imported lags count there too (``Project.lag_calendar``).
+LAG_CALENDAR = "successor"
 #: MS Project numbers weekdays from Sunday (1) to Saturday (7).
 MS_WEEKDAY = {1: 6, 2: 0, 3: 1, 4: 2, 5: 3, 6: 4, 7: 5}
 CONSTRAINTS = {
@@ -279,6 +297,44 @@ def _calendar(
     )
 
 
+def _shared_days(infos: list[CalendarInfo]) -> CalendarInfo:
+    """The calendar of the days every one of ``infos`` works (the first's hours).
+
+    A holiday of any calendar is a holiday; a day one of them adds as an exception is a
+    working day only when every other works it too.
+    """
+    first = infos[0]
+    if len(infos) == 1:
+        return first
+    mask = "".join("1" if all(i.weekmask[d] == "1" for i in infos) else "0" for d in range(7))
+    holidays = {h for i in infos for h in i.holidays if mask[h.weekday()] == "1"}
+
+    def works(info: CalendarInfo, day: dt.date) -> bool:
+        if day in info.extra_working_days:
+            return True
+        return info.weekmask[day.weekday()] == "1" and day not in info.holidays
+
+    extra = {
+        d
+        for i in infos
+        for d in i.extra_working_days
+        if mask[d.weekday()] == "0" and all(works(j, d) for j in infos)
+    }
+    if "1" not in mask:
+        mask = first.weekmask  # no shared weekday: keep the task's own week
+    return CalendarInfo(
+        id="&".join(i.id for i in infos),
+        name=" & ".join(i.name or f"calendar {i.id}" for i in infos),
+        weekmask=mask,
+        hours_per_day=first.hours_per_day,
+        holidays=tuple(sorted(holidays)),
+        extra_working_days=tuple(sorted(extra)),
+        partial_days=tuple(sorted({p for i in infos for p in i.partial_days})),
+        day_start=first.day_start,
+        day_end=first.day_end,
+    )
+
+
 def read_mspdi(path: str | os.PathLike[str], project: str | None = None) -> ImportedSchedule:
     """Read a Microsoft Project XML (MSPDI) file.
 
@@ -384,12 +440,17 @@ class _Reader:
         c.raise_if_any()
         if not rows:
             raise ScenarioError("the plan has no tasks (only summary or blank rows)", c.source)
+        self._effective_calendars(rows, calendars, project_cal)
+        for r in rows:
+            info = calendars[r["calendar"]]
+            r["planned_h"] = self.hours(r["el"], "Duration", r["where"])
+            r["remaining_h"] = self.hours(r["el"], "RemainingDuration", r["where"])
+            r["planned"] = (r["planned_h"] or 0.0) / info.hours_per_day
 
         leaves = [r for r in rows if not r["summary"]]
-        statuses = [r["status"] for r in leaves]
         # A status date alone is not progress: MS Project fills it in on any save.
-        progressed = any(s != NOT_STARTED for s in statuses)
-        origin = status_date if progressed and status_date is not None else start
+        progressed = any(r["status"] != NOT_STARTED for r in leaves)
+        origin = start
         if origin is None:
             starts = [r["early_start"] for r in leaves if r["early_start"] is not None]
             origin = min(starts) if starts else None
@@ -397,40 +458,21 @@ class _Reader:
             raise ScenarioError(
                 "the plan has no start date (<StartDate>) and no task has a start", c.source
             )
-        if progressed and start is not None and origin < start:
-            origin = start
-        if progressed and status_date is None:
-            c.warn(
-                where,
-                "the plan holds progress but no status date (<StatusDate>); remaining work is "
-                "scheduled from the project start",
-            )
+        project_start, data_date = self._progress(leaves, calendars, main, origin, status_date)
 
-        cal = main.calendar()
-        links = self._links(rows, calendars, project_cal)
+        links = self._links(rows, calendars)
         tasks, extras = [], []
-        other: dict[str, list[str]] = defaultdict(list)
         dropped: dict[str, list[str]] = defaultdict(list)
         manual = []
+        names = scenario_calendar_names([r["calendar"] for r in leaves], calendars, project_cal)
         for r in leaves:
-            info = calendars.get(r["calendar"], main)
-            if not info.same_days_as(main):
-                other[info.id].append(r["uid"])
             if r["manual"]:
                 manual.append(r["uid"])
-            built = self._task(r, info, main, cal, origin, progressed, links, dropped)
+            info = calendars[r["calendar"]]
+            built = self._task(r, info, names[info.id], project_start, progressed, links, dropped)
             if built is not None:
                 tasks.append(built[0])
                 extras.append(built[1])
-        for cid, ids in other.items():
-            info = calendars[cid]
-            c.warn(
-                "Tasks",
-                f"{len(ids)} tasks use calendar {info.label} ({weekmask_text(info.weekmask)}, "
-                f"{len(info.holidays)} holidays), whose working days differ from the project "
-                f"calendar {main.label}: per-task calendars are not in the engine yet, so they "
-                f"are scheduled on the project calendar: {id_list(ids)}",
-            )
         for kind, ids in dropped.items():
             c.warn(
                 "Tasks",
@@ -444,12 +486,19 @@ class _Reader:
                 f"(from their links and durations): {id_list(manual)}",
             )
         c.raise_if_any()
-        currency = _text(root, "CurrencyCode")
+        finishes = [t.early_finish for t in extras if t.early_finish is not None]
+        end = max(finishes).date() if finishes else project_start + dt.timedelta(days=3650)
+        calendar_limit_warnings(
+            c, "Calendars/Calendar UID {id}", [calendars[u] for u in names], project_start, end
+        )
         project = Project(
             name=name,
-            start=origin.date(),
-            calendar=cal,
-            currency=currency,
+            start=project_start,
+            calendar=main.calendar(),
+            calendars=tuple((names[u], calendars[u].calendar()) for u in names if u != project_cal),
+            lag_calendar=LAG_CALENDAR,
+            data_date=data_date,
+            currency=_text(root, "CurrencyCode"),
         )
         try:
             scenario = Scenario(project=project, tasks=tuple(tasks), source=c.source)
@@ -468,12 +517,156 @@ class _Reader:
             target_finish=baseline_finish.date() if baseline_finish else None,
             calendars=calendars,
             main_calendar=project_cal,
+            calendar_names=names,
             progressed=progressed,
             warnings=tuple(c.warnings),
             notes=(f"project finish in the file: {finish}",) if finish else (),
         )
 
     # ---- pieces --------------------------------------------------------------
+
+    def _effective_calendars(
+        self, rows: list[dict[str, Any]], calendars: dict[str, CalendarInfo], project_cal: str
+    ) -> None:
+        """Set each row's ``calendar`` to the id of the calendar its work follows.
+
+        MS Project schedules a task on its task calendar (``CalendarUID``), else on the
+        project calendar; a task with work resources works only when their calendars work
+        too (on the days its calendar and theirs share), unless it ignores resource
+        calendars. A calendar for such a shared set of days is added to ``calendars``.
+        """
+        c = self.c
+        resources = {}
+        for el in self.root.findall("Resources/Resource"):
+            kind = _text(el, "Type", "1")  # 0 material, 1 work, 2 cost
+            cal = _text(el, "CalendarUID")
+            if kind == "1" and cal in calendars:
+                resources[_text(el, "UID")] = cal
+        assigned: dict[str, list[str]] = defaultdict(list)
+        for el in self.root.findall("Assignments/Assignment"):
+            cal = resources.get(_text(el, "ResourceUID"))
+            if cal is not None:
+                assigned[_text(el, "TaskUID")].append(cal)
+        unknown, shared, mixed = [], defaultdict(list), []
+        for r in rows:
+            own = r["calendar"]
+            if own not in ("", "-1") and own not in calendars:
+                unknown.append(r["uid"])
+                own = "-1"
+            res_cals = list(dict.fromkeys(assigned.get(r["uid"], ())))
+            if own not in ("", "-1") and r["ignore_resource_calendars"]:
+                res_cals = []
+            parts = ([own] if own not in ("", "-1") else []) + res_cals
+            if not parts:
+                r["calendar"] = project_cal
+                continue
+            if len({calendars[p].weekmask for p in res_cals}) > 1:
+                mixed.append(r["uid"])
+            info = _shared_days([calendars[p] for p in parts])
+            # The task's own calendar, the project calendar or one resource's calendar
+            # when the shared days are its days; else a calendar of the shared days.
+            own_list = [own] if own not in ("", "-1") else []
+            for candidate in (*own_list, project_cal, *res_cals):
+                if calendars[candidate].same_days_as(info):
+                    r["calendar"] = candidate
+                    break
+            else:
+                calendars.setdefault(info.id, info)
+                r["calendar"] = info.id
+            if own not in ("", "-1") and r["calendar"] != own:
+                shared[own].append(r["uid"])
+        if unknown:
+            c.warn(
+                "Tasks",
+                f"{len(unknown)} tasks name a calendar (CalendarUID) that is not in "
+                f"<Calendars>; they use the project calendar: {id_list(unknown)}",
+            )
+        for own, ids in shared.items():
+            info = calendars[own]
+            c.warn(
+                "Tasks",
+                f"{len(ids)} tasks on calendar {info.label} ({weekmask_text(info.weekmask)}) "
+                "have resources whose calendars work fewer days; they are scheduled on the "
+                "days both work, as MS Project does (set IgnoreResourceCalendar to schedule on "
+                f"the task calendar alone): {id_list(ids)}",
+            )
+        if mixed:
+            c.warn(
+                "Tasks",
+                f"{len(mixed)} tasks have resources on calendars with different working days; "
+                "MS Project schedules each assignment on its resource's calendar, pmo-sim the "
+                f"task on the days they all work: {id_list(mixed)}",
+            )
+
+    def _progress(
+        self,
+        leaves: list[dict[str, Any]],
+        calendars: dict[str, CalendarInfo],
+        main: CalendarInfo,
+        origin: dt.datetime,
+        status_date: dt.datetime | None,
+    ) -> tuple[dt.date, dt.date | None]:
+        """Settle each task's progress against the status date (``r["progress"]``);
+        return the project start and the scenario's data date."""
+        c = self.c
+        started = [r for r in leaves if r["status"] != NOT_STARTED]
+        # A status date at or after the end of a day's work is the next working morning.
+        data_day = main.working_day_of(status_date, finish=False) if status_date else None
+        if data_day is None and started:
+            actual = [
+                calendars[r["calendar"]].working_day_of(when, finish=k == "actual_finish")
+                for r in started
+                for k in ("actual_start", "actual_finish", "resume")
+                if (when := r[k]) is not None
+            ]
+            if actual:
+                data_day = max(actual)
+                c.warn(
+                    "Project",
+                    "the plan holds progress but no status date (<StatusDate>); using "
+                    f"{data_day}, the latest actual date",
+                )
+        changed: dict[str, list[str]] = defaultdict(list)
+        for r in leaves:
+            info = calendars[r["calendar"]]
+            planned = r["planned"]
+            remaining = planned
+            if r["remaining_h"] is not None:
+                remaining = r["remaining_h"] / info.hours_per_day
+            elif r["status"] == IN_PROGRESS:
+                remaining = planned * (1 - r["pct"] / 100.0)
+            if r["status"] == COMPLETE:
+                remaining = 0.0
+            r["remaining"] = remaining
+            r["progress"] = settle_progress(
+                r["status"],
+                info.working_day_of(r["actual_start"], finish=False) if r["actual_start"] else None,
+                info.working_day_of(r["actual_finish"], finish=True)
+                if r["actual_finish"]
+                else None,
+                data_day,
+                remaining,
+                planned,
+                info,
+            )
+            if r["progress"].changed:
+                changed[r["progress"].changed].append(r["uid"])
+        for why, ids in changed.items():
+            c.warn("Tasks", f"{len(ids)} tasks {why} (status date {data_day}): {id_list(ids)}")
+        start = origin.date()
+        actual_starts = [r["progress"].actual_start for r in leaves if r["progress"].actual_start]
+        if actual_starts and min(actual_starts) < start:
+            first = min(actual_starts)
+            uid = next(r["uid"] for r in leaves if r["progress"].actual_start == first)
+            c.warn(
+                "Project",
+                f"task {uid} started on {first}, before the project start {start}; the "
+                f"scenario starts on {first}",
+            )
+            start = first
+        if data_day is not None and any(r["progress"].status != NOT_STARTED for r in leaves):
+            return start, max(data_day, start)
+        return start, None
 
     def _task_rows(self, elements: list[Any]) -> list[dict[str, Any]]:
         c = self.c
@@ -539,6 +732,8 @@ class _Reader:
                     "milestone": _text(el, "Milestone") == "1",
                     "manual": _text(el, "Manual") == "1",
                     "calendar": _text(el, "CalendarUID", "-1"),
+                    "ignore_resource_calendars": _text(el, "IgnoreResourceCalendar") == "1",
+                    "resume": self.date(el, "Resume", where) if status == IN_PROGRESS else None,
                     "status": status,
                     "pct": pct,
                     "actual_start": actual_start,
@@ -575,7 +770,7 @@ class _Reader:
         return rows
 
     def _links(
-        self, rows: list[dict[str, Any]], calendars: dict[str, CalendarInfo], project_cal: str
+        self, rows: list[dict[str, Any]], calendars: dict[str, CalendarInfo]
     ) -> dict[str, list[Link]]:
         c = self.c
         by_uid = {r["uid"]: r for r in rows}
@@ -584,11 +779,6 @@ class _Reader:
             if not r["summary"]:
                 for p in r["parents"]:
                     leaves_under[p].append(r["uid"])
-        durations: dict[str, float] = {}
-        for r in rows:
-            h = self.hours(r["el"], "Duration", r["where"])
-            info = calendars.get(r["calendar"], calendars[project_cal])
-            durations[r["uid"]] = (h or 0.0) / info.hours_per_day
         out: dict[str, list[Link]] = defaultdict(list)
         external, unknown, summary_links, approximate = [], [], 0, []
         for r in rows:
@@ -609,22 +799,22 @@ class _Reader:
                     continue
                 lag_tenths = self.number(link, "LinkLag", where)
                 fmt = int(self.number(link, "LagFormat", where, 7))
-                if fmt in PERCENT_FORMATS:
-                    lag = lag_tenths / 100.0 * durations.get(pred, 0.0)
-                else:
-                    info = calendars.get(r["calendar"], calendars[project_cal])
-                    minutes = lag_tenths / 10.0
-                    if fmt in ELAPSED_FORMATS:
-                        working_share = info.weekmask.count("1") / 7.0
-                        lag = minutes / 60.0 / 24.0 * working_share
-                        approximate.append(r["uid"])
-                    else:
-                        lag = minutes / 60.0 / info.hours_per_day
+                if fmt in ELAPSED_FORMATS:
+                    approximate.append(r["uid"])
                 preds = leaves_under[pred] if by_uid[pred]["summary"] else [pred]
                 succs = leaves_under[r["uid"]] if r["summary"] else [r["uid"]]
                 if by_uid[pred]["summary"] or r["summary"]:
                     summary_links += 1
                 for s in succs:
+                    # Lags count on the successor's calendar (LAG_CALENDAR).
+                    info = calendars[by_uid[s]["calendar"]]
+                    if fmt in PERCENT_FORMATS:
+                        lag = lag_tenths / 100.0 * by_uid[pred]["planned"]
+                    elif fmt in ELAPSED_FORMATS:
+                        working_share = info.weekmask.count("1") / 7.0
+                        lag = lag_tenths / 10.0 / 60.0 / 24.0 * working_share
+                    else:
+                        lag = lag_tenths / 10.0 / 60.0 / info.hours_per_day
                     for p in preds:
                         if p != s and p not in by_uid[s]["parents"]:
                             out[s].append(Link(p, kind, round(lag, 9)))
@@ -657,28 +847,24 @@ class _Reader:
         self,
         r: dict[str, Any],
         info: CalendarInfo,
-        main: CalendarInfo,
-        cal: Any,
-        origin: dt.datetime,
+        calendar_name: str,
+        start: dt.date,
         progressed: bool,
         links: dict[str, list[Link]],
         dropped: dict[str, list[str]],
     ) -> tuple[Task, ImportedTask] | None:
         c, el, where = self.c, r["el"], r["where"]
         hpd = info.hours_per_day
-        planned_h = self.hours(el, "Duration", where)
-        remaining_h = self.hours(el, "RemainingDuration", where)
-        planned = (planned_h or 0.0) / hpd
-        remaining = planned if remaining_h is None else remaining_h / hpd
+        planned, remaining = r["planned"], r["remaining"]
         if planned < 0 or remaining < 0:
             c.error(where, must("Duration", "0 or more", _text(el, "Duration")))
             return None
         status = r["status"]
-        if status == COMPLETE:
-            remaining = 0.0
-        if status == IN_PROGRESS and remaining_h is None:
-            remaining = planned * (1 - r["pct"] / 100.0)
-        duration = round(remaining if progressed else planned, 9)
+        progress = r["progress"]
+        started = progress.status == IN_PROGRESS
+        duration = round(progress.remaining if progressed else planned, 9)
+        if progress.status == COMPLETE:
+            duration = 0.0
         milestone = r["milestone"] or planned == 0
         constraints = []
         snet: dt.date | None = None
@@ -688,15 +874,17 @@ class _Reader:
             c.warn(where, f"unknown ConstraintType {_text(el, 'ConstraintType')!r} ignored")
         elif code is not None:
             constraints.append((code, when))
-            if status != COMPLETE:
-                if code in ("SNET", "MSO") and when is not None:
-                    snet = info.working_day_of(when, finish=False)
-                    if code == "MSO":
-                        dropped["must start on (upper bound)"].append(r["uid"])
-                elif code == "FNET" and when is not None:
-                    snet = _start_for_finish(cal, info.working_day_of(when, finish=True), duration)
-                else:
-                    dropped[CONSTRAINT_NAMES.get(code, code)].append(r["uid"])
+            if progress.status == COMPLETE or (started and code in ("SNET", "MSO")):
+                pass  # actual dates have settled it
+            elif code in ("SNET", "MSO") and when is not None:
+                snet = info.working_day_of(when, finish=False)
+                if code == "MSO":
+                    dropped["must start on (upper bound)"].append(r["uid"])
+            elif code == "FNET" and when is not None and not started:
+                finish = info.working_day_of(when, finish=True)
+                snet = _start_for_finish(info.calendar(), finish, duration)
+            else:
+                dropped[CONSTRAINT_NAMES.get(code, code)].append(r["uid"])
         total = self.number(el, "Cost", where) / MONEY_SCALE
         fixed = self.number(el, "FixedCost", where) / MONEY_SCALE
         remaining_cost = self.number(el, "RemainingCost", where, total * MONEY_SCALE) / MONEY_SCALE
@@ -729,7 +917,11 @@ class _Reader:
                 cost=cost,
                 milestone=bool(r["milestone"]),
                 wbs=r["wbs"],
-                start_no_earlier_than=snet if snet is not None and snet > origin.date() else None,
+                start_no_earlier_than=snet if snet is not None and snet > start else None,
+                calendar=calendar_name,
+                status=progress.status,
+                actual_start=progress.actual_start,
+                actual_finish=progress.actual_finish,
             )
         except (TypeError, ValueError) as exc:
             c.error(where, str(exc))
@@ -745,7 +937,8 @@ class _Reader:
             percent_complete=r["pct"],
             actual_start=r["actual_start"],
             actual_finish=r["actual_finish"],
-            early_start=r["early_start"],
+            # MS Project keeps the remaining work's start of a task in progress in Resume.
+            early_start=r["resume"] or r["early_start"],
             early_finish=r["early_finish"],
             late_start=self.date(el, "LateStart", where),
             late_finish=self.date(el, "LateFinish", where),

@@ -18,7 +18,8 @@ rather than one by one: "civil works -10% / +30%, design -5% / +15%". A rules fi
 
 A rule selects a task when every selector it gives matches (``id``: glob on the task id;
 ``name``: case-insensitive glob on the name; ``wbs``: the task's WBS path equals the
-prefix or continues it after ``.``; ``calendar``: the task's calendar id or name). A
+prefix or continues it after ``.``; ``calendar``: the task's calendar: its id or name in
+the schedule file, or its name in the scenario). A
 rule without selectors selects every task. Later rules override earlier ones, so write
 the general rule first. ``min``/``mode``/``max`` are percentages of the task's remaining
 duration (``mode`` defaults to 100); trigen reads them as its low/mode/high, with
@@ -63,7 +64,7 @@ class RangeRule:
         what = ", ".join(f"{k} {v!r}" for k, v in self.selectors) or "all tasks"
         return f"ranges[{self.index}] ({what})"
 
-    def matches(self, task: Any, calendar: tuple[str, str] = ("", "")) -> bool:
+    def matches(self, task: Any, calendar: tuple[str, ...] = ()) -> bool:
         for kind, pattern in self.selectors:
             if kind == "id" and not fnmatch.fnmatchcase(task.id, pattern):
                 return False
@@ -204,17 +205,18 @@ def apply_ranges(
     The remaining duration is the task's current deterministic duration; tasks no rule
     matches keep their duration. Returns the new scenario and, per task, the rule that hit.
     """
-    calendars: dict[str, tuple[str, str]] = {}
+    calendars: dict[str, tuple[str, ...]] = {}
     if imported is not None:
         for t in imported.tasks:
             info = imported.calendars.get(t.calendar)
-            calendars[t.id] = (t.calendar, info.name if info else "")
+            named = imported.calendar_names.get(t.calendar, "")
+            calendars[t.id] = (t.calendar, info.name if info else "", named)
     tasks, hits = [], []
     problems = []
     for task in scenario.tasks:
         chosen = None
         for rule in rules:
-            if rule.matches(task, calendars.get(task.id, ("", ""))):
+            if rule.matches(task, calendars.get(task.id, (task.calendar,))):
                 chosen = rule
         base = task.duration.deterministic
         if chosen is None:

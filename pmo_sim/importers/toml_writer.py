@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..calendar import Calendar
 from ..distributions import Distribution, Fixed
 from ..model import Correlation, Impact, Link, Mitigation, Risk, Scenario, Task, TaskCost
 
@@ -131,12 +132,21 @@ def _mitigation(m: Mitigation) -> dict[str, Any]:
     return out
 
 
+def _workdays(cal: Calendar) -> Any:
+    """A calendar's working weekdays as the reader takes them: a range or a day list."""
+    spec = cal.name
+    if spec != "all-days" and "-" not in spec:
+        return spec.split(",")  # days that are not one range are written as a list
+    return spec
+
+
 def task_lines(t: Task, notes: Iterable[str] = ()) -> list[str]:
     lines = ["[[tasks]]", *(c for n in notes for c in comment(n))]
     lines.append(f"id = {value(t.id)}")
     if t.name and t.name != t.id:
         lines.append(f"name = {value(t.name)}")
-    if not (t.milestone and t.duration.support == (0.0, 0.0)):
+    # A milestone's duration defaults to 0, and a complete task's is not used.
+    if not ((t.milestone or t.status == "complete") and t.duration.support == (0.0, 0.0)):
         lines.append(f"duration = {value(_dist(t.duration))}")
     if t.predecessors:
         lines.append(f"predecessors = {value([_link(k) for k in t.predecessors])}")
@@ -148,6 +158,13 @@ def task_lines(t: Task, notes: Iterable[str] = ()) -> list[str]:
         lines.append(f"wbs = {value(t.wbs)}")
     if t.start_no_earlier_than is not None:
         lines.append(f"start_no_earlier_than = {value(t.start_no_earlier_than)}")
+    if t.calendar:
+        lines.append(f"calendar = {value(t.calendar)}")
+    if t.started:
+        lines.append(f"status = {value(t.status)}")
+        lines.append(f"actual_start = {value(t.actual_start)}")
+    if t.actual_finish is not None:
+        lines.append(f"actual_finish = {value(t.actual_finish)}")
     return lines
 
 
@@ -192,19 +209,23 @@ def dumps(
     if lines:
         lines.append("")
     lines += ["[project]", f"name = {value(p.name)}", f"start = {value(p.start)}"]
-    cal = p.calendar
-    spec = cal.name
-    if spec != "all-days" and "-" not in spec:
-        spec = spec.split(",")  # days that are not one range are written as a list
-    lines.append(f"calendar = {value(spec)}")
-    if cal.holidays:
-        lines.append(f"holidays = {value(list(cal.holidays))}")
+    lines.append(f"calendar = {value(_workdays(p.calendar))}")
+    if p.calendar.holidays:
+        lines.append(f"holidays = {value(list(p.calendar.holidays))}")
+    if p.calendars or p.lag_calendar != "successor":
+        lines.append(f"lag_calendar = {value(p.lag_calendar)}")
+    if p.data_date is not None:
+        lines.append(f"data_date = {value(p.data_date)}")
     if p.deadline is not None:
         lines.append(f"deadline = {value(p.deadline)}")
     if p.budget is not None:
         lines.append(f"budget = {value(p.budget)}")
     if p.currency:
         lines.append(f"currency = {value(p.currency)}")
+    for name, cal in p.calendars:
+        lines += ["", f"[calendars.{key(name)}]", f"workdays = {value(_workdays(cal))}"]
+        if cal.holidays:
+            lines.append(f"holidays = {value(list(cal.holidays))}")
     if include_simulation:
         s = scenario.simulation
         lines += [

@@ -10,24 +10,35 @@ engine runs as it is. What is read, and how it maps onto the scenario model:
   the work week has no hours). Start and finish milestones (``TT_Mile``/``TT_FinMile``)
   are milestones; level-of-effort and WBS-summary activities are left out (they take
   their dates from other tasks), with their relations, and reported.
-- **relations** (``TASKPRED``): ``PR_FS/SS/FF/SF`` with ``lag_hr_cnt`` converted with the
-  lag calendar the project's scheduling options name (the predecessor's by default).
-  Relations to tasks of another project, or to tasks missing from the file, are
-  reported and dropped.
+- **relations** (``TASKPRED``): ``PR_FS/SS/FF/SF``. Lags count on the calendar the
+  project's scheduling option ``sched_calendar_on_relationship_lag`` names (the
+  predecessor's by default, the successor's, or the project's default calendar), which
+  becomes the scenario's ``lag_calendar``; ``lag_hr_cnt`` is converted with that
+  calendar's hours per day. A 24-hour lag calendar has no match: its lags count hours /
+  24 as working days of the successor's calendar (reported). Relations to tasks of
+  another project, or to tasks missing from the file, are reported and dropped.
 - **calendars** (``CALENDAR.clndr_data``): working weekdays and whole-day exceptions
-  (serial day numbers since 1899-12-30). The scenario uses one calendar: the one most
-  tasks use (the project's default calendar on a tie). Tasks on a calendar with other
-  working days are reported: the engine has no per-task calendars yet.
+  (serial day numbers since 1899-12-30). The project calendar is the one most activities
+  use (the project's default calendar on a tie, or always when lags count on it); every
+  other calendar an activity uses becomes a named calendar of the scenario (its P6 name,
+  with the id added when names clash) and the activity's ``calendar``. Exceptions that
+  add working days or change a day's hours are reported: the engine's calendars are
+  working weekdays and holidays.
 - **constraints** (``cstr_type``, ``cstr_type2``): start on or after (``CS_MSOA``) is
   a start-no-earlier-than date; start on (``CS_MSO``) and mandatory start keep their
-  start-no-earlier-than half; finish on or after (``CS_MEOA``) becomes the start date
-  that finishes the task's remaining duration on that date. The others (finish on or
-  before, start on or before, finish on, mandatory finish, as late as possible) do not
-  move early dates and are reported as not carried over.
-- **progress**: status (``TK_NotStart/Active/Complete``), actual dates and the data
-  date (``PROJECT.last_recalc_date``). When the file holds progress, the scenario
-  models the remaining work from the data date: completed tasks take no time,
-  in-progress tasks their remaining duration, and the project starts on the data date.
+  start-no-earlier-than half; finish on or after (``CS_MEOA``) becomes the start that
+  finishes the task's remaining duration on that date on its calendar. The others
+  (finish on or before, start on or before, finish on, mandatory finish, as late as
+  possible) do not move early dates and are reported as not carried over. Start
+  constraints of started activities are settled by their actual start.
+- **progress**: the project starts on its planned start (``plan_start_date``) and the
+  data date (``last_recalc_date``; at or after the end of a day's work, the next working
+  day) becomes ``Project.data_date``. Activities keep their status
+  (``TK_NotStart/Active/Complete``) and actual dates (as the working day a user reads);
+  those in progress work their remaining duration from the data date. An actual start
+  before the planned start moves the project start back (reported); progress the model
+  cannot hold (an actual start after the data date, a complete activity without an
+  actual finish) is read as close as it can be and reported.
 - **costs**: resource assignments (``TASKRSRC``) and expenses (``PROJCOST``). Labour
   and equipment cost becomes a rate per working day of the task (so it grows when the
   task runs longer); material and expenses are fixed; cost already spent is fixed.
@@ -57,10 +68,13 @@ from ._common import (
     Collector,
     ImportedSchedule,
     ImportedTask,
+    Progress,
+    calendar_limit_warnings,
     id_list,
     read_bytes,
+    scenario_calendar_names,
     serial_to_date,
-    weekmask_text,
+    settle_progress,
 )
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
@@ -80,8 +94,31 @@ CONSTRAINTS = {
     "CS_MANDFIN": "MANDATORY_FINISH",
     "CS_ALAP": "ALAP",
 }
+#: P6's lag calendar option (``SCHEDOPTIONS.sched_calendar_on_relationship_lag``) as the
+#: scenario's ``lag_calendar``. The engine has no 24-hour calendar: such lags count on
+#: the successor's calendar (reported).
+LAG_CALENDARS = {
+    "rcal_Predecessor": "predecessor",
+    "rcal_Successor": "successor",
+    "rcal_ProjDefault": "project",
+    "rcal_24Hour": "successor",
+}
 #: P6 numbers weekdays from Sunday (1) to Saturday (7); a weekmask runs Monday to Sunday.
 P6_WEEKDAY = {1: 6, 2: 0, 3: 1, 4: 2, 5: 3, 6: 4, 7: 5}
+
+
+@dataclass
+class _Facts:
+    """What a TASK row says about progress and durations (working days of its calendar),
+    and the progress the scenario keeps (``progress``, settled against the data date)."""
+
+    status: str
+    milestone: str
+    remaining: float
+    planned: float
+    actual_start: dt.datetime | None
+    actual_finish: dt.datetime | None
+    progress: Progress | None = None
 
 
 @dataclass
@@ -526,7 +563,15 @@ class _Reader:
         options = next(
             (r for _, r in self.table("SCHEDOPTIONS", False).rows if r.get("proj_id") == pid), {}
         )
-        lag_calendar = options.get("sched_calendar_on_relationship_lag", "rcal_Predecessor")
+        lag_option = options.get("sched_calendar_on_relationship_lag", "").strip()
+        if lag_option not in LAG_CALENDARS:
+            if lag_option:
+                c.warn(
+                    "SCHEDOPTIONS",
+                    f"unknown sched_calendar_on_relationship_lag {lag_option!r}; lags count "
+                    "on the predecessor's calendar, P6's default",
+                )
+            lag_option = "rcal_Predecessor"
 
         calendars = {}
         for line, r in self.table("CALENDAR").rows:
@@ -549,19 +594,6 @@ class _Reader:
             )
         costs = self._costs()
 
-        # Which calendar the scenario runs on: the one most tasks use.
-        used = Counter(r.get("clndr_id", "").strip() or default_cal for _, r in task_rows)
-        ranked = sorted(used.items(), key=lambda kv: (-kv[1], kv[0] != default_cal))
-        main_id = ranked[0][0]
-        if main_id not in calendars:
-            c.error(
-                "TASK",
-                f"calendar id {main_id} used by {used[main_id]} activities is not in the "
-                "CALENDAR table",
-            )
-            c.raise_if_any()
-        main = calendars[main_id]
-
         by_internal: dict[str, str] = {}  # P6 task_id -> task_code
         skipped: dict[str, str] = {}
         seen: dict[str, int] = {}
@@ -580,102 +612,107 @@ class _Reader:
             if kind in DERIVED_TYPES:
                 skipped[r.get("task_id", "")] = code
                 continue
+            cid = row.text("clndr_id") or default_cal
+            if cid not in calendars:
+                c.error(row.where, f"calendar id {cid} is not in the CALENDAR table")
+                continue
             by_internal[r.get("task_id", "").strip()] = code
-            parsed.append(row)
+            parsed.append((row, cid))
         if skipped:
             c.warn(
                 "TASK",
                 f"{len(skipped)} level-of-effort or WBS-summary activities left out (their "
                 f"dates follow other activities): {id_list(skipped.values())}",
             )
-        status = {
-            row.text("task_code"): STATUS.get(row.text("status_code"), NOT_STARTED)
-            for row in parsed
-        }
-        progressed = any(s != NOT_STARTED for s in status.values()) or (
-            data_date is not None
-            and plan_start is not None
-            and data_date.date() > plan_start.date()
-        )
-        origin = data_date if progressed and data_date is not None else plan_start or data_date
-        if origin is None:
-            c.error(
-                prow.where,
-                "the project has neither a planned start (plan_start_date) nor a data date "
-                "(last_recalc_date)",
-            )
+        if not parsed:
             c.raise_if_any()
-        if progressed and plan_start is not None and origin < plan_start:
-            origin = plan_start
-        cal = main.calendar()
+            raise ScenarioError(
+                f"project {pid} has only level-of-effort or WBS-summary activities", c.source
+            )
 
-        links = self._links(pid, by_internal, skipped, calendars, lag_calendar, default_cal)
+        # The project calendar: the one most activities use (the project's default
+        # calendar on a tie), or the default calendar when lags count on it.
+        used = Counter(cid for _, cid in parsed)
+        if lag_option == "rcal_ProjDefault" and default_cal in calendars:
+            main_id = default_cal
+        else:
+            ranked = sorted(used.items(), key=lambda kv: (-kv[1], kv[0] != default_cal))
+            main_id = ranked[0][0]
+        main = calendars[main_id]
+        names = scenario_calendar_names([cid for _, cid in parsed], calendars, main_id)
+
+        facts = {row.text("task_code"): self._facts(row, calendars[cid]) for row, cid in parsed}
+        # Rows with bad values are reported; the rest are read on so one run reports all.
+        parsed = [(row, cid) for row, cid in parsed if facts[row.text("task_code")] is not None]
+        facts = {code: f for code, f in facts.items() if f is not None}
+        start, project_data_date = self._progress(
+            facts,
+            {row.text("task_code"): calendars[cid] for row, cid in parsed},
+            main,
+            plan_start,
+            data_date,
+            prow,
+        )
+        progressed = any(f.status != NOT_STARTED for f in facts.values())
+
+        links = self._links(pid, by_internal, skipped, calendars, lag_option, default_cal, main_id)
 
         tasks, extras = [], []
-        other_calendars: dict[str, list[str]] = defaultdict(list)
         dropped_constraints: dict[str, list[str]] = defaultdict(list)
-        for row in parsed:
+        for row, cid in parsed:
             built = self._task(
                 row,
-                calendars,
-                default_cal,
-                main,
-                cal,
-                origin,
+                facts[row.text("task_code")],
+                calendars[cid],
+                names[cid],
+                start,
                 progressed,
                 wbs_path,
                 costs,
                 links,
-                other_calendars,
                 dropped_constraints,
             )
             if built is not None:
                 tasks.append(built[0])
                 extras.append(built[1])
-        for cid, ids in other_calendars.items():
-            info = calendars.get(cid)
-            label = info.label if info else f"id {cid}"
-            days = f", {weekmask_text(info.weekmask)}" if info else ""
-            c.warn(
-                "TASK",
-                f"{len(ids)} activities use calendar {label}{days}, whose working days differ "
-                f"from the scenario's calendar {main.label}: per-task calendars are not in the "
-                f"engine yet, so they are scheduled on the scenario's calendar (durations "
-                f"keep their own hours per day): {id_list(ids)}",
-            )
         for kind, ids in dropped_constraints.items():
             c.warn(
                 "TASK",
                 f"{len(ids)} '{kind}' constraints are not carried over (they do not move early "
                 f"dates, or the engine cannot hold them): {id_list(ids)}",
             )
-        self._calendar_notes(main, origin, extras)
         c.raise_if_any()
-        currency = self._currency()
+        finishes = [t.early_finish for t in extras if t.early_finish is not None]
+        end = max(finishes).date() if finishes else start + dt.timedelta(days=3650)
+        calendar_limit_warnings(
+            c, "CALENDAR clndr_id {id}", [calendars[cid] for cid in names], start, end
+        )
+        for cid in names:
+            info = calendars[cid]
+            declared = info.declared_hours_per_day
+            if declared and abs(declared - info.hours_per_day) > 1e-9:
+                c.warn(
+                    f"CALENDAR clndr_id {info.id}",
+                    f"calendar {info.label} declares {declared:g} hours per day (day_hr_cnt) "
+                    f"but its work week has {info.hours_per_day:g}; durations are converted "
+                    f"with {info.hours_per_day:g} h per day, as P6 schedules them",
+                )
         project = Project(
             name=proj.get("proj_short_name", "").strip() or f"project {pid}",
-            start=origin.date(),
-            calendar=cal,
-            deadline=must_finish.date()
-            if must_finish and must_finish.date() >= origin.date()
-            else None,
-            currency=currency,
+            start=start,
+            calendar=main.calendar(),
+            calendars=tuple(
+                (names[cid], calendars[cid].calendar()) for cid in names if cid != main_id
+            ),
+            lag_calendar=LAG_CALENDARS[lag_option],
+            data_date=project_data_date,
+            deadline=must_finish.date() if must_finish and must_finish.date() >= start else None,
+            currency=self._currency(),
         )
         try:
             scenario = Scenario(project=project, tasks=tuple(tasks), source=c.source)
         except ScenarioError as exc:
             raise ScenarioError(list(exc.problems), source=c.source) from None
-        notes = (f"read with codec {self.codec}",)
-        if (
-            main.declared_hours_per_day
-            and abs(main.declared_hours_per_day - main.hours_per_day) > 1e-9
-        ):
-            c.warn(
-                f"CALENDAR clndr_id {main.id}",
-                f"calendar {main.label} declares {main.declared_hours_per_day:g} hours per day "
-                f"(day_hr_cnt) but its work week has {main.hours_per_day:g}; durations are "
-                f"converted with {main.hours_per_day:g} h per day, as P6 schedules them",
-            )
         return ImportedSchedule(
             scenario=scenario,
             tasks=tuple(extras),
@@ -688,10 +725,80 @@ class _Reader:
             target_finish=must_finish.date() if must_finish else None,
             calendars=calendars,
             main_calendar=main.id,
+            calendar_names=names,
             progressed=progressed,
             warnings=tuple(c.warnings),
-            notes=notes,
+            notes=(f"read with codec {self.codec}",),
         )
+
+    def _progress(
+        self,
+        facts: dict[str, _Facts],
+        infos: dict[str, CalendarInfo],
+        main: CalendarInfo,
+        plan_start: dt.datetime | None,
+        data_date: dt.datetime | None,
+        prow: _Row,
+    ) -> tuple[dt.date, dt.date | None]:
+        """Settle every task's progress against the data date; return the project start
+        and the scenario's data date."""
+        c = self.c
+        started = {code: f for code, f in facts.items() if f.status != NOT_STARTED}
+        # The data date is a time: at or after the end of a day's work it is the next
+        # working day's morning.
+        data_day = main.working_day_of(data_date, finish=False) if data_date else None
+        if data_day is None and started:
+            actual = [
+                d.date() for f in started.values() for d in (f.actual_start, f.actual_finish) if d
+            ]
+            if actual:
+                data_day = max(actual)
+                c.warn(
+                    prow.where,
+                    f"the project holds progress but no data date (last_recalc_date); using "
+                    f"{data_day}, the latest actual date",
+                )
+        start = plan_start.date() if plan_start else data_day
+        if start is None:
+            c.error(
+                prow.where,
+                "the project has neither a planned start (plan_start_date) nor a data date "
+                "(last_recalc_date)",
+            )
+            c.raise_if_any()
+        changed: dict[str, list[str]] = defaultdict(list)
+        for code, f in facts.items():
+            info = infos[code]
+            f.progress = settle_progress(
+                f.status,
+                info.working_day_of(f.actual_start, finish=False) if f.actual_start else None,
+                info.working_day_of(f.actual_finish, finish=True) if f.actual_finish else None,
+                data_day,
+                f.remaining,
+                f.planned,
+                info,
+            )
+            if f.progress.changed:
+                changed[f.progress.changed].append(code)
+        for why, codes in changed.items():
+            c.warn(
+                "TASK",
+                f"{len(codes)} activities {why} (data date {data_day}): {id_list(codes)}",
+            )
+        actual_starts = [f.progress.actual_start for f in facts.values() if f.progress.actual_start]
+        if actual_starts and min(actual_starts) < start:
+            first = min(actual_starts)
+            early = [c_ for c_, f in facts.items() if f.progress.actual_start == first]
+            c.warn(
+                prow.where,
+                f"activity {early[0]} started on {first}, before the planned start {start}; "
+                f"the scenario starts on {first}",
+            )
+            start = first
+        keeps = any(f.progress.status != NOT_STARTED for f in facts.values())
+        if data_day is not None and (keeps or data_day > start):
+            return start, max(data_day, start)
+        return start, None
 
     # ---- pieces --------------------------------------------------------------
 
@@ -754,8 +861,9 @@ class _Reader:
         by_internal: dict[str, str],
         skipped: dict[str, str],
         calendars: dict[str, CalendarInfo],
-        lag_calendar: str,
+        lag_option: str,
         default_cal: str,
+        main_id: str,
     ) -> dict[str, list[Link]]:
         c = self.c
         task_cal = {
@@ -797,14 +905,14 @@ class _Reader:
                 )
                 continue
             hours = row.number("lag_hr_cnt")
-            if lag_calendar == "rcal_24Hour":
+            if lag_option == "rcal_24Hour":
                 lag_days = hours / 24.0
             else:
-                owner = {
-                    "rcal_Successor": succ_internal,
-                    "rcal_Project": None,
-                }.get(lag_calendar, pred_internal)
-                cid = task_cal.get(owner, default_cal) if owner else default_cal
+                # Lag hours count on the lag calendar, so its working day converts them.
+                cid = {
+                    "rcal_Successor": task_cal.get(succ_internal, default_cal),
+                    "rcal_ProjDefault": main_id,
+                }.get(lag_option, task_cal.get(pred_internal, default_cal))
                 info = calendars.get(cid)
                 lag_days = hours / (info.hours_per_day if info else 8.0)
             links[by_internal[succ_internal]].append(
@@ -827,39 +935,18 @@ class _Reader:
                 "TASKPRED",
                 f"{derived} relations of level-of-effort or WBS-summary activities dropped",
             )
-        if lag_calendar == "rcal_24Hour":
+        if lag_option == "rcal_24Hour":
             c.warn(
                 "SCHEDOPTIONS",
                 "lags count on a 24-hour calendar in this project; pmo-sim counts them as "
-                "working days (lag hours / 24), which lengthens lags over idle days",
+                "working days of the successor's calendar (lag hours / 24), which lengthens "
+                "lags over idle days",
             )
         return links
 
-    def _task(
-        self,
-        row: _Row,
-        calendars: dict[str, CalendarInfo],
-        default_cal: str,
-        main: CalendarInfo,
-        cal: Calendar,
-        origin: dt.datetime,
-        progressed: bool,
-        wbs_path: dict[str, str],
-        costs: dict[str, dict[str, float]],
-        links: dict[str, list[Link]],
-        other_calendars: dict[str, list[str]],
-        dropped_constraints: dict[str, list[str]],
-    ) -> tuple[Task, ImportedTask] | None:
+    def _facts(self, row: _Row, info: CalendarInfo) -> _Facts | None:
+        """What the TASK row says about the activity's kind, durations and progress."""
         c = self.c
-        code = row.text("task_code")
-        cid = row.text("clndr_id") or default_cal
-        info = calendars.get(cid)
-        if info is None:
-            c.error(row.where, f"calendar id {cid} is not in the CALENDAR table")
-            return None
-        if not info.same_days_as(main):
-            other_calendars[cid].append(code)
-        hpd = info.hours_per_day
         status = STATUS.get(row.text("status_code"))
         if status is None:
             c.error(
@@ -869,8 +956,7 @@ class _Reader:
                 ),
             )
             return None
-        kind = row.text("task_type")
-        milestone = MILESTONES.get(kind, "")
+        hpd = info.hours_per_day
         remaining = row.number("remain_drtn_hr_cnt") / hpd
         planned = row.number("target_drtn_hr_cnt") / hpd
         if remaining < 0 or planned < 0:
@@ -879,10 +965,36 @@ class _Reader:
                 must("remain_drtn_hr_cnt", "0 or more hours", row.text("remain_drtn_hr_cnt")),
             )
             return None
-        if status == COMPLETE:
-            remaining = 0.0
+        return _Facts(
+            status=status,
+            milestone=MILESTONES.get(row.text("task_type"), ""),
+            remaining=0.0 if status == COMPLETE else remaining,
+            planned=planned,
+            actual_start=row.date("act_start_date"),
+            actual_finish=row.date("act_end_date"),
+        )
+
+    def _task(
+        self,
+        row: _Row,
+        facts: _Facts,
+        info: CalendarInfo,
+        calendar_name: str,
+        start: dt.date,
+        progressed: bool,
+        wbs_path: dict[str, str],
+        costs: dict[str, dict[str, float]],
+        links: dict[str, list[Link]],
+        dropped_constraints: dict[str, list[str]],
+    ) -> tuple[Task, ImportedTask] | None:
+        c = self.c
+        code = row.text("task_code")
+        hpd = info.hours_per_day
+        status = facts.status
+        progress = facts.progress
+        milestone = facts.milestone
         # Not started: remaining equals planned in P6; started: the remaining work.
-        duration = 0.0 if milestone else round(remaining, 9)
+        duration = 0.0 if milestone else round(progress.remaining, 9)
 
         constraints = []
         snet: dt.date | None = None
@@ -896,15 +1008,19 @@ class _Reader:
                 c.warn(row.where, f"unknown constraint type {p6!r} ignored")
                 continue
             constraints.append((common, when))
-            if status == COMPLETE:
+            if progress.status == COMPLETE:
                 continue
+            started = progress.status == IN_PROGRESS
             if common in ("SNET", "MSO", "MANDATORY_START") and when is not None:
+                if started:
+                    continue  # the actual start has settled it
                 day = info.working_day_of(when, finish=False)
                 snet = day if snet is None else max(snet, day)
                 if common != "SNET":
                     dropped_constraints[f"{p6} (upper bound)"].append(code)
-            elif common == "FNET" and when is not None:
-                day = _start_for_finish(cal, info.working_day_of(when, finish=True), duration)
+            elif common == "FNET" and when is not None and not started:
+                finish = info.working_day_of(when, finish=True)
+                day = _start_for_finish(info.calendar(), finish, duration)
                 snet = day if snet is None else max(snet, day)
             else:
                 dropped_constraints[p6].append(code)
@@ -936,13 +1052,15 @@ class _Reader:
                 cost=cost,
                 milestone=bool(milestone),
                 wbs=wbs_path.get(row.text("wbs_id"), ""),
-                start_no_earlier_than=snet if snet is not None and snet > origin.date() else None,
+                start_no_earlier_than=snet if snet is not None and snet > start else None,
+                calendar=calendar_name,
+                status=progress.status,
+                actual_start=progress.actual_start,
+                actual_finish=progress.actual_finish,
             )
         except (TypeError, ValueError) as exc:
             c.error(row.where, str(exc))
             return None
-        actual_start = row.date("act_start_date")
-        actual_finish = row.date("act_end_date")
         remaining_start = row.date("restart_date")
         remaining_finish = row.date("reend_date")
         early_start = row.date("early_start_date")
@@ -956,12 +1074,12 @@ class _Reader:
             name=row.text("task_name"),
             status=status,
             milestone=milestone,
-            calendar=cid,
-            planned_duration=planned,
-            remaining_duration=remaining,
+            calendar=info.id,
+            planned_duration=facts.planned,
+            remaining_duration=facts.remaining,
             percent_complete=row.number("phys_complete_pct"),
-            actual_start=actual_start,
-            actual_finish=actual_finish,
+            actual_start=facts.actual_start,
+            actual_finish=facts.actual_finish,
             early_start=early_start,
             early_finish=early_finish,
             late_start=row.date("late_start_date"),
@@ -976,30 +1094,6 @@ class _Reader:
             budget=budget,
         )
         return task, extra
-
-    def _calendar_notes(
-        self, main: CalendarInfo, origin: dt.datetime, extras: list[ImportedTask]
-    ) -> None:
-        finishes = [t.early_finish for t in extras if t.early_finish is not None]
-        end = max(finishes).date() if finishes else origin.date() + dt.timedelta(days=3650)
-        start = origin.date()
-        extra = [d for d in main.extra_working_days if start <= d <= end]
-        partial = [d for d, _ in main.partial_days if start <= d <= end]
-        if extra:
-            self.c.warn(
-                f"CALENDAR clndr_id {main.id}",
-                f"calendar {main.label} makes {len(extra)} normally idle days working days "
-                f"between the start and the finish ({', '.join(map(str, extra[:5]))}"
-                f"{'...' if len(extra) > 5 else ''}); the engine's calendar (working weekdays "
-                "and holidays) cannot add working days, so they stay idle",
-            )
-        if partial:
-            self.c.warn(
-                f"CALENDAR clndr_id {main.id}",
-                f"calendar {main.label} has {len(partial)} days with shorter or longer hours "
-                f"between the start and the finish ({', '.join(map(str, partial[:5]))}"
-                f"{'...' if len(partial) > 5 else ''}); they count as whole working days",
-            )
 
     def _currency(self) -> str:
         for _, r in self.table("CURRTYPE", False).rows:
