@@ -160,7 +160,9 @@ class CompiledModel:
             total += sum(
                 v.nbytes for v in self.general.__dict__.values() if isinstance(v, np.ndarray)
             )
-            total += self.general.tables.cum.nbytes * 3
+            total += sum(
+                v.nbytes for v in self.general.tables.__dict__.values() if isinstance(v, np.ndarray)
+            )
         return int(total)
 
 
