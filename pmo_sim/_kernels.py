@@ -117,18 +117,23 @@ def _row_within(row, m, limit):
 
 
 @kernel
-def _forward_general(j, m, gen, D, ES, EF, SB, FB):
+def _forward_general(j, m, gen, D, ES, EF, SB, FB, PF):
     """Early start and finish of task ``j`` on its calendar, with progress (see
     ``timeline.py``): bounds on the start (FS, SS) and on the finish (FF, SF) are
-    gathered on the timeline, then converted once to the task's working time."""
+    gathered on the timeline, then converted once to the task's working time. ``PF``
+    (the project finish) is raised to the task's finish. The early start lands in
+    ``ES[j]`` if SS/SF links read it, else in ``SB``."""
     (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
     lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags = prog
-    es = ES[j]
+    # Early starts go to their own row only where successors read them (SS/SF links);
+    # elsewhere to the start-bound row, which the caller reads right after.
+    es = ES[j] if flags[j] & 4 else SB
     ef = EF[j]
     if status[j] == COMPLETE:
         for t in range(m):
             es[t] = fixed_es[j]
             ef[t] = fixed_ef[j]
+            PF[t] = max(PF[t], ef[t])
         return
     e = earliest[j]
     fl = floor[j]
@@ -162,10 +167,12 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB):
                 s = SB[t] if SB[t] > v else v
                 es[t] = s
                 ef[t] = s + d[t]
+                PF[t] = max(PF[t], ef[t])
         else:
             for t in range(m):
                 es[t] = SB[t]
                 ef[t] = SB[t] + d[t]
+                PF[t] = max(PF[t], ef[t])
     elif not finish_bound and _row_within(SB, m, cal[9][c]):
         # The common case, only start bounds that all fall within the tables: branch-free
         # lookups. Work done by the bound x on day k is cum[k] + min(x - k, work[k]);
@@ -174,22 +181,28 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB):
         work = cal[1][c]
         own = cal[2][c]
         nxt = cal[8][c]
+        lo = np.inf
+        hi = -np.inf
         for t in range(m):
             x = SB[t]
             k = int(x)
-            w = cum[k] + min(x - k, work[k])
+            w = cum[k] + min(x - k, work[k]) + d[t]
             s = max(x, nxt[k])
             es[t] = x if d[t] == 0.0 else s
-            ef[t] = w + d[t]  # the work done at the finish, converted below
-        if _row_within(ef, m, cal[3][c]):
+            ef[t] = w  # the work done at the finish, converted below
+            lo = min(lo, w)
+            hi = max(hi, w)
+        if lo >= 0.0 and hi < cal[3][c]:
             for t in range(m):
                 v = ef[t]
-                j = np.ceil(v) - 1.0
-                f = own[int(j)] + (v - j)
+                q = np.ceil(v) - 1.0
+                f = own[int(q)] + (v - q)
                 ef[t] = es[t] if d[t] == 0.0 else f
+                PF[t] = max(PF[t], ef[t])
         else:
             for t in range(m):
                 ef[t] = es[t] if d[t] == 0.0 else finish_time(cal, c, ef[t])
+                PF[t] = max(PF[t], ef[t])
     elif not finish_bound:
         for t in range(m):
             dt = d[t]
@@ -200,6 +213,7 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB):
                 w = own_time(cal, c, SB[t])
                 es[t] = start_time(cal, c, w)
                 ef[t] = finish_time(cal, c, w + dt)
+            PF[t] = max(PF[t], ef[t])
     else:
         for t in range(m):
             dt = d[t]
@@ -213,10 +227,11 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB):
                 w = w if w > v else v
                 es[t] = start_time(cal, c, w)
                 ef[t] = finish_time(cal, c, w + dt)
+            PF[t] = max(PF[t], ef[t])
 
 
 @kernel
-def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED):
+def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
     """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
     number of iterations in which it is critical (total float on its own calendar)."""
     (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
@@ -247,24 +262,31 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED):
         cum = cal[0][c]
         work = cal[1][c]
         own = cal[2][c]
+        lo = np.inf
+        hi = -np.inf
         for t in range(m):
             x = lf[t]
             k = int(x)
-            LS[t] = cum[k] + min(x - k, work[k]) - d[t]  # work done at the late start
-        if _row_within(LS, m, cal[3][c]):
-            for t in range(m):
-                v = LS[t]
-                q = np.floor(v)
-                LS[t] = lf[t] if d[t] == 0.0 else own[int(q)] + (v - q)
-        else:
-            for t in range(m):
-                LS[t] = lf[t] if d[t] == 0.0 else start_time(cal, c, LS[t])
+            wl = cum[k] + min(x - k, work[k])  # work done at the late finish
+            v = wl - d[t]  # ... and at the late start
+            WL[t] = wl
+            LS[t] = v
+            lo = min(lo, v)
+            hi = max(hi, v)
+        within = lo >= 0.0 and hi < cal[3][c]
         for t in range(m):
+            v = LS[t]
+            if d[t] == 0.0:
+                LS[t] = lf[t]
+            elif within:
+                q = np.floor(v)
+                LS[t] = own[int(q)] + (v - q)
+            else:
+                LS[t] = start_time(cal, c, v)
             slack = lf[t] - ef[t]
             if tol < slack <= max_idle and d[t] != 0.0:
-                slack = own_time(cal, c, lf[t]) - own_time(cal, c, ef[t])
-            if slack <= tol:
-                count += 1
+                slack = WL[t] - own_time(cal, c, ef[t])
+            count += slack <= tol
     else:
         for t in range(m):
             if d[t] == 0.0:
@@ -296,6 +318,11 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED):
                 lfi[t] = PF[t]
         src = LS if (ki in (FS, SS)) else lf
         on_start = ki == SS or ki == SF  # the bound is on the predecessor's start
+        if not on_start and (g < 0 or lag == 0.0):
+            for t in range(m):
+                u = src[t] - lag
+                lfi[t] = u if u < lfi[t] else lfi[t]
+            continue
         for t in range(m):
             if g < 0 or lag == 0.0:
                 u = src[t] - lag
@@ -357,7 +384,7 @@ def _run_block(
     rcost_row = risks[5]
     n = dur_keys.shape[0]
     general = gen[0]
-    status, fixed_es, fixed_d = gen[3][3], gen[3][4], gen[3][6]
+    status, fixed_es, fixed_d, gflags = gen[3][3], gen[3][4], gen[3][6], gen[3][7]
     _risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DEL, Z, U)
     for t in range(m):
         PF[t] = 0.0
@@ -411,12 +438,9 @@ def _run_block(
                 for t in range(m):
                     COST[t] += cj + rj * d[t]
         if general:
-            _forward_general(j, m, gen, D, ES, EF, TMP, FB)
-            es = ES[j]
+            _forward_general(j, m, gen, D, ES, EF, TMP, FB, PF)
+            es = ES[j] if gflags[j] & 4 else TMP
             ef = EF[j]
-            for t in range(m):
-                f = ef[t]
-                PF[t] = f if f > PF[t] else PF[t]
         else:
             # Forward pass over the predecessor links, into the start row ``es``
             # (scratch); only early finishes are kept: an FS link, the common case,
@@ -493,7 +517,7 @@ def _run_block(
     LS = TMP
     if general:
         for j in range(n - 1, -1, -1):
-            crit[j] += _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, TOUCHED)
+            crit[j] += _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, FB, TOUCHED)
         return
     for j in range(n - 1, -1, -1):
         d = D[j]
@@ -783,11 +807,12 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
     for j in range(n):
         D[j, 0] = fixed_d[j] if status[j] == COMPLETE else durations[j]
     for j in range(n):
-        _forward_general(j, 1, gen, D, ES, EF, SB, FB)
-        PF[0] = max(PF[0], EF[j, 0])
+        _forward_general(j, 1, gen, D, ES, EF, SB, FB, PF)
+        if not prog[7][j] & 4:
+            ES[j, 0] = SB[0]
     touched = np.zeros(n, dtype=np.uint8)
     for j in range(n - 1, -1, -1):
-        critical[j] = _backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, touched) > 0
+        critical[j] = _backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, SB, touched) > 0
         if status[j] == COMPLETE:
             ls[j] = ES[j, 0]
             lf[j] = EF[j, 0]

@@ -563,9 +563,11 @@ class Scenario:
 
     @property
     def has_calendars(self) -> bool:
-        """True when some task works on a calendar other than the timeline itself."""
-        tl = self.timeline
-        return any(self.project.calendar_of(t.calendar) != tl for t in self.tasks)
+        """True when some task, or the lags, count on a calendar other than the timeline."""
+        tl, p = self.timeline, self.project
+        if p.lag_calendar == "project" and p.calendar != tl:
+            return True
+        return any(p.calendar_of(t.calendar) != tl for t in self.tasks)
 
     @property
     def has_progress(self) -> bool:

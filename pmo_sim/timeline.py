@@ -216,7 +216,8 @@ class GeneralModel:
     ``finish_floor``) and those into complete tasks. ``task_cal``/``lag_cal`` index
     ``tables`` (-1: the timeline itself, or no lag); ``flags`` bit 1: the task has a
     bound on its finish (FF/SF links or a constant floor), bit 2: FF/SF links carry its
-    late finish to predecessors. ``fixed_es``/``fixed_ef`` are the
+    late finish to predecessors, bit 3: SS/SF links read its early start (which the
+    kernels then keep in a row of their own). ``fixed_es``/``fixed_ef`` are the
     actual start and finish of complete tasks, ``fixed_es`` the actual start of tasks in
     progress, ``fixed_d`` a complete task's actual duration on its calendar.
     """
@@ -345,6 +346,9 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
     for j in range(n):
         if any(kind[q] in (FF, SF) for q in range(ptr[j], ptr[j + 1])):
             flags[j] |= 3
+        for q in range(ptr[j], ptr[j + 1]):
+            if kind[q] in (SS, SF):
+                flags[pred[q]] |= 4
         if np.isfinite(floor[j]):
             flags[j] |= 1
     return GeneralModel(
