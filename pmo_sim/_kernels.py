@@ -117,12 +117,14 @@ def _row_within(row, m, limit):
 
 
 @kernel
-def _forward_general(j, m, gen, D, ES, EF, SB, FB, PF):
+def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
     """Early start and finish of task ``j`` on its calendar, with progress (see
     ``timeline.py``): bounds on the start (FS, SS) and on the finish (FF, SF) are
     gathered on the timeline, then converted once to the task's working time. ``PF``
     (the project finish) is raised to the task's finish. The early start lands in
-    ``ES[j]`` if SS/SF links read it, else in ``SB``."""
+    ``ES[j]`` if SS/SF links read it, else in ``SB``. Lagged FS/SS links counted on the
+    task's own calendar (the default lag calendar) bound its work directly, in ``WB``:
+    converting them back to the timeline would only be undone."""
     (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
     lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags = prog
     # Early starts go to their own row only where successors read them (SS/SF links);
@@ -143,6 +145,8 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, PF):
     if finish_bound:
         for t in range(m):
             FB[t] = fl
+    c = task_cal[j]
+    has_wb = False
     for k in range(ptr[j], ptr[j + 1]):
         i = pred[k]
         lag = lags[k]
@@ -154,11 +158,18 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, PF):
             for t in range(m):
                 v = src[t] + lag
                 tgt[t] = v if v > tgt[t] else tgt[t]
+        elif g == c and ki in (FS, SS):
+            if not has_wb:
+                has_wb = True
+                for t in range(m):
+                    WB[t] = -np.inf
+            for t in range(m):
+                v = own_time(cal, g, src[t]) + lag
+                WB[t] = v if v > WB[t] else WB[t]
         else:
             for t in range(m):
                 v = finish_time(cal, g, own_time(cal, g, src[t]) + lag)
                 tgt[t] = v if v > tgt[t] else tgt[t]
-    c = task_cal[j]
     d = D[j]
     if c < 0:
         if finish_bound:
@@ -186,8 +197,16 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, PF):
         for t in range(m):
             x = SB[t]
             k = int(x)
-            w = cum[k] + min(x - k, work[k]) + d[t]
+            w = cum[k] + min(x - k, work[k])
             s = max(x, nxt[k])
+            if has_wb:
+                wb = WB[t]
+                if wb > w:
+                    w = wb
+                    s = start_time(cal, c, wb)
+                if d[t] == 0.0:
+                    x = max(x, finish_time(cal, c, wb))  # an instant's time
+            w += d[t]
             es[t] = x if d[t] == 0.0 else s
             ef[t] = w  # the work done at the finish, converted below
             lo = min(lo, w)
@@ -207,10 +226,15 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, PF):
         for t in range(m):
             dt = d[t]
             if dt == 0.0:
-                es[t] = SB[t]
-                ef[t] = SB[t]
+                x = SB[t]
+                if has_wb:
+                    x = max(x, finish_time(cal, c, WB[t]))
+                es[t] = x
+                ef[t] = x
             else:
                 w = own_time(cal, c, SB[t])
+                if has_wb:
+                    w = max(w, WB[t])
                 es[t] = start_time(cal, c, w)
                 ef[t] = finish_time(cal, c, w + dt)
             PF[t] = max(PF[t], ef[t])
@@ -219,10 +243,14 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, PF):
             dt = d[t]
             if dt == 0.0:
                 s = SB[t] if SB[t] > FB[t] else FB[t]
+                if has_wb:
+                    s = max(s, finish_time(cal, c, WB[t]))
                 es[t] = s
                 ef[t] = s
             else:
                 w = own_time(cal, c, SB[t])
+                if has_wb:
+                    w = max(w, WB[t])
                 v = own_time(cal, c, FB[t]) - dt
                 w = w if w > v else v
                 es[t] = start_time(cal, c, w)
@@ -360,6 +388,7 @@ def _run_block(
     COST,
     TMP,
     FB,
+    WB,
     TOUCHED,
     OCC,
     SEV,
@@ -438,7 +467,7 @@ def _run_block(
                 for t in range(m):
                     COST[t] += cj + rj * d[t]
         if general:
-            _forward_general(j, m, gen, D, ES, EF, TMP, FB, PF)
+            _forward_general(j, m, gen, D, ES, EF, TMP, FB, WB, PF)
             es = ES[j] if gflags[j] & 4 else TMP
             ef = EF[j]
         else:
@@ -623,6 +652,7 @@ def simulate_blocks(
         COST = s_vec[w, 1]
         TMP = s_vec[w, 2]
         FB = s_vec[w, 3]
+        WB = s_vec[w, 4]
         TOUCHED = np.zeros(s_task.shape[2], dtype=np.uint8)
         OCC = s_occ[w]
         lo = n_blocks * w // workers
@@ -654,6 +684,7 @@ def simulate_blocks(
                 COST,
                 TMP,
                 FB,
+                WB,
                 TOUCHED,
                 OCC,
                 s_risk[w, 0],
@@ -696,7 +727,7 @@ def sample_durations(
     n_imp = risks[7].shape[0]
     k = corr[0].shape[0]
     s_task = np.empty((1, 4, n, count))
-    s_vec = np.empty((1, 4, count))
+    s_vec = np.empty((1, 5, count))
     s_occ = np.empty((1, R, count), dtype=np.uint8)
     s_risk = np.empty((1, 2, R, count))
     s_imp = np.empty((1, 2, n_imp, count))
@@ -725,6 +756,7 @@ def sample_durations(
         s_vec[0, 1],
         s_vec[0, 2],
         s_vec[0, 3],
+        s_vec[0, 4],
         np.zeros(n, dtype=np.uint8),
         s_occ[0],
         s_risk[0, 0],
@@ -802,12 +834,13 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
     LF = np.empty((n, 1))
     SB = np.empty(1)
     FB = np.empty(1)
+    WB = np.empty(1)
     PF = np.zeros(1)
     LS = np.empty(1)
     for j in range(n):
         D[j, 0] = fixed_d[j] if status[j] == COMPLETE else durations[j]
     for j in range(n):
-        _forward_general(j, 1, gen, D, ES, EF, SB, FB, PF)
+        _forward_general(j, 1, gen, D, ES, EF, SB, FB, WB, PF)
         if not prog[7][j] & 4:
             ES[j, 0] = SB[0]
     touched = np.zeros(n, dtype=np.uint8)
