@@ -261,9 +261,7 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
 @kernel
 def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
     """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
-    number of iterations in which it is critical (total float on its own calendar).
-    ``WL`` receives the work done at the late start (on a task calendar), from which
-    lags on that calendar count back without another lookup."""
+    number of iterations in which it is critical (total float on its own calendar)."""
     (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
     lag_cal, _, task_cal, status, _, _, _, flags = prog
     idle = cal[7]
@@ -297,8 +295,9 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
         for t in range(m):
             x = lf[t]
             k = int(x)
-            v = cum[k] + min(x - k, work[k]) - d[t]  # work done at the late start
-            WL[t] = v
+            wl = cum[k] + min(x - k, work[k])  # work done at the late finish
+            v = wl - d[t]  # ... and at the late start
+            WL[t] = wl
             LS[t] = v
             lo = min(lo, v)
             hi = max(hi, v)
@@ -314,20 +313,18 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
                 LS[t] = start_time(cal, c, v)
             slack = lf[t] - ef[t]
             if tol < slack <= max_idle and d[t] != 0.0:
-                slack = WL[t] + d[t] - own_time(cal, c, ef[t])
+                slack = WL[t] - own_time(cal, c, ef[t])
             count += slack <= tol
     else:
         for t in range(m):
             if d[t] == 0.0:
                 LS[t] = lf[t]
-                WL[t] = own_time(cal, c, lf[t])
                 slack = lf[t] - ef[t]
             else:
                 wl = own_time(cal, c, lf[t])
                 if snap:
                     lf[t] = finish_time(cal, c, wl)
-                WL[t] = wl - d[t]
-                LS[t] = start_time(cal, c, WL[t])
+                LS[t] = start_time(cal, c, wl - d[t])
                 # Float on the task's calendar; the lookup is needed only when the gap
                 # could be made of days the calendar does not work.
                 slack = lf[t] - ef[t]
@@ -352,11 +349,6 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
         if not on_start and (g < 0 or lag == 0.0):
             for t in range(m):
                 u = src[t] - lag
-                lfi[t] = u if u < lfi[t] else lfi[t]
-            continue
-        if ki == FS and g == c and c >= 0:
-            for t in range(m):
-                u = start_time(cal, c, WL[t] - lag)
                 lfi[t] = u if u < lfi[t] else lfi[t]
             continue
         for t in range(m):
