@@ -258,6 +258,21 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
             PF[t] = max(PF[t], ef[t])
 
 
+@kernel(inline="always")
+def _late_bound(cal, g, lag, on_start, ci, di, x):
+    """The latest finish a link lets its predecessor have (calendar ``ci``, duration
+    ``di``), from the successor's time ``x``: ``x`` less the lag on calendar ``g``, and
+    where the link bounds the predecessor's start (SS, SF), plus its duration on its own
+    calendar."""
+    u = x - lag if g < 0 or lag == 0.0 else start_time(cal, g, own_time(cal, g, x) - lag)
+    if on_start:
+        if ci < 0:
+            u += di
+        elif di != 0.0:
+            u = start_time(cal, ci, own_time(cal, ci, u) + di)
+    return u
+
+
 @kernel
 def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
     """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
@@ -352,15 +367,7 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
                 lfi[t] = u if u < lfi[t] else lfi[t]
             continue
         for t in range(m):
-            if g < 0 or lag == 0.0:
-                u = src[t] - lag
-            else:
-                u = start_time(cal, g, own_time(cal, g, src[t]) - lag)
-            if on_start:
-                if ci < 0:
-                    u += di[t]
-                elif di[t] != 0.0:
-                    u = start_time(cal, ci, own_time(cal, ci, u) + di[t])
+            u = _late_bound(cal, g, lag, on_start, ci, di[t], src[t])
             lfi[t] = u if u < lfi[t] else lfi[t]
     return count
 
@@ -869,15 +876,7 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
             g = lag_cal[k]
             ci = task_cal[i]
             x = ES[j, 0] if (ki in (FS, SS)) else EF[j, 0]
-            if g < 0 or lags[k] == 0.0:
-                u = x - lags[k]
-            else:
-                u = start_time(cal, g, own_time(cal, g, x) - lags[k])
-            if ki in (SS, SF):
-                if ci < 0:
-                    u += D[i, 0]
-                elif D[i, 0] != 0.0:
-                    u = start_time(cal, ci, own_time(cal, ci, u) + D[i, 0])
+            u = _late_bound(cal, g, lags[k], ki in (SS, SF), ci, D[i, 0], x)
             free[i] = min(free[i], u)
     for j in range(n):
         c = task_cal[j]

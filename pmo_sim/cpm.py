@@ -30,7 +30,7 @@ import numpy as np
 from .calendar import iso
 from .model import Scenario
 from .network import FF, FS, SS, Network, build_network
-from .timeline import IN_PROGRESS, general_model, is_general
+from .timeline import IN_PROGRESS, general_model, is_general, lagged, own_time
 
 #: Total float (working days) at or below which a task counts as critical. Durations and
 #: lags are floats, so exact zero would be at the mercy of rounding; a millionth of a
@@ -161,8 +161,6 @@ class CPMSchedule:
             slack = link_slack(net, es, ef)
             succ = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
             return [(int(net.pred_task[k]), int(succ[k])) for k in np.flatnonzero(slack <= 1e-6)]
-        from .timeline import general_model, lagged, own_time
-
         gm = general_model(self.scenario)
         cal = gm.tables.arrays
         out = []

@@ -174,7 +174,7 @@ def run_blocks(
     sub_ef = np.empty((n, date_cols))
     s_task = np.empty((threads, 3, n, block_size))
     # Early starts are kept only by the calendar-and-progress passes.
-    s_es = np.empty((threads, n if model.general else 0, block_size))
+    s_es = np.empty((threads, n if model.general is not None else 0, block_size))
     s_vec = np.empty((threads, 5, block_size))
     s_occ = np.empty((threads, R, block_size), dtype=np.uint8)
     s_risk = np.empty((threads, 2, R, block_size))

@@ -14,7 +14,8 @@ end of a working day), and ``start_c(w)``, the latest time at which they are (th
 morning of the next working day). A task on calendar ``c`` whose predecessors let it
 start at ``s`` works ``w = own_c(s)`` onwards: it starts at ``start_c(w)`` and finishes at
 ``finish_c(w + d)``. A lag ``L`` on calendar ``g`` turns a time ``x`` into
-``finish_g(own_g(x) + L)`` (forward) and ``start_g(own_g(x) - L)`` (backward).
+``finish_g(own_g(x) + L)`` (forward, ``lagged``) and ``start_g(own_g(x) - L)``
+(backward, in the kernels' ``_late_bound``).
 
 The tables hold, per calendar, the cumulative working days at each timeline day over a
 span of ten years, or to a week past the last holiday of any calendar if later; past the span every
@@ -197,14 +198,6 @@ def lagged(cal, g, x, lag):
     if g < 0 or lag == 0.0:
         return x + lag
     return finish_time(cal, g, own_time(cal, g, x) + lag)
-
-
-@kernel(inline="always")
-def unlagged(cal, g, x, lag):
-    """Backward: the latest time from which ``lag`` days of calendar ``g`` reach ``x``."""
-    if g < 0 or lag == 0.0:
-        return x - lag
-    return start_time(cal, g, own_time(cal, g, x) - lag)
 
 
 @dataclass(frozen=True)
