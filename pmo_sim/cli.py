@@ -147,7 +147,10 @@ def cpm(scenario: str, as_json: bool) -> None:
     """Deterministic schedule (critical path method) with most likely durations.
 
     The table lists each task's duration, early start and finish dates, total float and
-    whether it is critical; times are working days from the project start.
+    whether it is critical; times are working days from the project start. With task
+    calendars it adds each task's calendar (durations and float count its working
+    days), and with a data date each task's status (complete tasks at their actual
+    dates, tasks in progress finishing their remaining work).
 
     \b
     Examples:
