@@ -15,7 +15,7 @@ morning of the next working day). A task on calendar ``c`` whose predecessors le
 start at ``s`` works ``w = own_c(s)`` onwards: it starts at ``start_c(w)`` and finishes at
 ``finish_c(w + d)``. A lag ``L`` on calendar ``g`` turns a time ``x`` into
 ``finish_g(own_g(x) + L)`` (forward, ``lagged``) and ``start_g(own_g(x) - L)``
-(backward, in the kernels' ``_late_bound``).
+(backward, in the kernels' ``_push_late``).
 
 The tables hold, per calendar, the cumulative working days at each timeline day over a
 span of ten years, or to a week past the last holiday of any calendar if later; past the span every
