@@ -259,13 +259,36 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
 
 
 @kernel
-def _push_late(cal, g, lag, on_start, ci, di, src, lfi, m):
+def _push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m):
     """Lower ``lfi`` (a predecessor's late finish, calendar ``ci``, durations ``di``) to
     what one link allows from the successor's times ``src``: ``src`` less the lag on
     calendar ``g``, and where the link bounds the predecessor's start (SS, SF), plus
-    its duration on its own calendar. A kernel of its own, called once per link: inlined
-    into the per-iteration loop (numba ``inline="always"``), the nested lookups made numba
-    count references to the table arrays in every iteration, fifteen times slower."""
+    its duration on its own calendar. ``U`` is scratch. A kernel of its own, called once
+    per link: inlined into the per-iteration loop (numba ``inline="always"``), the nested
+    lookups made numba count references to the table arrays in every iteration, fifteen
+    times slower."""
+    if not on_start and g >= 0 and lag != 0.0 and _row_within(src, m, cal[5]):
+        # A lagged FS/FF link, every time within the tables: branch-free lookups, the
+        # same arithmetic as own_time and start_time.
+        cum = cal[0][g]
+        work = cal[1][g]
+        own = cal[2][g]
+        lo = np.inf
+        hi = -np.inf
+        for t in range(m):
+            x = src[t]
+            k = int(x)
+            w = cum[k] + min(x - k, work[k]) - lag
+            U[t] = w
+            lo = min(lo, w)
+            hi = max(hi, w)
+        if lo >= 0.0 and hi < cal[3][g]:
+            for t in range(m):
+                w = U[t]
+                q = np.floor(w)
+                u = own[int(q)] + (w - q)
+                lfi[t] = u if u < lfi[t] else lfi[t]
+            return
     for t in range(m):
         x = src[t]
         u = x - lag if g < 0 or lag == 0.0 else start_time(cal, g, own_time(cal, g, x) - lag)
@@ -278,9 +301,10 @@ def _push_late(cal, g, lag, on_start, ci, di, src, lfi, m):
 
 
 @kernel
-def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
+def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
     """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
-    number of iterations in which it is critical (total float on its own calendar)."""
+    number of iterations in which it is critical (total float on its own calendar).
+    ``LS``, ``WL`` and ``U`` are scratch rows."""
     (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
     lag_cal, _, task_cal, status, _, _, _, flags = prog
     idle = cal[7]
@@ -370,7 +394,7 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, TOUCHED):
                 u = src[t] - lag
                 lfi[t] = u if u < lfi[t] else lfi[t]
             continue
-        _push_late(cal, g, lag, on_start, ci, di, src, lfi, m)
+        _push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m)
     return count
 
 
@@ -555,7 +579,7 @@ def _run_block(
     LS = TMP
     if general:
         for j in range(n - 1, -1, -1):
-            crit[j] += _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, FB, TOUCHED)
+            crit[j] += _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED)
         return
     for j in range(n - 1, -1, -1):
         d = D[j]
@@ -854,7 +878,7 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
             ES[j, 0] = SB[0]
     touched = np.zeros(n, dtype=np.uint8)
     for j in range(n - 1, -1, -1):
-        critical[j] = _backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, SB, touched) > 0
+        critical[j] = _backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, SB, WB, touched) > 0
         if status[j] == COMPLETE:
             ls[j] = ES[j, 0]
             lf[j] = EF[j, 0]
@@ -878,7 +902,7 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
             g = lag_cal[k]
             ci = task_cal[i]
             src = ES[j] if (ki in (FS, SS)) else EF[j]
-            _push_late(cal, g, lags[k], ki in (SS, SF), ci, D[i], src, free[i : i + 1], 1)
+            _push_late(cal, g, lags[k], ki in (SS, SF), ci, D[i], src, free[i : i + 1], WB, 1)
     for j in range(n):
         c = task_cal[j]
         if status[j] == COMPLETE:

@@ -816,3 +816,34 @@ def test_results_are_independent_of_threads_and_block_size_on_calendars():
     a = pmo_sim.simulate(s, iterations=1500, seed=8, threads=1, block_size=512)
     b = pmo_sim.simulate(s, iterations=1500, seed=8, threads=2, block_size=100)
     _same_results(a, b)
+
+
+def test_lagged_late_bound_rows_equal_the_lookups_bit_for_bit():
+    """The backward pass bounds a predecessor through a lagged link with branch-free
+    table reads when a whole row lies within the tables, else with the general lookups;
+    both must give the same bits, or results would depend on how iterations are grouped."""
+    from pmo_sim._kernels import _push_late
+    from pmo_sim.timeline import build_tables, own_time, start_time
+
+    calendars = [CALENDARS["mf-hol"], CALENDARS["sun-thu"], Calendar("mon-sat")]
+    tables = build_tables(Calendar("all-days"), START, calendars)
+    cal = tables.arrays
+    rng = np.random.default_rng(3)
+    m = 64
+    scratch = np.empty(m)
+    di = np.zeros(m)
+    for g in range(len(calendars)):
+        for lag in (1.0, 2.5, 0.25, -1.5):
+            # Late by 10 days or more, so no bound falls before day 0 (the general
+            # lookups' business); a quarter whole days (the rounding boundaries), a
+            # quarter just before midnight.
+            inside = rng.uniform(10.0, 70.0, m)
+            inside[:16] = np.floor(inside[:16])
+            inside[16:32] = np.nextafter(np.floor(inside[16:32]) + 1.0, 0.0)
+            crossing = inside.copy()
+            crossing[-1] = tables.span + 40.5  # one time past the tables: general lookups
+            for src in (inside, crossing):
+                lfi = np.full(m, np.inf)
+                _push_late(cal, g, lag, False, -1, di, src, lfi, scratch, m)
+                expected = [start_time(cal, g, own_time(cal, g, x) - lag) for x in src]
+                assert np.array_equal(lfi, expected), (g, lag)
