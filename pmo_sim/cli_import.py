@@ -39,10 +39,19 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-def _read(path: str, project: str | None, start: str | None, calendar: str, links: str | None):
+def _read(
+    path: str,
+    project: str | None,
+    start: str | None,
+    calendar: str,
+    links: str | None,
+    data_date: str | None = None,
+):
     from .importers import read_schedule
 
-    return read_schedule(path, project, start=start, calendar=calendar, links=links)
+    return read_schedule(
+        path, project, start=start, calendar=calendar, links=links, data_date=data_date
+    )
 
 
 def import_scenario(
@@ -54,6 +63,7 @@ def import_scenario(
     start: str | None = None,
     calendar: str = "mon-fri",
     links: str | None = None,
+    data_date: str | None = None,
 ) -> tuple[str, Any, list[Any], Any, list[str]]:
     """Everything ``pmo-sim import`` does except printing and writing.
 
@@ -66,7 +76,7 @@ def import_scenario(
     from .importers.toml_writer import dumps
     from .model import Scenario
 
-    imported = _read(schedule_path, project, start, calendar, links)
+    imported = _read(schedule_path, project, start, calendar, links, data_date)
     scenario = imported.scenario
     warnings = [str(w) for w in imported.warnings]
     hits: list[Any] = []
@@ -162,6 +172,11 @@ def register(cli: click.Group) -> None:
         help="A separate link table (predecessor, successor, type, lag) for a task table.",
     )
     @click.option(
+        "--data-date",
+        help="Status date (YYYY-MM-DD) of a task table whose rows hold progress (status, "
+        "actual_start, actual_finish).",
+    )
+    @click.option(
         "-o",
         "--output",
         type=click.Path(dir_okay=False, writable=True),
@@ -177,6 +192,7 @@ def register(cli: click.Group) -> None:
         start: str | None,
         calendar: str,
         links: str | None,
+        data_date: str | None,
         output: str | None,
         quiet: bool,
     ) -> None:
@@ -194,6 +210,7 @@ def register(cli: click.Group) -> None:
           pmo-sim import plan.xer --project TP --ranges ranges.toml --risks risks.csv -o plan.toml
           pmo-sim import plan.xml -o plan.toml && pmo-sim run plan.toml
           pmo-sim import tasks.csv --start 2027-01-04 -o plan.toml
+          pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
         """
         text, scenario, hits, imported, warnings = import_scenario(
             schedule,
@@ -203,6 +220,7 @@ def register(cli: click.Group) -> None:
             start=start,
             calendar=calendar,
             links=links,
+            data_date=data_date,
         )
         if not quiet:
             for w in warnings:
@@ -236,13 +254,21 @@ def register(cli: click.Group) -> None:
         "--project", help="For an XER file holding several projects: its proj_id or short name."
     )
     @click.option("--start", help="Project start (YYYY-MM-DD) when PATH is a task table.")
+    @click.option(
+        "--data-date", help="Status date (YYYY-MM-DD) when PATH is a task table with progress."
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
     @click.option(
         "--strict", is_flag=True, help=f"Exit with status {CHECK_FAILED} when a metric fails."
     )
     @_guard
     def check(
-        path: str, project: str | None, start: str | None, as_json: bool, strict: bool
+        path: str,
+        project: str | None,
+        start: str | None,
+        data_date: str | None,
+        as_json: bool,
+        strict: bool,
     ) -> None:
         """DCMA 14-point schedule assessment of a scenario or schedule file.
 
@@ -265,7 +291,7 @@ def register(cli: click.Group) -> None:
 
             scenario = load(path)
         else:
-            imported = _read(path, project, start, "mon-fri", None)
+            imported = _read(path, project, start, "mon-fri", None, data_date)
             scenario = imported.scenario
             for w in imported.warnings:
                 click.echo(f"warning: {w}", err=True)

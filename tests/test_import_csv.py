@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pmo_sim import Pert, Triangular, schedule
+from pmo_sim import Calendar, Pert, Triangular, schedule
 from pmo_sim.errors import ScenarioError
 from pmo_sim.importers import read_risk_register, read_schedule, read_task_table
 from pmo_sim.importers._common import Collector
@@ -137,6 +137,94 @@ def test_task_table_needs_a_start(tmp_path):
     path = write(tmp_path, "id,duration\na,1\n")
     with pytest.raises(ScenarioError, match="--start"):
         read_schedule(path)
+
+
+def test_calendar_and_progress_columns(tmp_path):
+    """A 'calendar' cell gives the task's working days (a task calendar named by them);
+    'status' and the actual dates carry progress, scheduled from the data date."""
+    path = write(
+        tmp_path,
+        """
+        id,predecessors,duration,Work Days,Status,Actual Start,Actual Finish
+        a,,5,,Completed,2027-01-04,2027-01-08
+        b,a,10,Mon-Sat,in-progress,2027-01-11,
+        c,b,6,all-days,,,
+        """,
+    )
+    imp = read_task_table(path, start="2027-01-04", data_date="2027-01-13")
+    s = imp.scenario
+    assert dict(s.project.calendars) == {
+        "mon-sat": Calendar("mon-sat"),
+        "all-days": Calendar("all-days"),
+    }
+    assert s.project.data_date == dt.date(2027, 1, 13)
+    a, b, c = s.tasks
+    assert (a.status, a.actual_start, a.actual_finish) == (
+        "complete",
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 8),
+    )
+    assert (b.calendar, b.status, b.actual_start) == (
+        "mon-sat",
+        "in progress",
+        dt.date(2027, 1, 11),
+    )
+    assert c.calendar == "all-days" and c.status == "not started"
+    assert imp.progressed and imp.task("b").status == "in progress"
+    # b works its 10 remaining days Monday to Saturday from Wednesday 13 January: 13-16,
+    # 18-23 (Saturdays worked), finishing Saturday 23; c then works every day from
+    # Sunday 24 to Friday 29.
+    dates = schedule(s).to_dict()["tasks"]
+    assert dates["b"]["early_finish_date"] == "2027-01-23"
+    assert (dates["c"]["early_start_date"], dates["c"]["early_finish_date"]) == (
+        "2027-01-24",
+        "2027-01-29",
+    )
+
+
+def test_progress_without_a_data_date_says_how_to_give_one(tmp_path):
+    path = write(tmp_path, "id,duration,status,actual_start\na,5,in progress,2027-01-04\n")
+    with pytest.raises(ScenarioError, match="--data-date"):
+        read_task_table(path, start="2027-01-04")
+
+
+def test_bad_calendar_and_progress_cells_name_row_and_id(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        id,duration,calendar,status,actual_start,actual_finish
+        a,5,mon-funday,,,
+        b,5,,half done,,
+        c,5,,complete,2027-01-04,
+        d,5,,not started,2027-01-04,
+        """,
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_task_table(path, start="2027-01-04", data_date="2027-02-01")
+    text = str(err.value)
+    assert "row 2 (id 'a')" in text and "'calendar' 'mon-funday'" in text
+    assert "row 3 (id 'b')" in text and "half done" in text
+    assert "row 4 (id 'c')" in text and "'actual_finish' is required" in text
+    assert "row 5 (id 'd')" in text and "has started" in text
+
+
+def test_import_command_takes_a_data_date(tmp_path):
+    """``pmo-sim import --data-date`` writes a scenario that loads back with the progress."""
+    from click.testing import CliRunner
+
+    from pmo_sim.cli import cli
+    from pmo_sim.scenario_file import load
+
+    path = write(tmp_path, "id,duration,status,actual_start\na,5,in progress,2027-01-04\nb,3,,\n")
+    out = tmp_path / "plan.toml"
+    args = ["import", str(path), "--start", "2027-01-04", "--data-date", "2027-01-06"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    loaded = load(out)
+    assert loaded.project.data_date == dt.date(2027, 1, 6)
+    assert loaded.tasks[0].status == "in progress"
+    missing = CliRunner().invoke(cli, args[:4])
+    assert missing.exit_code == 2 and "--data-date" in missing.output
 
 
 def test_xlsx_task_table_and_register(tmp_path):

@@ -66,6 +66,7 @@ def read_schedule(
     start: dt.date | str | None = None,
     calendar: str = "mon-fri",
     links: str | os.PathLike[str] | None = None,
+    data_date: dt.date | str | None = None,
 ) -> ImportedSchedule:
     """Read a schedule file of any supported format.
 
@@ -74,9 +75,9 @@ def read_schedule(
     path : path-like
     project : str, optional
         For XER files holding several projects: the ``proj_id`` or short name.
-    start, calendar, links
-        For task tables only: the project start (required), the working days, and an
-        optional separate link table.
+    start, calendar, links, data_date
+        For task tables only: the project start (required), the working days, an
+        optional separate link table, and the data date when rows hold progress.
     """
     kind = detect_format(path)
     if kind == "xer":
@@ -91,7 +92,7 @@ def read_schedule(
             "2027-01-04, or start= in Python)",
             os.fspath(path),
         )
-    return read_task_table(path, start=start, calendar=calendar, links=links)
+    return read_task_table(path, start=start, calendar=calendar, links=links, data_date=data_date)
 
 
 __all__ = [

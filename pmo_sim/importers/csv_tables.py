@@ -1,12 +1,13 @@
 """Plans and risk registers kept in spreadsheets: CSV files, or XLSX through openpyxl.
 
-Two tables, documented column by column in ``docs/_readme_import.md``:
+Two tables, documented column by column in the README ("Task tables (CSV or XLSX)"):
 
 - a **task table**: ``id``, ``name``, ``predecessors`` (``a;b:SS+2;c:FF-1``), a duration
   (``duration`` for a fixed number, or ``dist`` and its parameters ``min``, ``mode``,
   ``max``, ...), ``fixed_cost``, ``per_day``, ``milestone``, ``wbs``,
-  ``start_no_earlier_than``; links may instead come from a separate **link table**
-  (``predecessor``, ``successor``, ``type``, ``lag``);
+  ``start_no_earlier_than``, the task's working days (``calendar``) and progress
+  (``status``, ``actual_start``, ``actual_finish``); links may instead come from a
+  separate **link table** (``predecessor``, ``successor``, ``type``, ``lag``);
 - a **risk register**: ``id``, ``name``, ``probability``, ``tasks``, three-point
   ``delay_*``, ``factor_*`` and ``cost_*`` columns, ``type``, and the mitigated state
   (``mitigated_probability``, ``mitigated_delay_*``, ..., ``response_cost``).
@@ -73,6 +74,10 @@ TASK_COLUMNS = (
     "milestone",
     "wbs",
     "start_no_earlier_than",
+    "calendar",
+    "status",
+    "actual_start",
+    "actual_finish",
 )
 LINK_COLUMNS = ("predecessor", "successor", "type", "lag")
 RISK_COLUMNS = (
@@ -133,6 +138,10 @@ ALIASES = {
     "rate": "per_day",
     "fixed": "fixed_cost",
     "snet": "start_no_earlier_than",
+    "workdays": "calendar",
+    "work_days": "calendar",
+    "working_days": "calendar",
+    "actual_end": "actual_finish",
     "from": "predecessor",
     "to": "successor",
     "p": "probability",
@@ -309,6 +318,45 @@ def _date(row: Row, key: str, c: Collector, where: str) -> dt.date | None:
         return None
 
 
+#: Spellings of a task's progress, read without regard to case, spaces or dashes.
+STATUS_WORDS = {
+    "not_started": "not started",
+    "planned": "not started",
+    "in_progress": "in progress",
+    "started": "in progress",
+    "complete": "complete",
+    "completed": "complete",
+    "done": "complete",
+    "finished": "complete",
+}
+
+
+def _status(row: Row, c: Collector, where: str) -> str:
+    value = row.get("status")
+    if value is None:
+        return "not started"
+    status = STATUS_WORDS.get(_normalise(value))
+    if status is None:
+        c.error(where, must("status", '"not started", "in progress" or "complete"', value))
+        return "not started"
+    return status
+
+
+def _calendar(row: Row, c: Collector, where: str) -> str:
+    """The task's working days as the scenario format writes them ("mon-sat"), which
+    also name its calendar; empty for the project calendar."""
+    value = row.get("calendar")
+    if value is None:
+        return ""
+    spec = str(value).strip().lower()
+    try:
+        Calendar(spec)
+    except (TypeError, ValueError) as exc:
+        c.error(where, f"'calendar' {value!r}: {exc}")
+        return ""
+    return spec
+
+
 def _list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -474,9 +522,13 @@ def tasks_from_rows(
         fixed = _number(row, "fixed_cost", c, where)
         per_day = _number(row, "per_day", c, where)
         snet = _date(row, "start_no_earlier_than", c, where)
+        calendar = _calendar(row, c, where)
+        status = _status(row, c, where)
+        actual_start = _date(row, "actual_start", c, where)
+        actual_finish = _date(row, "actual_finish", c, where)
         if len(c.problems) > before:
             continue
-        if duration is None and not milestone:
+        if duration is None and not milestone and status != "complete":
             c.error(
                 where,
                 "a duration is required: a number in 'duration', or 'dist' with 'min', 'mode', "
@@ -499,6 +551,10 @@ def tasks_from_rows(
                     milestone=milestone,
                     wbs=str(row.get("wbs") or ""),
                     start_no_earlier_than=snet,
+                    calendar=calendar,
+                    status=status,
+                    actual_start=actual_start,
+                    actual_finish=actual_finish,
                 )
             )
         except (TypeError, ValueError) as exc:
@@ -516,6 +572,7 @@ def read_task_table(
     calendar: Calendar | str = "mon-fri",
     links: str | os.PathLike[str] | None = None,
     sheet: str | None = None,
+    data_date: dt.date | str | None = None,
 ) -> ImportedSchedule:
     """Read a task table (CSV or XLSX) into an ``ImportedSchedule``.
 
@@ -533,6 +590,14 @@ def read_task_table(
         A separate link table (``predecessor``, ``successor``, ``type``, ``lag``).
     sheet : str, optional
         The workbook sheet (default: one named ``tasks``, else the first).
+    data_date : date or str, optional
+        The status date progress was recorded at; required when a row has a ``status``
+        other than not started.
+
+    A ``calendar`` cell gives the task's working days (``mon-sat``, ``all-days``,
+    ``sun-thu``, ``1111110``); each distinct one becomes a task calendar named by it.
+    Holidays are not taken from a task table: ``pmo-sim import`` writes a scenario in
+    which ``[calendars]`` can be edited.
     """
     source = os.fspath(path)
     rows = read_rows(path, sheet, prefer="tasks")
@@ -543,10 +608,25 @@ def read_task_table(
         c.error("", "the task table has no tasks")
     if not c.problems:
         c.problems.extend(reference_problems(tasks, (), ()))
+    if data_date is None and any(t.started for t in tasks):
+        first = next(t for t in tasks if t.started)
+        c.error(
+            "",
+            f"task {first.id!r} is {first.status!r} but no data date was given (the status "
+            "date progress was recorded at): pmo-sim import --data-date 2027-03-01, or "
+            "data_date= in Python",
+        )
     c.raise_if_any()
     try:
         cal = calendar if isinstance(calendar, Calendar) else Calendar(calendar)
-        project = Project(name=name or Path(source).stem, start=start, calendar=cal)
+        task_calendars = {t.calendar: Calendar(t.calendar) for t in tasks if t.calendar}
+        project = Project(
+            name=name or Path(source).stem,
+            start=start,
+            calendar=cal,
+            calendars=task_calendars,
+            data_date=data_date,
+        )
         scenario = Scenario(project=project, tasks=tuple(tasks), source=source)
     except ScenarioError as exc:
         raise ScenarioError(list(exc.problems), source=source) from None
@@ -557,8 +637,12 @@ def read_task_table(
             id=t.id,
             name=t.name,
             milestone="finish" if t.milestone else "",
+            status=t.status,
+            calendar=t.calendar or (calendar if isinstance(calendar, str) else ""),
             planned_duration=t.duration.deterministic,
-            remaining_duration=t.duration.deterministic,
+            remaining_duration=0.0 if t.status == "complete" else t.duration.deterministic,
+            actual_start=_midnight(t.actual_start),
+            actual_finish=_midnight(t.actual_finish),
             wbs=t.wbs,
             constraints=(
                 (("SNET", dt.datetime.combine(t.start_no_earlier_than, dt.time())),)
@@ -574,8 +658,14 @@ def read_task_table(
         format="CSV",
         source=source,
         project_name=project.name,
+        data_date=_midnight(project.data_date),
+        progressed=any(t.started for t in tasks),
         warnings=tuple(c.warnings),
     )
+
+
+def _midnight(day: dt.date | None) -> dt.datetime | None:
+    return None if day is None else dt.datetime.combine(day, dt.time())
 
 
 # --------------------------------------------------------------------------- risks
