@@ -362,11 +362,15 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
         for t in range(m):
             if d[t] == 0.0:
                 LS[t] = lf[t]
+                WL[t] = lf[t]
                 slack = lf[t] - ef[t]
             else:
                 wl = own_time(cal, c, lf[t])
                 if snap:
                     lf[t] = finish_time(cal, c, wl)
+                    # An FF/SF link holds the successor's finish in its own working
+                    # time, so a predecessor may run to the latest time with ``wl`` done.
+                    WL[t] = start_time(cal, c, wl)
                 LS[t] = start_time(cal, c, wl - d[t])
                 # Float on the task's calendar; the lookup is needed only when the gap
                 # could be made of days the calendar does not work.
@@ -387,7 +391,9 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
             TOUCHED[i] = 1
             for t in range(m):
                 lfi[t] = PF[t]
-        src = LS if (ki in (FS, SS)) else lf
+        # Finish-based links read the latest time with the late finish's work done (WL,
+        # set above where such links exist and the calendar is not the timeline's).
+        src = LS if (ki in (FS, SS)) else (WL if snap and c >= 0 else lf)
         on_start = ki == SS or ki == SF  # the bound is on the predecessor's start
         if not on_start and (g < 0 or lag == 0.0):
             for t in range(m):

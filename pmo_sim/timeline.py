@@ -15,7 +15,10 @@ morning of the next working day). A task on calendar ``c`` whose predecessors le
 start at ``s`` works ``w = own_c(s)`` onwards: it starts at ``start_c(w)`` and finishes at
 ``finish_c(w + d)``. A lag ``L`` on calendar ``g`` turns a time ``x`` into
 ``finish_g(own_g(x) + L)`` (forward, ``lagged``) and ``start_g(own_g(x) - L)``
-(backward, in the kernels' ``_push_late``).
+(backward, in the kernels' ``_push_late``). A bound ``F`` on the finish (FF, SF links)
+holds in the task's own time: ``w + d >= own_c(F)``; backward, such a link lets its
+predecessor run to ``start_c(own_c(LF))``, the latest time with the task's late-finish
+work done.
 
 The tables hold, per calendar, the cumulative working days at each timeline day over a
 span of ten years, or to a week past the last holiday of any calendar if later; past the span every

@@ -37,8 +37,10 @@ start/finish from its earliest start and its links; ``g`` a link's lag calendar)
 
 Backward, from the project finish ``PF = max EF``::
 
-    FS: LF_i <= unlag(LS_j)   FF: LF_i <= unlag(LF_j)
-    SS: LS_i <= unlag(LS_j)   SF: LS_i <= unlag(LF_j)
+    FS: LF_i <= unlag(LS_j)   FF: LF_i <= unlag(LT_j)
+    SS: LS_i <= unlag(LS_j)   SF: LS_i <= unlag(LT_j)
+    LT = start(c, own(c, LF)), the latest time with the late finish's work done (LF
+    itself when d == 0): the forward rule holds F_j in c's own working time
     a bound u on LS_i:  LF_i <= start(c_i, own(c_i, u) + d_i)   (u itself when d_i == 0)
     d > 0:  LF = finish(c, own(c, LF)); LS = start(c, own(c, LF) - d)
     d == 0: LS = LF
@@ -303,7 +305,13 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
             for i, j, kind, lag in backward_links:
                 if i != tid:
                     continue
-                u = tl.unlagged(lag_rule(i, j), ls[j] if kind[1] == "S" else lf[j], lag)
+                if kind[1] == "S":
+                    x = ls[j]
+                elif dur[j] == 0:
+                    x = lf[j]
+                else:
+                    x = tl.start(rule[j], tl.own(rule[j], lf[j]))
+                u = tl.unlagged(lag_rule(i, j), x, lag)
                 if kind[0] == "S":  # u bounds the start: the finish may be d later
                     u = u if d == 0 else tl.start(c, tl.own(c, u) + d)
                 bound = min(bound, u)

@@ -453,6 +453,33 @@ def test_lag_counts_back_from_a_fractional_late_start_exactly():
     assert_rows(_engine_rows(pmo_sim.schedule(s)), expected)
 
 
+def test_finish_link_onto_a_day_off_leaves_the_predecessor_its_float():
+    """An FF bound on a day the successor does not work holds the successor's finish in
+    its own working time, and the predecessor may finish as late as that allows: no
+    negative float, and no critical flag for a task with float."""
+    # Timeline: every day. a all-days 5.5: Mon 4 (0) to midday Sat 9 (5.5). b mon-fri 1,
+    # FF from a: own_mf(5.5) = 5, so b works Fri 8 (4 to 5). c all-days 6 sets the
+    # finish, 6. Backward: b's late finish 6 is 5 mon-fri days, the latest time with
+    # them done is the morning of Mon 11 (7), so a may run to the finish (6): 0.5 float.
+    s = Scenario(
+        project(),
+        (
+            Task("a", 5.5, calendar="7d"),
+            Task("b", 1, predecessors=(Link("a", "FF"),)),
+            Task("c", 6, calendar="7d"),
+        ),
+    )
+    expected = {
+        "a": (0, 5.5, 0.5, 6, 0.5, False),
+        "b": (4, 5, 4, 5, 0, True),
+        "c": (0, 6, 0, 6, 0, True),
+    }
+    assert_rows(_naive_rows(naive_calendar_cpm(s)), expected)
+    assert_rows(_engine_rows(pmo_sim.schedule(s)), expected)
+    r = pmo_sim.simulate(s, iterations=64, seed=1, threads=2)
+    assert r.criticality["a"] == 0.0 and r.criticality["b"] == 1.0
+
+
 def test_timeline_is_the_union_of_the_calendars_in_use():
     """The timeline works a day when the project calendar or a used task calendar does;
     a defined but unused calendar does not count."""
