@@ -208,6 +208,25 @@ def test_bad_calendar_and_progress_cells_name_row_and_id(tmp_path):
     assert "row 5 (id 'd')" in text and "has started" in text
 
 
+def test_progress_problems_found_by_the_model_name_the_row(tmp_path):
+    """Checks the scenario makes (an actual date after the data date) point at the
+    spreadsheet row, not at the task's position."""
+    path = write(
+        tmp_path,
+        """
+        id,duration,status,actual_start,actual_finish
+        a,5,complete,2027-01-04,2027-01-08
+        b,5,in progress,2027-01-11,
+        """,
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_task_table(path, start="2027-01-04", data_date="2027-01-05")
+    text = str(err.value)
+    assert "row 2 (id 'a').actual_finish" in text
+    assert "row 3 (id 'b').actual_start" in text
+    assert "tasks[" not in text
+
+
 def test_import_command_takes_a_data_date(tmp_path):
     """``pmo-sim import --data-date`` writes a scenario that loads back with the progress."""
     from click.testing import CliRunner

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..calendar import Calendar
 from ..distributions import distribution_from_mapping
-from ..errors import ScenarioError, must
+from ..errors import Problem, ScenarioError, must
 from ..model import (
     Impact,
     Link,
@@ -629,7 +629,10 @@ def read_task_table(
         )
         scenario = Scenario(project=project, tasks=tuple(tasks), source=source)
     except ScenarioError as exc:
-        raise ScenarioError(list(exc.problems), source=source) from None
+        # The model numbers tasks as tasks[1], tasks[2], ...; the user knows their rows.
+        numbers = [r.number for r in rows]
+        problems = [_at_row(problem, numbers) for problem in exc.problems]
+        raise ScenarioError(problems, source=source) from None
     except (TypeError, ValueError) as exc:
         raise ScenarioError(str(exc), source=source) from None
     extras = tuple(
@@ -662,6 +665,16 @@ def read_task_table(
         progressed=any(t.started for t in tasks),
         warnings=tuple(c.warnings),
     )
+
+
+def _at_row(problem: Problem, numbers: list[int]) -> Problem:
+    """``problem`` located by spreadsheet row rather than by position among the tasks
+    (every row made a task, or reading would have stopped before)."""
+    match = re.match(r"tasks\[(\d+)\]", problem.where)
+    if match is None or not 0 < int(match.group(1)) <= len(numbers):
+        return problem
+    row = f"row {numbers[int(match.group(1)) - 1]}"
+    return Problem(row + problem.where[match.end() :], problem.message)
 
 
 def _midnight(day: dt.date | None) -> dt.datetime | None:
