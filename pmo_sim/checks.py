@@ -149,6 +149,7 @@ def assess(scenario: Scenario, imported: Any = None) -> Assessment:
     tasks = scenario.tasks
     extras = {t.id: t for t in imported.tasks} if imported is not None else {}
     complete = {tid for tid, x in extras.items() if x.status == "complete"}
+    complete |= {t.id for t in tasks if t.status == "complete"}
     live = [t for t in tasks if t.id not in complete]
     live_ids = {t.id for t in live}
     n_live = len(live)
@@ -306,14 +307,13 @@ def assess(scenario: Scenario, imported: Any = None) -> Assessment:
     )
     # 9. Invalid dates.
     if imported is None:
-        metrics.append(
-            Metric(
-                9,
-                "Invalid dates",
-                "0 tasks",
-                skipped="a scenario file holds no actual dates and no data date",
-            )
+        reason = (
+            "a scenario file without a data date holds no progress"
+            if scenario.project.data_date is None
+            else "a scenario file's actual dates are checked against its data date when it "
+            "loads, and pmo-sim schedules no remaining work before the data date"
         )
+        metrics.append(Metric(9, "Invalid dates", "0 tasks", skipped=reason))
     elif data_date is None:
         metrics.append(
             Metric(9, "Invalid dates", "0 tasks", skipped="the file has no data (status) date")
@@ -391,7 +391,7 @@ def assess(scenario: Scenario, imported: Any = None) -> Assessment:
         )
     else:
         bei = len(done) / len(due)
-        missed = [tid for tid in due if tid not in set(done)]
+        missed = [tid for tid in due if tid not in set(done)]  # due and still open
         metrics.append(
             Metric(
                 14,
@@ -403,7 +403,8 @@ def assess(scenario: Scenario, imported: Any = None) -> Assessment:
                 tuple(missed),
                 len(done),
                 len(due),
-                note="tasks completed / tasks with a baseline finish on or before the data date",
+                note="tasks completed (ahead of their baseline too) / tasks with a baseline "
+                "finish on or before the data date",
             )
         )
     if imported is not None and imported.progressed:
@@ -422,17 +423,18 @@ def assess(scenario: Scenario, imported: Any = None) -> Assessment:
 def _baseline_counts(
     extras: dict[str, Any], data_date: dt.datetime | None
 ) -> tuple[list[str], list[str], list[str]]:
-    """Tasks due by the data date, those missed (late or open), and those completed."""
+    """Tasks due by the data date, those missed (late or open), and every task
+    completed."""
     if data_date is None:
         return [], [], []
     due, missed, done = [], [], []
     for tid, x in extras.items():
+        finished = x.status == "complete"
+        if finished:
+            done.append(tid)  # BEI counts every completed task, ahead of its baseline too
         if x.baseline_finish is None or x.baseline_finish.date() > data_date.date():
             continue
         due.append(tid)
-        finished = x.status == "complete"
-        if finished:
-            done.append(tid)
         if not finished or (
             x.actual_finish is not None and x.actual_finish.date() > x.baseline_finish.date()
         ):
@@ -442,7 +444,9 @@ def _baseline_counts(
 
 def _critical_path_test(scenario: Scenario, plan: Any) -> Metric:
     """Delay each critical task with a duration by 600 working days; the project finish
-    must move by the same amount, else the logic does not carry the delay through."""
+    must move by the same amount, else the logic does not carry the delay through. On a
+    task calendar the move is counted in that calendar's working days (less one: the
+    finish may land on a day the calendar does not work), as the delay is."""
     critical = [
         i for i, t in enumerate(scenario.tasks) if plan.critical[i] and plan.durations[i] > 0
     ]
@@ -457,9 +461,18 @@ def _critical_path_test(scenario: Scenario, plan: Any) -> Metric:
     for i in tested:
         d = plan.durations.copy()
         d[i] += CRITICAL_PATH_TEST_DELAY
-        moved = schedule(scenario, d).finish - plan.finish
-        if abs(moved - CRITICAL_PATH_TEST_DELAY) > 1e-6:
-            broken.append(scenario.tasks[i].id)
+        finish = schedule(scenario, d).finish
+        task = scenario.tasks[i]
+        calendar = scenario.project.calendar_of(task.calendar)
+        if calendar == scenario.timeline:
+            ok = abs(finish - plan.finish - CRITICAL_PATH_TEST_DELAY) <= 1e-6
+        else:
+            moved = _own_days(scenario, calendar, finish) - _own_days(
+                scenario, calendar, plan.finish
+            )
+            ok = moved >= CRITICAL_PATH_TEST_DELAY - 1.0
+        if not ok:
+            broken.append(task.id)
     return Metric(
         12,
         name,
@@ -473,6 +486,14 @@ def _critical_path_test(scenario: Scenario, plan: Any) -> Metric:
         note=f"each of {len(tested)} critical tasks delayed by {CRITICAL_PATH_TEST_DELAY:g} "
         "working days in turn; offenders do not move the project finish by that much",
     )
+
+
+def _own_days(scenario: Scenario, calendar: Any, x: float) -> float:
+    """Working days of ``calendar`` done by timeline time ``x``."""
+    from .timeline import build_tables, own_time
+
+    tables = build_tables(scenario.timeline, scenario.project.start, [calendar])
+    return float(own_time(tables.arrays, 0, float(x)))
 
 
 def _cpli(scenario: Scenario, plan: Any, imported: Any) -> Metric:
@@ -490,7 +511,10 @@ def _cpli(scenario: Scenario, plan: Any, imported: Any) -> Metric:
             skipped="no target finish: give the scenario a deadline (or the file a "
             "must-finish-by date or a baseline)",
         )
-    length = plan.finish
+    # The remaining critical path: from the data date when progress was recorded.
+    dd = p.data_date or (imported.data_date.date() if imported and imported.data_date else None)
+    start = scenario.timeline.start_offset_of(p.start, dd) if dd else 0.0
+    length = plan.finish - start
     if length <= 0:
         return Metric(13, name, ">= 0.95", unit="ratio", skipped="the critical path has no length")
     slack = scenario.timeline.days_until(p.start, target) - plan.finish
@@ -502,8 +526,9 @@ def _cpli(scenario: Scenario, plan: Any, imported: Any) -> Metric:
         cpli,
         "ratio",
         cpli >= 0.95,
-        note=f"critical path {length:g} working days, float to the target {target} "
-        f"{slack:g} working days",
+        note=f"critical path {length:g} working days"
+        + (f" from the data date {dd}" if dd else "")
+        + f", float to the target {target} {slack:g} working days",
     )
 
 

@@ -224,3 +224,77 @@ def test_check_on_schedule_files():
     leads = doc["metrics"][1]
     assert leads["result"] == "fail" and leads["offenders"] == ["25->28"]
     assert "warning:" in result.stderr
+
+
+def test_critical_path_test_counts_the_delay_on_the_task_calendar():
+    """a (mon-fri) then b (every day): delaying a by 600 of its working days moves the
+    finish by 600 mon-fri days, 840 days of the every-day timeline: the logic holds."""
+    from pmo_sim import Calendar
+
+    s = Scenario(
+        Project("cal", START, calendars={"seven": Calendar("all-days")}),
+        (Task("a", 10), Task("b", 5, calendar="seven", predecessors=("a",))),
+    )
+    m = metric(assess(s), 12)
+    assert m.result == "pass" and m.offenders == ()
+
+
+def test_progressed_scenario_file_leaves_complete_tasks_out():
+    """Complete tasks of a scenario file are history: the logic and duration metrics
+    count the remaining task only; CPLI measures the critical path from the data date."""
+    done = {"status": "complete", "actual_start": START, "actual_finish": dt.date(2027, 12, 31)}
+    s = Scenario(
+        Project("prog", START, data_date=dt.date(2028, 1, 3), deadline=dt.date(2028, 1, 14)),
+        (
+            Task("a", 200, **done),
+            Task("orphan_done", 50, **done),
+            Task("b", 20, predecessors=("a",)),
+        ),
+    )
+    a = assess(s)
+    assert (metric(a, 1).count, metric(a, 1).total) == (0, 1)
+    assert (metric(a, 8).count, metric(a, 8).total) == (0, 1)
+    assert "data date" in metric(a, 9).skipped
+    # 20 working days left from Mon 3 Jan 2028 to a deadline 10 working days in (Fri 14):
+    # float -10, CPLI (20 - 10) / 20.
+    cpli = metric(a, 13)
+    assert cpli.value == pytest.approx(0.5) and cpli.result == "fail"
+
+
+def test_bei_counts_tasks_completed_ahead_of_their_baseline():
+    """DCMA's BEI divides every completed task by the tasks due: one completed on time,
+    one due and open, one completed before its (later) baseline: 2 / 2."""
+    d = dt.datetime
+    s = scenario(*chain(3))
+    extras = (
+        ImportedTask(
+            "t0",
+            status="complete",
+            actual_start=d(2027, 1, 4, 8),
+            actual_finish=d(2027, 1, 4, 17),
+            baseline_finish=d(2027, 1, 4, 17),
+        ),
+        ImportedTask(
+            "t1",
+            status="in progress",
+            actual_start=d(2027, 1, 5, 8),
+            baseline_finish=d(2027, 1, 5, 17),
+        ),
+        ImportedTask(
+            "t2",
+            status="complete",
+            actual_start=d(2027, 1, 5, 8),
+            actual_finish=d(2027, 1, 6, 17),
+            baseline_finish=d(2027, 2, 1, 17),
+        ),
+    )
+    imp = ImportedSchedule(
+        scenario=s,
+        tasks=extras,
+        format="XER",
+        source="x.xer",
+        data_date=d(2027, 1, 11),
+        progressed=True,
+    )
+    bei = metric(assess(s, imp), 14)
+    assert (bei.value, bei.result, bei.offenders) == (1.0, "pass", ("t1",))
