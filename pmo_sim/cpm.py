@@ -120,14 +120,26 @@ class CPMSchedule:
 
     @property
     def finish_date(self) -> Any:
-        return self.scenario.timeline.finish_date(self.scenario.project.start, self.finish)
+        s = self.scenario
+        day = s.timeline.finish_dates(s.project.start, self.finish)
+        return s.not_before_data_date(day).astype(object)
 
     def dates(self) -> dict[str, np.ndarray]:
-        """Early and late start and finish dates (numpy datetime64) in task order."""
-        cal, start = self.scenario.timeline, self.scenario.project.start
+        """Early and late start and finish dates (numpy datetime64) in task order; open
+        work is not dated before the data date."""
+        s = self.scenario
+        cal, start = s.timeline, s.project.start
         es, ef = cal.task_dates(start, self.early_start, self.early_finish)
         ls, lf = cal.task_dates(start, self.late_start, self.late_finish)
-        return {"early_start": es, "early_finish": ef, "late_start": ls, "late_finish": lf}
+        # A task in progress reports its actual start, a fact; its other dates are open.
+        not_started = np.array([t.status == "not started" for t in s.tasks])
+        open_rows = np.array([t.status != "complete" for t in s.tasks])
+        return {
+            "early_start": s.not_before_data_date(es, not_started),
+            "early_finish": s.not_before_data_date(ef, open_rows),
+            "late_start": s.not_before_data_date(ls, open_rows),
+            "late_finish": s.not_before_data_date(lf, open_rows),
+        }
 
     def critical_paths(self, limit: int = 20) -> list[list[str]]:
         """Chains of critical tasks joined by driving links, from start to finish.

@@ -86,7 +86,11 @@ def task_dates_csv(results: Results) -> str:
     for q in (50, 80):
         es = td.early_start[q]
         ef = td.early_finish[q]
-        columns[f"p{q}"] = cal.task_dates(start, es, ef)
+        starts, finishes = cal.task_dates(start, es, ef)
+        columns[f"p{q}"] = (
+            s.not_before_data_date(starts, [t.status == "not started" for t in s.tasks]),
+            s.not_before_data_date(finishes, [t.status != "complete" for t in s.tasks]),
+        )
     for i, t in enumerate(s.tasks):
         row = [t.id, t.name]
         for key in ("deterministic", "p50", "p80"):

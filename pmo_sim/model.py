@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .calendar import Calendar, _as_date
 from .distributions import Distribution, Fixed, distribution_from_mapping
 from .errors import Problem, ScenarioError, must
@@ -572,6 +574,25 @@ class Scenario:
     @property
     def has_progress(self) -> bool:
         return self.project.data_date is not None
+
+    @property
+    def open_from(self) -> dt.date | None:
+        """The data date while some task is not complete: no open work, a milestone
+        included, is dated before it (its morning and the end of the working day before
+        it are one time offset, and open work is at or after the data date)."""
+        dd = self.project.data_date
+        if dd is None or all(t.status == "complete" for t in self.tasks):
+            return None
+        return dd
+
+    def not_before_data_date(self, dates: Any, open_rows: Any = True) -> Any:
+        """``dates`` (datetime64) with those of open work (``open_rows``) moved up to
+        the data date; see ``open_from``."""
+        floor = self.open_from
+        if floor is None:
+            return dates
+        moved = np.maximum(dates, np.datetime64(floor, "D"))
+        return np.where(open_rows, moved, dates)[()]  # [()]: a scalar stays a scalar
 
     @property
     def has_mitigations(self) -> bool:

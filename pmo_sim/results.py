@@ -146,9 +146,20 @@ class Results:
     threads: int = field(default=1, compare=False)
 
     # Finish dates ----------------------------------------------------------------------
-    def _finish_dates(self, days: Any) -> np.ndarray:
+    def _finish_dates(self, days: Any, open_work: bool = True) -> np.ndarray:
         p = self.scenario.project
-        return self.scenario.timeline.finish_dates(p.start, days)
+        dates = self.scenario.timeline.finish_dates(p.start, days)
+        return self.scenario.not_before_data_date(dates, open_work)
+
+    def _met_by(self, date: dt.date | str) -> np.ndarray:
+        """Per iteration: finished by the end of ``date``. Open work cannot finish
+        before the data date, even at the offset the day before it ends on."""
+        if isinstance(date, str):
+            date = dt.date.fromisoformat(date)
+        floor = self.scenario.open_from
+        if floor is not None and date < floor:
+            return np.zeros(self.finish_days.shape, dtype=bool)
+        return self.finish_days <= self.deadline_days(date)
 
     def deadline_days(self, date: dt.date | str) -> float:
         """Working days from day 0 through the end of ``date``."""
@@ -176,7 +187,7 @@ class Results:
 
     def probability_by(self, date: dt.date | str) -> float:
         """Probability of finishing on or before ``date`` (end of that day)."""
-        return float(np.mean(self.finish_days <= self.deadline_days(date)))
+        return float(np.mean(self._met_by(date)))
 
     def probability_within(self, days: float) -> float:
         """Probability of finishing within ``days`` working days."""
@@ -219,7 +230,7 @@ class Results:
             raise ValueError(
                 "the JCL needs a deadline and a budget (give both in [project] or as arguments)"
             )
-        ok = (self.finish_days <= self.deadline_days(date)) & (self._cost() <= budget)
+        ok = self._met_by(date) & (self._cost() <= budget)
         return float(np.mean(ok))
 
     def jcl_frontier(self, level: float, points: int = 9) -> list[tuple[float, float]]:
@@ -283,13 +294,15 @@ class Results:
         if p.deadline is not None:
             finish["deadline"] = p.deadline.isoformat()
         milestones = {}
+        done = {t.id for t in self.scenario.tasks if t.status == "complete"}
         for k, mid in enumerate(self.milestone_ids):
             days = self.milestone_days[k]
+            open_work = mid not in done
             milestones[mid] = {
                 "mean_days": float(days.mean()),
                 "percentiles": {
                     str(q): {
-                        "date": iso(self._finish_dates(np.percentile(days, q))),
+                        "date": iso(self._finish_dates(np.percentile(days, q), open_work)),
                         "days": float(np.percentile(days, q)),
                     }
                     for q in REPORTED_PERCENTILES

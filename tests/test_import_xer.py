@@ -886,3 +886,60 @@ def test_shared_cp1251_file():
     imp = read_xer(SCHEDULES / "xer" / "aspose_encoding1251.xer")
     assert imp.scenario.task("A1000").name == "Задача 1"
     assert imp.notes[0].endswith("cp1251")
+
+
+def test_data_date_at_the_end_of_a_friday_lets_a_six_day_task_work_saturday(tmp_path):
+    """A data date at the end of Friday's hours is Saturday morning, not the project
+    calendar's next working day: a Monday-to-Saturday activity starts on Saturday, as P6
+    schedules it."""
+    mon_sat = (
+        "(0||CalendarData()((0||DaysOfWeek()((0||1()())"
+        + "".join(
+            f"(0||{d}()((0||0(s|08:00|f|12:00)())(0||1(s|13:00|f|17:00)())))" for d in range(2, 8)
+        )
+        + "))(0||Exceptions()())))"
+    )
+    calendars = [
+        {
+            "clndr_id": "c1",
+            "clndr_name": "Standard",
+            "day_hr_cnt": 8,
+            "default_flag": "Y",
+            "clndr_data": WEEK_8H.format(exceptions=""),
+        },
+        {
+            "clndr_id": "c2",
+            "clndr_name": "Six",
+            "day_hr_cnt": 8,
+            "default_flag": "N",
+            "clndr_data": mon_sat,
+        },
+    ]
+    projects = [
+        {
+            "proj_id": "1",
+            "proj_short_name": "DEMO",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-01-04 00:00",
+            "last_recalc_date": "2027-01-08 17:00",
+        }
+    ]
+    tasks = [
+        task(
+            "A",
+            8,
+            status_code="TK_Complete",
+            remain_drtn_hr_cnt=0,
+            act_start_date="2027-01-04 08:00",
+            act_end_date="2027-01-04 17:00",
+        ),
+        task("C", 8, clndr_id="c2"),
+    ]
+    path = tmp_path / "p.xer"
+    path.write_bytes(xer_text(tasks, [], projects=projects, calendars=calendars).encode("cp1252"))
+    imported = read_xer(path)
+    assert imported.warnings == ()
+    s = imported.scenario
+    assert s.project.data_date == dt.date(2027, 1, 9)
+    c = schedule(s).to_dict()["tasks"]["C"]
+    assert c["early_start_date"] == c["early_finish_date"] == "2027-01-09"

@@ -413,3 +413,27 @@ def test_deadline_probabilities_follow_the_remaining_duration(sampling):
         assert got >= previous
         previous = got
     assert r.probability_by(REMAINING.project.deadline) == r.probability_by(D(2027, 1, 14))
+
+
+def test_open_work_is_not_dated_before_the_data_date():
+    """A milestone waiting only on complete work sits at the data date's offset, which is
+    also the end of the working day before it; open work cannot have happened before the
+    data date, so it is dated the data date and a deadline before it is missed."""
+    s = Scenario(
+        Project("ms", START, data_date=D(2027, 1, 11), deadline=D(2027, 1, 8)),  # Mon 11
+        (
+            Task("a", 3, status="complete", actual_start=START, actual_finish=D(2027, 1, 6)),
+            Task("m", None, milestone=True, predecessors=("a",)),
+        ),
+    )
+    plan = pmo_sim.schedule(s)
+    rows = plan.to_dict()["tasks"]
+    assert rows["m"]["early_finish"] == 5.0  # Mon 11 morning = end of Fri 8
+    assert rows["m"]["early_start_date"] == rows["m"]["early_finish_date"] == "2027-01-11"
+    assert rows["a"]["early_finish_date"] == "2027-01-06"  # a fact, left as it is
+    assert plan.finish_date == D(2027, 1, 11)
+    r = pmo_sim.simulate(s, iterations=64, seed=1, threads=1)
+    assert r.percentile_date(50) == D(2027, 1, 11)
+    assert r.probability_by(D(2027, 1, 8)) == 0.0
+    assert r.probability_by(D(2027, 1, 11)) == 1.0
+    assert r.to_dict()["milestones"]["m"]["percentiles"]["50"]["date"] == "2027-01-11"

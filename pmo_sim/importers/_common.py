@@ -84,6 +84,25 @@ class CalendarInfo:
             return np.busday_offset(day, 1, roll="backward", busdaycal=cal).astype(object)
         return when.date()
 
+    def data_day(self, when: dt.datetime, used: Iterable[CalendarInfo] = ()) -> dt.date:
+        """The day from whose morning remaining work runs, for a data (status) date: at
+        or after the end of this (the project) calendar's day, the next day on which
+        this calendar or one of ``used`` (the tasks' calendars) works. Not this
+        calendar's next working day: a task on a calendar that works a Saturday may use
+        it, and every other task waits for its own next working day anyway."""
+        import numpy as np
+
+        hour = when.hour + when.minute / 60
+        if not (hour >= self.day_end - 1e-9 and self.day_end < 24):
+            return when.date()
+        calendars = [c.calendar().busdaycalendar for c in (self, *used)]
+        day = when.date() + dt.timedelta(days=1)
+        for _ in range(3660):  # a calendar works within ten years, or rolls nowhere
+            if any(np.is_busday(np.datetime64(day, "D"), busdaycal=c) for c in calendars):
+                return day
+            day += dt.timedelta(days=1)
+        return when.date() + dt.timedelta(days=1)
+
     def working_days_through(self, first: dt.date, last: dt.date) -> int:
         """Working days from the morning of ``first`` to the end of ``last``."""
         return max(working_days_between(self.calendar(), first, last + dt.timedelta(days=1)), 0)

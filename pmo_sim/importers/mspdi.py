@@ -610,8 +610,9 @@ class _Reader:
         return the project start and the scenario's data date."""
         c = self.c
         started = [r for r in leaves if r["status"] != NOT_STARTED]
-        # A status date at or after the end of a day's work is the next working morning.
-        data_day = main.working_day_of(status_date, finish=False) if status_date else None
+        # A status date at or after the end of a day's work is the next day.
+        used = [calendars[k] for k in {r["calendar"] for r in leaves if r["calendar"] in calendars}]
+        data_day = main.data_day(status_date, used) if status_date else None
         if data_day is None and started:
             actual = [
                 calendars[r["calendar"]].working_day_of(when, finish=k == "actual_finish")

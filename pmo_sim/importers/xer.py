@@ -744,9 +744,9 @@ class _Reader:
         and the scenario's data date."""
         c = self.c
         started = {code: f for code, f in facts.items() if f.status != NOT_STARTED}
-        # The data date is a time: at or after the end of a day's work it is the next
-        # working day's morning.
-        data_day = main.working_day_of(data_date, finish=False) if data_date else None
+        # The data date is a time: at or after the end of a day's work, the next day.
+        used = {id(i): i for i in infos.values()}.values()
+        data_day = main.data_day(data_date, used) if data_date else None
         if data_day is None and started:
             actual = [
                 d.date() for f in started.values() for d in (f.actual_start, f.actual_finish) if d
