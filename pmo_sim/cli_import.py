@@ -129,6 +129,20 @@ def import_scenario(
     return text, scenario, hits, imported, warnings
 
 
+def _ignored_options(imported: Any, **given: Any) -> list[str]:
+    """Say so when options meant for task tables are given with a P6 or MS Project file,
+    which carries its own start, data date and links."""
+    if imported.format == "CSV":
+        return []
+    names = [f"--{k.replace('_', '-')}" for k, v in given.items() if v is not None]
+    if not names:
+        return []
+    return [
+        f"{', '.join(names)} applies only to task tables and was ignored: "
+        f"{Path(imported.source).name} ({imported.format}) carries its own"
+    ]
+
+
 def _verify(text: str, scenario: Any) -> None:
     """Read the written text back; a difference is a bug in the writer, not the input."""
     import tomllib
@@ -223,6 +237,8 @@ def register(cli: click.Group) -> None:
             data_date=data_date,
         )
         if not quiet:
+            for w in _ignored_options(imported, start=start, data_date=data_date, links=links):
+                click.echo(f"warning: {w}", err=True)
             for w in warnings:
                 click.echo(f"warning: {w}", err=True)
             for h in hits:
@@ -293,6 +309,8 @@ def register(cli: click.Group) -> None:
         else:
             imported = _read(path, project, start, "mon-fri", None, data_date)
             scenario = imported.scenario
+            for w in _ignored_options(imported, start=start, data_date=data_date):
+                click.echo(f"warning: {w}", err=True)
             for w in imported.warnings:
                 click.echo(f"warning: {w}", err=True)
         assessment = assess(scenario, imported)

@@ -943,3 +943,20 @@ def test_data_date_at_the_end_of_a_friday_lets_a_six_day_task_work_saturday(tmp_
     assert s.project.data_date == dt.date(2027, 1, 9)
     c = schedule(s).to_dict()["tasks"]["C"]
     assert c["early_start_date"] == c["early_finish_date"] == "2027-01-09"
+
+
+def test_task_table_options_given_with_an_xer_are_reported(tmp_path):
+    """--start and --data-date belong to task tables: with an XER file, which carries its
+    own, the import says it ignored them instead of staying silent."""
+    from click.testing import CliRunner
+
+    from pmo_sim.cli import cli
+
+    path = tmp_path / "plan.xer"
+    path.write_bytes(xer_text([task("A", 16)]).encode("cp1252"))
+    args = ["import", str(path), "--start", "2027-02-01", "--data-date", "2027-02-01"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "plan.toml")])
+    assert result.exit_code == 0, result.output
+    assert "--start, --data-date applies only to task tables and was ignored" in result.output
+    quiet = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "again.toml"), "-q"])
+    assert quiet.exit_code == 0 and "ignored" not in quiet.output
