@@ -297,7 +297,12 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
     for k, t in enumerate(tasks):
         if t.actual_start is not None:
             fixed_es[k] = timeline.start_offset_of(start, t.actual_start)
-        if t.actual_finish is not None:
+        if t.actual_finish is not None and t.milestone and t.actual_finish == t.actual_start:
+            # A milestone done on one day is an instant, at that day's morning: its
+            # successors may start the same day (a start milestone's rule; a finish
+            # milestone's end of day cannot be told apart from it in a date).
+            fixed_ef[k] = fixed_es[k]
+        elif t.actual_finish is not None:
             fixed_ef[k] = max(timeline.days_until(start, t.actual_finish), fixed_es[k])
             c = task_cal[k]
             if c < 0:

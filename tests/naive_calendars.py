@@ -50,7 +50,8 @@ On a calendar that works every timeline day these reduce to plain arithmetic
 (``own(c, x) = x``), so the timeline calendar needs no special case here.
 
 Progress (with a data date DD): complete tasks sit at their actual dates (ES = morning
-of the actual start, EF = end of the actual finish), have total float 0, are never
+of the actual start, EF = end of the actual finish; a milestone done on one day is an
+instant, EF = ES), have total float 0, are never
 critical, ignore their incoming links and bound nobody in the backward pass; a task in
 progress works its remaining ``d`` from no earlier than the morning of DD (and its
 incoming links), is reported to start on its actual start, and its SS/SF links count
@@ -240,7 +241,9 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
         tid: float(tl.index_on_or_after(tasks[tid].actual_start)) for tid in complete | in_progress
     }
     actual_finish = {
-        tid: max(float(tl.days_through(tasks[tid].actual_finish)), actual_start[tid])
+        tid: actual_start[tid]  # a milestone done on one day: an instant, that morning
+        if tasks[tid].milestone and tasks[tid].actual_finish == tasks[tid].actual_start
+        else max(float(tl.days_through(tasks[tid].actual_finish)), actual_start[tid])
         for tid in complete
     }
     data_morning = None if p.data_date is None else float(tl.index_on_or_after(p.data_date))

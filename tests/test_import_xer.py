@@ -960,3 +960,53 @@ def test_task_table_options_given_with_an_xer_are_reported(tmp_path):
     assert "--start, --data-date applies only to task tables and was ignored" in result.output
     quiet = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "again.toml"), "-q"])
     assert quiet.exit_code == 0 and "ignored" not in quiet.output
+
+
+def test_start_milestone_done_at_the_planned_start_keeps_the_start(tmp_path):
+    """A start milestone completed at 08:00 on the planned start: its finish reads as
+    the end of the working day before, but it is one instant with its start, so the
+    project keeps its start, nothing is reported, and the work after it keeps its dates."""
+    projects = [
+        {
+            "proj_id": "1",
+            "proj_short_name": "DEMO",
+            "clndr_id": "c1",
+            "plan_start_date": "2027-01-04 08:00",
+            "last_recalc_date": "2027-01-06 08:00",
+        }
+    ]
+    tasks = [
+        task(
+            "S",
+            0,
+            task_type="TT_Mile",
+            status_code="TK_Complete",
+            remain_drtn_hr_cnt=0,
+            target_drtn_hr_cnt=0,
+            act_start_date="2027-01-04 08:00",
+            act_end_date="2027-01-04 08:00",
+        ),
+        task(
+            "A",
+            16,
+            status_code="TK_Complete",
+            remain_drtn_hr_cnt=0,
+            act_start_date="2027-01-04 08:00",
+            act_end_date="2027-01-05 17:00",
+        ),
+        task("B", 8),
+    ]
+    path = tmp_path / "p.xer"
+    text = xer_text(tasks, [pred("A", "S"), pred("B", "A")], projects=projects)
+    path.write_bytes(text.encode("cp1252"))
+    imported = read_xer(path)
+    s = imported.scenario
+    assert imported.warnings == ()
+    assert s.project.start == dt.date(2027, 1, 4)
+    m = s.task("S")
+    assert (m.status, m.actual_start, m.actual_finish) == (
+        "complete",
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 4),
+    )
+    assert str(schedule(s).finish_date) == "2027-01-06"

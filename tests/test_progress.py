@@ -437,3 +437,35 @@ def test_open_work_is_not_dated_before_the_data_date():
     assert r.probability_by(D(2027, 1, 8)) == 0.0
     assert r.probability_by(D(2027, 1, 11)) == 1.0
     assert r.to_dict()["milestones"]["m"]["percentiles"]["50"]["date"] == "2027-01-11"
+
+
+def test_a_milestone_done_on_one_day_is_an_instant():
+    """Marking a start milestone complete on its forecast day changes nothing: it is an
+    instant at that morning, not a day's work, and its successor starts the same day."""
+    planned = Scenario(
+        Project("m", START, data_date=START),
+        (Task("s", None, milestone=True), Task("b", 2, predecessors=("s",))),
+    )
+    done = Scenario(
+        Project("m", START, data_date=START),
+        (
+            Task(
+                "s",
+                None,
+                milestone=True,
+                status="complete",
+                actual_start=START,
+                actual_finish=START,
+            ),
+            Task("b", 2, predecessors=("s",)),
+        ),
+    )
+    for s in (planned, done):
+        rows = pmo_sim.schedule(s).to_dict()["tasks"]
+        assert (rows["s"]["early_start"], rows["s"]["early_finish"]) == (0.0, 0.0)
+        assert (rows["b"]["early_start_date"], rows["b"]["early_finish_date"]) == (
+            "2027-01-04",
+            "2027-01-05",
+        )
+        ref = naive_calendar_cpm(s)
+        assert (ref.early_finish["s"], ref.early_finish["b"]) == (0.0, 2.0)

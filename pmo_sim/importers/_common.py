@@ -375,7 +375,10 @@ def settle_progress(
     if actual_start is None:
         again = remaining if status == IN_PROGRESS else planned
         return Progress(NOT_STARTED, remaining=again, changed=NO_ACTUAL_START)
-    if data_date is None or actual_start > data_date:
+    # A zero-length task at a day boundary: its finish reads as the end of the day
+    # before its start, and the two are one instant; the earlier day meets the data date.
+    boundary = status != IN_PROGRESS and actual_finish is not None and actual_finish < actual_start
+    if data_date is None or (actual_finish if boundary else actual_start) > data_date:
         again = remaining if status == IN_PROGRESS else planned
         return Progress(NOT_STARTED, remaining=again, changed=START_AFTER_DATA_DATE)
     if status == IN_PROGRESS:
@@ -385,6 +388,10 @@ def settle_progress(
     if actual_finish > data_date:
         left = float(info.working_days_through(data_date, actual_finish))
         return Progress(IN_PROGRESS, actual_start, remaining=left, changed=FINISH_AFTER_DATA_DATE)
-    # A finish read at the end of the day before the start (a zero-length task at a day
-    # boundary) is the same instant as the start.
-    return Progress(COMPLETE, min(actual_start, actual_finish), actual_finish)
+    if boundary:
+        # Dated by the start's day (the morning of which the instant is), unless that is
+        # after the data date: a start milestone done at 08:00 on the planned start is
+        # on that day, not on the working day before it.
+        day = actual_start if actual_start <= data_date else actual_finish
+        return Progress(COMPLETE, day, day)
+    return Progress(COMPLETE, actual_start, actual_finish)
