@@ -902,12 +902,18 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
     # Free float: the latest finish that keeps every successor's early dates.
     free = np.full(n, PF[0])
     for j in range(n):
+        c = task_cal[j]
+        # A finish-based link holds the successor's finish in its own working time: the
+        # predecessor may run to the latest time with the early finish's work done.
+        LS[0] = EF[j, 0]
+        if c >= 0 and D[j, 0] != 0.0:
+            LS[0] = start_time(cal, c, own_time(cal, c, EF[j, 0]))
         for k in range(ptr[j], ptr[j + 1]):
             i = pred[k]
             ki = kinds[k]
             g = lag_cal[k]
             ci = task_cal[i]
-            src = ES[j] if (ki in (FS, SS)) else EF[j]
+            src = ES[j] if (ki in (FS, SS)) else LS
             _push_late(cal, g, lags[k], ki in (SS, SF), ci, D[i], src, free[i : i + 1], WB, 1)
     for j in range(n):
         c = task_cal[j]

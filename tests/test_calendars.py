@@ -475,7 +475,10 @@ def test_finish_link_onto_a_day_off_leaves_the_predecessor_its_float():
         "c": (0, 6, 0, 6, 0, True),
     }
     assert_rows(_naive_rows(naive_calendar_cpm(s)), expected)
-    assert_rows(_engine_rows(pmo_sim.schedule(s)), expected)
+    plan = pmo_sim.schedule(s)
+    assert_rows(_engine_rows(plan), expected)
+    # Free float too: a may finish 0.5 later without moving b (nor anything else).
+    assert plan.to_dict()["tasks"]["a"]["free_float"] == pytest.approx(0.5)
     r = pmo_sim.simulate(s, iterations=64, seed=1, threads=2)
     assert r.criticality["a"] == 0.0 and r.criticality["b"] == 1.0
 
