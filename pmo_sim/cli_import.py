@@ -121,7 +121,7 @@ def import_scenario(
         header.append("Import warnings:")
         header += [f"  - {w}" for w in warnings]
     notes = {
-        h.task: [f"range: {h.rule.label}" if h.rule else "range: no rule matched (kept as is)"]
+        h.task: [f"range: {h.rule.label}" if h.rule else f"range: none ({h.kept}; kept as is)"]
         for h in hits
     }
     text = dumps(scenario, header=header, task_notes=notes)
@@ -242,7 +242,7 @@ def register(cli: click.Group) -> None:
             for w in warnings:
                 click.echo(f"warning: {w}", err=True)
             for h in hits:
-                rule = h.rule.label if h.rule else "no rule (kept as is)"
+                rule = h.rule.label if h.rule else f"none ({h.kept}; kept as is)"
                 dist = (
                     h.duration.describe() if hasattr(h.duration, "describe") else f"{h.duration:g}"
                 )

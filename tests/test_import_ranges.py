@@ -5,6 +5,7 @@ report of which rule hit each task."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -35,7 +36,8 @@ def test_rule_for_all_tasks():
     s, hits = apply({"min": 90, "max": 150})
     assert s.task("A100").duration == Triangular(9, 10, 15)
     assert s.task("MS1").duration.deterministic == 0.0  # milestones keep no range
-    assert all(h.rule is not None for h in hits)
+    assert all(h.rule is not None for h in hits if h.task != "MS1")
+    assert [(h.rule, h.kept) for h in hits if h.task == "MS1"] == [(None, "a milestone")]
 
 
 def test_later_rules_override_and_selectors_combine():
@@ -48,8 +50,8 @@ def test_later_rules_override_and_selectors_combine():
     assert s.task("A100").duration == Triangular(8, 10, 20)
     assert s.task("A110").duration == Pert(19, 20, 26)
     assert s.task("B1").duration == Triangular(7.2, 8, 8.8)  # CIVILITIES is not CIVIL
-    by_task = {h.task: h.rule.index for h in hits}
-    assert by_task == {"A100": 2, "A110": 3, "A200": 1, "MS1": 1, "B1": 1}
+    by_task = {h.task: h.rule.index for h in hits if h.rule}
+    assert by_task == {"A100": 2, "A110": 3, "A200": 1, "B1": 1}
 
 
 def test_id_glob_and_families():
@@ -151,3 +153,50 @@ def test_rules_file_needs_entries():
     """A rules file without [[ranges]] entries says what it needs."""
     with pytest.raises(ScenarioError, match=r"at least one \[\[ranges\]\] entry"):
         parse_rules({})
+
+
+def test_complete_tasks_keep_no_range_and_say_why():
+    """A rule that selects a complete task leaves it as it is, and the report says it is
+    complete rather than naming the rule."""
+    s = scenario()
+    done = Scenario(
+        Project(s.project.name, s.project.start, data_date=dt.date(2027, 3, 1)),
+        tuple(
+            replace(
+                t,
+                status="complete",
+                actual_start=s.project.start,
+                actual_finish=dt.date(2027, 1, 15),
+            )
+            if t.id == "A100"
+            else t
+            for t in s.tasks
+        ),
+    )
+    out, hits = apply_ranges(done, parse_rules({"ranges": [{"min": 90, "max": 150}]}))
+    assert out.task("A100").duration == done.task("A100").duration
+    assert [(h.rule, h.kept) for h in hits if h.task == "A100"] == [(None, "complete")]
+
+
+def test_calendar_selector_sees_the_files_calendar_before_narrowing():
+    """MS Project narrows a task's calendar to the days its resources work; a rule naming
+    the calendar the file gives the task still selects it."""
+    from pmo_sim.importers._common import CalendarInfo, ImportedSchedule, ImportedTask
+
+    s = scenario()
+    imported = ImportedSchedule(
+        scenario=s,
+        tasks=tuple(
+            ImportedTask(t.id, calendar="c1", file_calendar="c4" if t.id == "A200" else "")
+            for t in s.tasks
+        ),
+        format="MSPDI",
+        source="x.xml",
+        calendars={
+            "c1": CalendarInfo("c1", "Standard", "1111100", 8.0),
+            "c4": CalendarInfo("c4", "6 Day Working Week", "1111110", 8.0),
+        },
+    )
+    rules = parse_rules({"ranges": [{"calendar": "6 Day Working Week", "min": 50, "max": 200}]})
+    _, hits = apply_ranges(s, rules, imported)
+    assert [h.task for h in hits if h.rule] == ["A200"]

@@ -129,6 +129,7 @@ class ImportedTask:
     status: str = NOT_STARTED
     milestone: str = ""  # "", "start" or "finish"
     calendar: str = ""  # calendar id
+    file_calendar: str = ""  # the id the file gives, when narrowed to resources' days
     planned_duration: float = 0.0
     remaining_duration: float = 0.0
     percent_complete: float = 0.0

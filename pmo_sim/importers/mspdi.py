@@ -550,6 +550,7 @@ class _Reader:
         unknown, shared, mixed = [], defaultdict(list), []
         for r in rows:
             own = r["calendar"]
+            r["file_calendar"] = own if own in calendars else ""
             if own not in ("", "-1") and own not in calendars:
                 unknown.append(r["uid"])
                 own = "-1"
@@ -933,6 +934,7 @@ class _Reader:
             status=status,
             milestone="finish" if milestone and duration == 0 else "",
             calendar=info.id,
+            file_calendar=r.get("file_calendar", "") if r.get("file_calendar") != info.id else "",
             planned_duration=planned,
             remaining_duration=remaining,
             percent_complete=r["pct"],

@@ -190,11 +190,13 @@ def read_rules(path: str | os.PathLike[str]) -> list[RangeRule]:
 
 @dataclass(frozen=True)
 class RangeHit:
-    """Which rule set a task's range, and the range it set (None: no rule matched)."""
+    """Which rule set a task's range, and the range it set (None: none did; ``kept``
+    says why: no rule matched, or the task is complete or a milestone)."""
 
     task: str
     rule: RangeRule | None
     duration: Distribution | float
+    kept: str = "no rule matched"
 
 
 def apply_ranges(
@@ -211,6 +213,9 @@ def apply_ranges(
             info = imported.calendars.get(t.calendar)
             named = imported.calendar_names.get(t.calendar, "")
             calendars[t.id] = (t.calendar, info.name if info else "", named)
+            if t.file_calendar:  # narrowed to its resources' days: the file's own counts too
+                own = imported.calendars.get(t.file_calendar)
+                calendars[t.id] += (t.file_calendar, own.name if own else "")
     tasks, hits = [], []
     problems = []
     for task in scenario.tasks:
@@ -219,9 +224,17 @@ def apply_ranges(
             if rule.matches(task, calendars.get(task.id, (task.calendar,))):
                 chosen = rule
         base = task.duration.deterministic
-        if chosen is None:
+        if chosen is None or task.status == "complete" or (task.milestone and base == 0.0):
+            # Complete tasks and milestones keep no range, whatever rule selects them.
+            kept = (
+                "no rule matched"
+                if chosen is None
+                else "complete"
+                if task.status == "complete"
+                else "a milestone"
+            )
             tasks.append(task)
-            hits.append(RangeHit(task.id, None, task.duration))
+            hits.append(RangeHit(task.id, None, task.duration, kept))
             continue
         try:
             dist = chosen.distribution(base)
