@@ -114,6 +114,13 @@ class Calendar:
         ]
         return cls(mask, tuple(holidays))
 
+    def __getstate__(self) -> dict:
+        # numpy's busdaycalendar cannot be pickled (Dask sends models to workers); it is
+        # rebuilt on first use after unpickling.
+        state = dict(self.__dict__)
+        state.pop("busdaycalendar", None)
+        return state
+
     @cached_property
     def busdaycalendar(self) -> np.busdaycalendar:
         return np.busdaycalendar(

@@ -842,11 +842,21 @@ def simulate_until_converged(
 
 def deterministic_cost(scenario: Scenario, mitigated: bool = False) -> float:
     """Cost of the deterministic plan: fixed costs at their most likely values plus rates
-    times most likely durations, without risk events (plus response costs if mitigated)."""
+    times most likely durations (a complete task's actual duration, as the simulation
+    takes it), without risk events (plus response costs if mitigated)."""
+    actual: dict[str, float] = {}
+    if any(t.status == "complete" for t in scenario.tasks):
+        from .network import build_network
+        from .timeline import general_model
+
+        order = build_network(scenario).order
+        fixed_d = general_model(scenario).fixed_d
+        actual = {scenario.tasks[i].id: float(fixed_d[k]) for k, i in enumerate(order)}
     total = 0.0
     for t in scenario.tasks:
         if t.cost is not None:
-            total += t.cost.fixed.deterministic + t.cost.per_day * t.duration.deterministic
+            days = actual[t.id] if t.status == "complete" else t.duration.deterministic
+            total += t.cost.fixed.deterministic + t.cost.per_day * days
     if mitigated:
         total += sum(r.mitigated.response_cost for r in scenario.risks if r.mitigated)
     return total

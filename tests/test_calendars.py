@@ -877,3 +877,22 @@ def test_lagged_late_bound_rows_equal_the_lookups_bit_for_bit():
                 _push_late(cal, g, lag, False, -1, di, src, lfi, scratch, m)
                 expected = [start_time(cal, g, own_time(cal, g, x) - lag) for x in src]
                 assert np.array_equal(lfi, expected), (g, lag)
+
+
+def test_a_compiled_calendar_scenario_pickles():
+    """Dask sends the compiled model to its workers: calendars (whose numpy
+    busdaycalendar cannot be pickled) must survive the trip and still compute."""
+    import pickle
+
+    from pmo_sim.compile import compile_scenario
+
+    s = _with(_flag_all(CALENDAR_NETWORK))
+    cal = Calendar("mon-sat", holidays=(D(2027, 1, 6),))
+    assert cal.busdaycalendar is not None  # cached before pickling
+    again = pickle.loads(pickle.dumps(cal))
+    assert again == cal
+    # Saturday 9 works, holiday Wednesday 6 does not: the rebuilt busdaycalendar.
+    assert str(again.first_working_day(D(2027, 1, 9))) == "2027-01-09"
+    assert str(again.first_working_day(D(2027, 1, 6))) == "2027-01-07"
+    model = pickle.loads(pickle.dumps(compile_scenario(s)))
+    assert model.general is not None

@@ -469,3 +469,29 @@ def test_a_milestone_done_on_one_day_is_an_instant():
         )
         ref = naive_calendar_cpm(s)
         assert (ref.early_finish["s"], ref.early_finish["b"]) == (0.0, 2.0)
+
+
+def test_deterministic_cost_takes_a_complete_tasks_actual_duration():
+    """A complete task costs its rate times its actual duration, in the deterministic
+    plan as in the simulation, whatever duration it still carries."""
+    from pmo_sim import TaskCost
+
+    for duration in (None, 20):
+        s = Scenario(
+            Project("c", START, data_date=D(2027, 1, 18), calendars={"six": Calendar("mon-sat")}),
+            (
+                # Mon 4 to Sat 16 on a Monday-to-Saturday calendar: 12 working days.
+                Task(
+                    "a",
+                    duration,
+                    calendar="six",
+                    status="complete",
+                    actual_start=START,
+                    actual_finish=D(2027, 1, 16),
+                    cost=TaskCost(fixed=0, per_day=1000),
+                ),
+            ),
+        )
+        r = pmo_sim.simulate(s, iterations=64, seed=1, threads=1)
+        assert r.deterministic_cost == 12000.0
+        assert np.all(r.cost == 12000.0)
