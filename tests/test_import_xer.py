@@ -318,6 +318,13 @@ SEVEN_DAYS = (
     + "".join(f"(0||{d}()((0||0(s|08:00|f|16:00)())))" for d in range(1, 8))
     + "))(0||Exceptions()({exceptions}))))"
 )
+MON_SAT = (
+    "(0||CalendarData()((0||DaysOfWeek()((0||1()())"
+    + "".join(
+        f"(0||{d}()((0||0(s|08:00|f|12:00)())(0||1(s|13:00|f|17:00)())))" for d in range(2, 8)
+    )
+    + "))(0||Exceptions()())))"
+)
 WEEK_10H = (
     "(0||CalendarData()((0||DaysOfWeek()((0||1()())"
     + "".join(f"(0||{d}()((0||0(s|07:00|f|17:00)())))" for d in range(2, 7))
@@ -888,33 +895,11 @@ def test_shared_cp1251_file():
     assert imp.notes[0].endswith("cp1251")
 
 
-def test_data_date_at_the_end_of_a_friday_lets_a_six_day_task_work_saturday(tmp_path):
+def test_data_date_at_the_end_of_a_friday_lets_a_six_day_task_work_saturday(write_xer):
     """A data date at the end of Friday's hours is Saturday morning, not the project
     calendar's next working day: a Monday-to-Saturday activity starts on Saturday, as P6
     schedules it."""
-    mon_sat = (
-        "(0||CalendarData()((0||DaysOfWeek()((0||1()())"
-        + "".join(
-            f"(0||{d}()((0||0(s|08:00|f|12:00)())(0||1(s|13:00|f|17:00)())))" for d in range(2, 8)
-        )
-        + "))(0||Exceptions()())))"
-    )
-    calendars = [
-        {
-            "clndr_id": "c1",
-            "clndr_name": "Standard",
-            "day_hr_cnt": 8,
-            "default_flag": "Y",
-            "clndr_data": WEEK_8H.format(exceptions=""),
-        },
-        {
-            "clndr_id": "c2",
-            "clndr_name": "Six",
-            "day_hr_cnt": 8,
-            "default_flag": "N",
-            "clndr_data": mon_sat,
-        },
-    ]
+    calendars = [STANDARD, _calendar("c2", "Six", MON_SAT)]
     projects = [
         {
             "proj_id": "1",
@@ -935,9 +920,7 @@ def test_data_date_at_the_end_of_a_friday_lets_a_six_day_task_work_saturday(tmp_
         ),
         task("C", 8, clndr_id="c2"),
     ]
-    path = tmp_path / "p.xer"
-    path.write_bytes(xer_text(tasks, [], projects=projects, calendars=calendars).encode("cp1252"))
-    imported = read_xer(path)
+    imported = read_xer(write_xer(xer_text(tasks, [], projects=projects, calendars=calendars)))
     assert imported.warnings == ()
     s = imported.scenario
     assert s.project.data_date == dt.date(2027, 1, 9)
@@ -945,15 +928,14 @@ def test_data_date_at_the_end_of_a_friday_lets_a_six_day_task_work_saturday(tmp_
     assert c["early_start_date"] == c["early_finish_date"] == "2027-01-09"
 
 
-def test_task_table_options_given_with_an_xer_are_reported(tmp_path):
+def test_task_table_options_given_with_an_xer_are_reported(tmp_path, write_xer):
     """--start and --data-date belong to task tables: with an XER file, which carries its
     own, the import says it ignored them instead of staying silent."""
     from click.testing import CliRunner
 
     from pmo_sim.cli import cli
 
-    path = tmp_path / "plan.xer"
-    path.write_bytes(xer_text([task("A", 16)]).encode("cp1252"))
+    path = write_xer(xer_text([task("A", 16)]))
     args = ["import", str(path), "--start", "2027-02-01", "--data-date", "2027-02-01"]
     result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "plan.toml")])
     assert result.exit_code == 0, result.output
@@ -962,7 +944,7 @@ def test_task_table_options_given_with_an_xer_are_reported(tmp_path):
     assert quiet.exit_code == 0 and "ignored" not in quiet.output
 
 
-def test_start_milestone_done_at_the_planned_start_keeps_the_start(tmp_path):
+def test_start_milestone_done_at_the_planned_start_keeps_the_start(write_xer):
     """A start milestone completed at 08:00 on the planned start: its finish reads as
     the end of the working day before, but it is one instant with its start, so the
     project keeps its start, nothing is reported, and the work after it keeps its dates."""
@@ -996,10 +978,9 @@ def test_start_milestone_done_at_the_planned_start_keeps_the_start(tmp_path):
         ),
         task("B", 8),
     ]
-    path = tmp_path / "p.xer"
-    text = xer_text(tasks, [pred("A", "S"), pred("B", "A")], projects=projects)
-    path.write_bytes(text.encode("cp1252"))
-    imported = read_xer(path)
+    imported = read_xer(
+        write_xer(xer_text(tasks, [pred("A", "S"), pred("B", "A")], projects=projects))
+    )
     s = imported.scenario
     assert imported.warnings == ()
     assert s.project.start == dt.date(2027, 1, 4)
