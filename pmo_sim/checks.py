@@ -25,6 +25,7 @@ import numpy as np
 
 from .cpm import CRITICAL_TOLERANCE, schedule
 from .model import Scenario
+from .timeline import general_model, own_time
 
 #: Threshold of high float and high duration, in working days (two months).
 HIGH_DAYS = 44.0
@@ -457,22 +458,25 @@ def _critical_path_test(scenario: Scenario, plan: Any) -> Metric:
         )
     order = np.argsort(plan.early_start[critical], kind="stable")
     tested = [critical[k] for k in order][:200]
+    # Each task's calendar in the engine's tables (-1: it works the timeline).
+    if scenario.has_calendars:
+        gm = general_model(scenario)
+        cal, task_cal = gm.tables.arrays, gm.task_cal[plan.network.position]
+    else:
+        cal, task_cal = None, np.full(len(scenario.tasks), -1)
     broken = []
     for i in tested:
         d = plan.durations.copy()
         d[i] += CRITICAL_PATH_TEST_DELAY
         finish = schedule(scenario, d).finish
-        task = scenario.tasks[i]
-        calendar = scenario.project.calendar_of(task.calendar)
-        if calendar == scenario.timeline:
+        c = task_cal[i]
+        if c < 0:
             ok = abs(finish - plan.finish - CRITICAL_PATH_TEST_DELAY) <= 1e-6
         else:
-            moved = _own_days(scenario, calendar, finish) - _own_days(
-                scenario, calendar, plan.finish
-            )
+            moved = own_time(cal, c, finish) - own_time(cal, c, plan.finish)
             ok = moved >= CRITICAL_PATH_TEST_DELAY - 1.0
         if not ok:
-            broken.append(task.id)
+            broken.append(scenario.tasks[i].id)
     return Metric(
         12,
         name,
@@ -486,14 +490,6 @@ def _critical_path_test(scenario: Scenario, plan: Any) -> Metric:
         note=f"each of {len(tested)} critical tasks delayed by {CRITICAL_PATH_TEST_DELAY:g} "
         "working days in turn; offenders do not move the project finish by that much",
     )
-
-
-def _own_days(scenario: Scenario, calendar: Any, x: float) -> float:
-    """Working days of ``calendar`` done by timeline time ``x``."""
-    from .timeline import build_tables, own_time
-
-    tables = build_tables(scenario.timeline, scenario.project.start, [calendar])
-    return float(own_time(tables.arrays, 0, float(x)))
 
 
 def _cpli(scenario: Scenario, plan: Any, imported: Any) -> Metric:
