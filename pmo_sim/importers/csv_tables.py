@@ -648,7 +648,7 @@ def read_task_table(
             actual_finish=_midnight(t.actual_finish),
             wbs=t.wbs,
             constraints=(
-                (("SNET", dt.datetime.combine(t.start_no_earlier_than, dt.time())),)
+                (("SNET", _midnight(t.start_no_earlier_than)),)
                 if t.start_no_earlier_than
                 else ()
             ),
