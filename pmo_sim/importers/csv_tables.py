@@ -648,9 +648,7 @@ def read_task_table(
             actual_finish=_midnight(t.actual_finish),
             wbs=t.wbs,
             constraints=(
-                (("SNET", _midnight(t.start_no_earlier_than)),)
-                if t.start_no_earlier_than
-                else ()
+                (("SNET", _midnight(t.start_no_earlier_than)),) if t.start_no_earlier_than else ()
             ),
         )
         for t in tasks
