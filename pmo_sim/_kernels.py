@@ -31,7 +31,7 @@ from ._numba import kernel
 from ._quantiles import ndtr, ndtri, ppf, sample_row, transform_row
 from ._rng import uniforms_row
 from .network import FF, FS, SF, SS
-from .timeline import COMPLETE, IN_PROGRESS, finish_time, own_time, start_time
+from .timeline import COMPLETE, IN_PROGRESS, SNAP, finish_time, own_time, start_time
 
 #: Fixed-point resolution of per-task sums (mean start and duration): 2**-16 days.
 SUM_SCALE = 65536.0
@@ -199,6 +199,10 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
             k = int(x)
             w = cum[k] + min(x - k, work[k])
             s = max(x, nxt[k])
+            if np.floor(w + SNAP) != np.floor(w):
+                # Work just short of a whole number of days: it starts on the next
+                # working day, as start_time says (see SNAP). Rare.
+                s = start_time(cal, c, w)
             if has_wb:
                 wb = WB[t]
                 if wb > w:
@@ -211,16 +215,18 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
             ef[t] = w  # the work done at the finish, converted below
             lo = min(lo, w)
             hi = max(hi, w)
-        if lo >= 0.0 and hi < cal[3][c]:
+        if lo > SNAP and hi < cal[3][c]:
             for t in range(m):
                 v = ef[t]
-                q = np.ceil(v) - 1.0
-                f = own[int(q)] + (v - q)
-                ef[t] = es[t] if d[t] == 0.0 else f
+                q = np.ceil(v - SNAP) - 1.0  # as finish_time
+                f = own[int(q)] + min(v - q, 1.0)
+                # Never before the start: work a whole number of days plus at most SNAP
+                # finishes where that number does (see finish_time).
+                ef[t] = es[t] if d[t] == 0.0 else max(f, es[t])
                 PF[t] = max(PF[t], ef[t])
         else:
             for t in range(m):
-                ef[t] = es[t] if d[t] == 0.0 else finish_time(cal, c, ef[t])
+                ef[t] = es[t] if d[t] == 0.0 else max(finish_time(cal, c, ef[t]), es[t])
                 PF[t] = max(PF[t], ef[t])
     elif not finish_bound:
         for t in range(m):
@@ -236,7 +242,7 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 if has_wb:
                     w = max(w, WB[t])
                 es[t] = start_time(cal, c, w)
-                ef[t] = finish_time(cal, c, w + dt)
+                ef[t] = max(finish_time(cal, c, w + dt), es[t])
             PF[t] = max(PF[t], ef[t])
     else:
         for t in range(m):
@@ -254,7 +260,7 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 v = own_time(cal, c, FB[t]) - dt
                 w = w if w > v else v
                 es[t] = start_time(cal, c, w)
-                ef[t] = finish_time(cal, c, w + dt)
+                ef[t] = max(finish_time(cal, c, w + dt), es[t])
             PF[t] = max(PF[t], ef[t])
 
 
@@ -282,11 +288,11 @@ def _push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m):
             U[t] = w
             lo = min(lo, w)
             hi = max(hi, w)
-        if lo >= 0.0 and hi < cal[3][g]:
+        if lo >= 0.0 and hi < cal[3][g] - 1.0:
             for t in range(m):
                 w = U[t]
-                q = np.floor(w)
-                u = own[int(q)] + (w - q)
+                q = np.floor(w + SNAP)  # as start_time
+                u = own[int(q)] + max(w - q, 0.0)
                 lfi[t] = u if u < lfi[t] else lfi[t]
             return
     for t in range(m):
@@ -344,14 +350,14 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
             LS[t] = v
             lo = min(lo, v)
             hi = max(hi, v)
-        within = lo >= 0.0 and hi < cal[3][c]
+        within = lo >= 0.0 and hi < cal[3][c] - 1.0
         for t in range(m):
             v = LS[t]
             if d[t] == 0.0:
                 LS[t] = lf[t]
             elif within:
-                q = np.floor(v)
-                LS[t] = own[int(q)] + (v - q)
+                q = np.floor(v + SNAP)  # as start_time
+                LS[t] = own[int(q)] + max(v - q, 0.0)
             else:
                 LS[t] = start_time(cal, c, v)
             slack = lf[t] - ef[t]
@@ -894,7 +900,8 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
         lf[j] = LF[j, 0]
         c = task_cal[j]
         if c >= 0 and D[j, 0] != 0.0:
-            lf[j] = finish_time(cal, c, own_time(cal, c, lf[j]))
+            # Not before the late start, as the early finish (see _forward_general).
+            lf[j] = max(finish_time(cal, c, own_time(cal, c, lf[j])), ls[j])
         if c < 0 or D[j, 0] == 0.0:
             total_float[j] = lf[j] - EF[j, 0]
         else:

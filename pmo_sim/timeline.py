@@ -6,19 +6,21 @@ any calendar works). Day 0 is the timeline's first working day on or after the p
 start, and timeline day ``k`` spans ``[k, k + 1)``.
 
 A calendar ``c`` works on some of the timeline's days. Its own working time at timeline
-time ``x`` is ``own_c(x)``: the number of its working days among timeline days
-``0 .. floor(x) - 1``, plus ``x - floor(x)`` when timeline day ``floor(x)`` is one of its
+time ``x`` is ``own_c(x)``: the number of its working days among timeline days ``0 ..
+floor(x) - 1``, plus ``x - floor(x)`` when timeline day ``floor(x)`` is one of its
 working days. ``own_c`` is flat over the days ``c`` does not work, so it has two
 inverses: ``finish_c(w)``, the earliest time at which ``w`` days of work are done (the
 end of a working day), and ``start_c(w)``, the latest time at which they are (the
-morning of the next working day). A task on calendar ``c`` whose predecessors let it
-start at ``s`` works ``w = own_c(s)`` onwards: it starts at ``start_c(w)`` and finishes at
-``finish_c(w + d)``. A lag ``L`` on calendar ``g`` turns a time ``x`` into
-``finish_g(own_g(x) + L)`` (forward, ``lagged``) and ``start_g(own_g(x) - L)``
-(backward, in the kernels' ``_push_late``). A bound ``F`` on the finish (FF, SF links)
-holds in the task's own time: ``w + d >= own_c(F)``; backward, such a link lets its
-predecessor run to ``start_c(own_c(LF))``, the latest time with the task's late-finish
-work done.
+morning of the next working day); both jump across days off at whole numbers, so work up
+to ``SNAP`` past (``finish_c``) or short of (``start_c``) a whole number counts as that
+number, and rounding never decides on which side of days off a date falls. A task on
+calendar ``c`` whose predecessors let it start at ``s`` works ``w = own_c(s)`` onwards:
+it starts at ``start_c(w)`` and finishes at ``finish_c(w + d)``. A lag ``L`` on calendar
+``g`` turns a time ``x`` into ``finish_g(own_g(x) + L)`` (forward, ``lagged``) and
+``start_g(own_g(x) - L)`` (backward, in the kernels' ``_push_late``). A bound ``F`` on
+the finish (FF, SF links) holds in the task's own time: ``w + d >= own_c(F)``; backward,
+such a link lets its predecessor run to ``start_c(own_c(LF))``, the latest time with the
+task's late-finish work done.
 
 The tables hold, per calendar, the cumulative working days at each timeline day over a
 span of ten years, or to a week past the last holiday of any calendar if later; past the span every
@@ -42,6 +44,11 @@ from .network import FF, FS, SF, SS, Network, build_network
 NOT_STARTED, IN_PROGRESS, COMPLETE = 0, 1, 2
 #: Calendar days the lookup tables cover from the project start (at least).
 HORIZON_DAYS = 3653
+#: Working time within this many working days of a whole number converts back to the
+#: timeline as that whole number where it matters: ``finish_c`` and ``start_c`` jump
+#: across days off at whole numbers, and rounding (about 1e-15 days) must not decide
+#: whether a date falls before or after a weekend. 1e-9 days is under 0.1 ms.
+SNAP = 1e-9
 _STATUS_CODE = {"not started": NOT_STARTED, "in progress": IN_PROGRESS, "complete": COMPLETE}
 
 
@@ -156,43 +163,46 @@ def own_time(cal, c, x):
 
 @kernel(inline="always")
 def finish_time(cal, c, w):
-    """Earliest timeline time at which ``w`` working days of calendar ``c`` are done."""
+    """Earliest timeline time at which ``w`` working days of calendar ``c`` are done.
+    Work up to ``SNAP`` past a whole number n counts as n: the end of a working day,
+    not the first moment of the next one after days off."""
     own = cal[2]
     n = cal[3][c]
-    if w <= 0.0:
-        return w
-    if w > n:
+    if w <= SNAP:
+        return w if w <= 0.0 else 0.0
+    if w - SNAP > n:
         week = cal[4][c]
-        q = np.ceil((w - n) / week)
+        q = np.ceil((w - SNAP - n) / week)
         v = w - q * week
-        if v <= n - week:  # rounding at a week boundary
+        if v - SNAP <= n - week:  # rounding at a week boundary
             v += week
             q -= 1.0
-        j = np.ceil(v) - 1.0
-        return own[c, int(j)] + (v - j) + q * cal[6]
-    j = np.ceil(w) - 1.0
-    return own[c, int(j)] + (w - j)
+        j = np.ceil(v - SNAP) - 1.0
+        return own[c, int(j)] + min(v - j, 1.0) + q * cal[6]
+    j = np.ceil(w - SNAP) - 1.0
+    return own[c, int(j)] + min(w - j, 1.0)
 
 
 @kernel(inline="always")
 def start_time(cal, c, w):
     """Latest timeline time at which ``w`` working days of calendar ``c`` are done: the
-    morning after them."""
+    morning after them. Work up to ``SNAP`` short of a whole number n counts as n: the
+    morning of the next working day, not the evening before days off."""
     own = cal[2]
     n = cal[3][c]
-    if w < 0.0:
+    if w < -SNAP:
         return w
-    if w >= n:
+    if w + SNAP >= n:
         week = cal[4][c]
-        q = np.floor((w - (n - week)) / week)
+        q = np.floor((w + SNAP - (n - week)) / week)
         v = w - q * week
-        if v >= n:  # rounding at a week boundary
+        if v + SNAP >= n:  # rounding at a week boundary
             v -= week
             q += 1.0
-        j = np.floor(v)
-        return own[c, int(j)] + (v - j) + q * cal[6]
-    j = np.floor(w)
-    return own[c, int(j)] + (w - j)
+        j = np.floor(v + SNAP)
+        return own[c, int(j)] + max(v - j, 0.0) + q * cal[6]
+    j = np.floor(w + SNAP)
+    return own[c, int(j)] + max(w - j, 0.0)
 
 
 @kernel(inline="always")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import textwrap
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # When a property test fails, hypothesis's pytest plugin imports its patch writer (libcst),
 # whose import raises a DeprecationWarning (mypy_extensions.TypedDict). With warnings as
@@ -18,6 +20,12 @@ import pytest
 with warnings.catch_warnings(), contextlib.suppress(ImportError):
     warnings.simplefilter("ignore", DeprecationWarning)
     import hypothesis.extra._patching  # noqa: F401
+
+# CI (``.ci/run``) sets HYPOTHESIS_PROFILE=ci: property tests then draw the same examples
+# on every run, so a submission passes or fails on its code alone. Elsewhere they draw
+# new examples each run and keep finding new cases (one such found a rounding bug).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"

@@ -29,7 +29,8 @@ start/finish from its earliest start and its links; ``g`` a link's lag calendar)
 
     lagged(x, L, g)   = x + L if L == 0 else finish(g, own(g, x) + L)
     unlag(x, L, g)    = x - L if L == 0 else start(g, own(g, x) - L)
-    d > 0:  w = max(own(c, S), own(c, F) - d); ES = start(c, w); EF = finish(c, w + d)
+    d > 0:  w = max(own(c, S), own(c, F) - d); ES = start(c, w);
+            EF = max(ES, finish(c, w + d))
     d == 0: ES = EF = max(S, F)
 
     FS: S_j >= lagged(EF_i)   SS: S_j >= lagged(ES_i)
@@ -42,12 +43,17 @@ Backward, from the project finish ``PF = max EF``::
     LT = start(c, own(c, LF)), the latest time with the late finish's work done (LF
     itself when d == 0): the forward rule holds F_j in c's own working time
     a bound u on LS_i:  LF_i <= start(c_i, own(c_i, u) + d_i)   (u itself when d_i == 0)
-    d > 0:  LF = finish(c, own(c, LF)); LS = start(c, own(c, LF) - d)
+    d > 0:  LS = start(c, own(c, LF) - d); LF = max(LS, finish(c, own(c, LF)))
     d == 0: LS = LF
     total float = own(c, LF) - own(c, EF)   (LF - EF when d == 0)
 
 On a calendar that works every timeline day these reduce to plain arithmetic
 (``own(c, x) = x``), so the timeline calendar needs no special case here.
+
+``finish`` and ``start`` jump across days off at whole numbers of working days, so
+work up to ``SNAP`` (1e-9 days) past a whole number counts as that number in
+``finish``, and up to ``SNAP`` short of one in ``start``: rounding must not decide
+which side of a weekend a date falls on.
 
 Progress (with a data date DD): complete tasks sit at their actual dates (ES = morning
 of the actual start, EF = end of the actual finish; a milestone done on one day is an
@@ -67,6 +73,7 @@ from dataclasses import dataclass
 
 ONE_DAY = dt.timedelta(days=1)
 CRITICAL_TOLERANCE = 1e-6
+SNAP = 1e-9
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,8 @@ class Timeline:
         return float(done)
 
     def finish(self, rule: DayRule, w: float) -> float:
+        if w - SNAP <= math.floor(w) < w:  # the engine's test, rounding included
+            w = float(math.floor(w))
         if w <= 0:
             return w
         done, k = 0, 0
@@ -151,6 +160,8 @@ class Timeline:
             k += 1
 
     def start(self, rule: DayRule, w: float) -> float:
+        if w < math.ceil(w) <= w + SNAP:  # the engine's test, rounding included
+            w = float(math.ceil(w))
         if w < 0:
             return w
         done, k = 0, 0
@@ -281,7 +292,8 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
                 new_start = new_finish = max(s, f)
             else:
                 w = max(tl.own(c, s), tl.own(c, f) - d)
-                new_start, new_finish = tl.start(c, w), tl.finish(c, w + d)
+                new_start = tl.start(c, w)
+                new_finish = max(new_start, tl.finish(c, w + d))
             new_es = actual_start[tid] if tid in in_progress else new_start
             if (new_es, new_start, new_finish) != (es[tid], work_start[tid], ef[tid]):
                 es[tid], work_start[tid], ef[tid] = new_es, new_start, new_finish
@@ -322,7 +334,8 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
                 new_lf = new_ls = bound
             else:
                 w = tl.own(c, bound)
-                new_lf, new_ls = tl.finish(c, w), tl.start(c, w - d)
+                new_ls = tl.start(c, w - d)
+                new_lf = max(new_ls, tl.finish(c, w))
             if (new_lf, new_ls) != (lf[tid], ls[tid]):
                 lf[tid], ls[tid] = new_lf, new_ls
                 changed = True

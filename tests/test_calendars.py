@@ -31,8 +31,10 @@ from pmo_sim import (
     Triangular,
     Uniform,
 )
+from pmo_sim.timeline import SNAP
 
 from .naive_calendars import CRITICAL_TOLERANCE as NAIVE_TOLERANCE
+from .naive_calendars import SNAP as NAIVE_SNAP
 from .naive_calendars import naive_calendar_cpm, naive_timeline
 
 START = dt.date(2027, 1, 4)  # a Monday
@@ -589,8 +591,11 @@ def calendar_scenarios(draw, progress: bool = False, long: bool = False) -> Scen
     )
 
 
-def assert_matches_naive(plan, ref, abs_tol: float = 1e-9) -> None:
-    """Every offset, float and flag of the engine's schedule equals the reference's."""
+def assert_matches_naive(plan, ref, abs_tol: float = 10 * SNAP) -> None:
+    """Every offset, float and flag of the engine's schedule equals the reference's, to
+    within a few SNAPs: the reference applies SNAP in every conversion, the engine only
+    where it converts (not for tasks and lags on the timeline itself), which moves a
+    time by at most SNAP and never across days off."""
     s = plan.scenario
     for k, tid in enumerate(s.task_ids):
         for f in FIELDS:
@@ -602,8 +607,10 @@ def assert_matches_naive(plan, ref, abs_tol: float = 1e-9) -> None:
 
 
 def test_naive_reference_uses_the_documented_critical_tolerance():
-    """The reference's critical tolerance is the engine's (not imported, so checked)."""
+    """The reference's critical tolerance and day-boundary snap are the engine's (not
+    imported, so checked)."""
     assert NAIVE_TOLERANCE == CRITICAL_TOLERANCE
+    assert NAIVE_SNAP == SNAP
 
 
 @settings(max_examples=200, deadline=None)
@@ -628,6 +635,64 @@ def test_random_durations_argument_matches_naive(scenario, rnd):
     durations = [rnd.choice([0.0, rnd.uniform(0, 8)]) for _ in scenario.tasks]
     plan = pmo_sim.schedule(scenario, durations=np.array(durations))
     assert_matches_naive(plan, naive_calendar_cpm(scenario, durations))
+
+
+def test_rounding_does_not_move_a_late_start_across_days_off():
+    """Found by hypothesis in CI: a lag on the successor's calendar bounds its work
+    directly, so the engine and the reference rounded ``own(LF) - d`` of the critical
+    t0 to +6e-15 and -2e-15: late starts of day 3 (the Sunday it starts) and of day 0.
+    Work within SNAP of a whole number now converts as that number in both."""
+    project = Project(
+        "Random",
+        START,
+        calendar=Calendar("0000001"),  # Sundays; the timeline is Wed, Fri, Sat and Sun
+        calendars={"c1": Calendar("0010110")},
+        lag_calendar="successor",
+    )
+    tasks = tuple(
+        Task(
+            tid,
+            Fixed(0),
+            predecessors=preds,
+            start_no_earlier_than=None if tid in ("t1", "t7") else START,
+            calendar="c1" if tid == "t7" else "",
+        )
+        for tid, preds in (
+            ("t3", ()),
+            ("t2", (Link("t0", "FS", 1.0),)),
+            ("t1", ()),
+            ("t4", ()),
+            ("t5", ()),
+            ("t0", ()),
+            ("t6", ()),
+            ("t7", ()),
+        )
+    )
+    s = Scenario(project, tasks)
+    durations = [0.0, 6.472052866521481, 0.0, 6.45446245781247, 0.0, 3.913582074673039]
+    durations += [0.05534038597413815, 7.2589705678953536]
+    plan = pmo_sim.schedule(s, durations=np.array(durations))
+    assert_matches_naive(plan, naive_calendar_cpm(s, durations))
+    k = s.task_ids.index("t0")
+    assert plan.total_float[k] == pytest.approx(0.0, abs=1e-12)
+    assert plan.late_start[k] == pytest.approx(3.0, abs=1e-12)  # the Sunday it starts
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendar_scenarios(), st.randoms(use_true_random=False))
+def test_critical_tasks_have_their_early_dates_as_late_dates(scenario, rnd):
+    """A task with no float starts and finishes late when it does early: rounding in the
+    working-time conversions must not move a late date across days off (without SNAP
+    this fails: a late start of -4e-16 for a critical task starting on day 2)."""
+    durations = np.array(
+        [rnd.choice([0.0, rnd.uniform(0, 8), float(rnd.randint(1, 5))]) for _ in scenario.tasks]
+    )
+    plan = pmo_sim.schedule(scenario, durations=durations)
+    for k, tid in enumerate(scenario.task_ids):
+        if durations[k] > 0 and abs(plan.total_float[k]) <= CRITICAL_TOLERANCE:
+            # Equal up to SNAP (a day off, the failure this guards against, is 1.0).
+            assert plan.late_start[k] == pytest.approx(plan.early_start[k], abs=10 * SNAP), tid
+            assert plan.late_finish[k] == pytest.approx(plan.early_finish[k], abs=10 * SNAP), tid
 
 
 @settings(max_examples=100, deadline=None)
