@@ -31,7 +31,7 @@ from ._numba import kernel
 from ._quantiles import ndtr, ndtri, ppf, sample_row, transform_row
 from ._rng import uniforms_row
 from .network import FF, FS, SF, SS
-from .timeline import COMPLETE, IN_PROGRESS, SNAP, finish_time, own_time, start_time
+from .timeline import COMPLETE, IN_PROGRESS, SNAP, START_SNAP, finish_time, own_time, start_time
 
 #: Fixed-point resolution of per-task sums (mean start and duration): 2**-16 days.
 SUM_SCALE = 65536.0
@@ -199,7 +199,7 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
             k = int(x)
             w = cum[k] + min(x - k, work[k])
             s = max(x, nxt[k])
-            if np.floor(w + SNAP) != np.floor(w):
+            if np.floor(w + START_SNAP) != np.floor(w):
                 # Work just short of a whole number of days: it starts on the next
                 # working day, as start_time says (see SNAP). Rare.
                 s = start_time(cal, c, w)
@@ -218,7 +218,9 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
         if lo > SNAP and hi < cal[3][c]:
             for t in range(m):
                 v = ef[t]
-                q = np.ceil(v - SNAP) - 1.0  # as finish_time
+                # finish_time's value: work up to SNAP past a whole number n ends where
+                # n does (q = n - 1, and v - q = 1); otherwise q = ceil(v) - 1.
+                q = np.ceil(v - SNAP) - 1.0
                 f = own[int(q)] + min(v - q, 1.0)
                 # Never before the start: work a whole number of days plus at most SNAP
                 # finishes where that number does (see finish_time).
@@ -291,7 +293,7 @@ def _push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m):
         if lo >= 0.0 and hi < cal[3][g] - 1.0:
             for t in range(m):
                 w = U[t]
-                q = np.floor(w + SNAP)  # as start_time
+                q = np.floor(w + START_SNAP)  # start_time's value, as in the forward pass
                 u = own[int(q)] + max(w - q, 0.0)
                 lfi[t] = u if u < lfi[t] else lfi[t]
             return
@@ -356,7 +358,9 @@ def _backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
             if d[t] == 0.0:
                 LS[t] = lf[t]
             elif within:
-                q = np.floor(v + SNAP)  # as start_time
+                # start_time's value: work up to START_SNAP short of a whole number n
+                # starts where n does (q = n, v - q < 0); otherwise q = floor(v).
+                q = np.floor(v + START_SNAP)
                 LS[t] = own[int(q)] + max(v - q, 0.0)
             else:
                 LS[t] = start_time(cal, c, v)

@@ -24,6 +24,17 @@ from .errors import must
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+#: A finish up to this many days past a whole number n is at n, where a day boundary
+#: matters: dating an offset (``finish_dates``) and converting a task calendar's work
+#: back to the timeline (``timeline.finish_time``, which jumps across days off at whole
+#: numbers). Rounding (about 1e-15 days) must not decide whether a date falls before or
+#: after a weekend; 1e-9 days is under 0.1 ms.
+SNAP = 1e-9
+#: The same for starts, up to this many days short of a whole number (``start_dates``,
+#: ``timeline.start_time``), twice as wide: the late start ``own(LF) - d`` of a task
+#: whose finish was moved back by up to SNAP must move forward again.
+START_SNAP = 2 * SNAP
+
 
 def weekmask_from_spec(spec: Any) -> str:
     """A numpy weekmask ("1111100") from ``"mon-fri"``, ``"all-days"`` or a list of days.
@@ -149,13 +160,16 @@ class Calendar:
     def start_dates(self, start: dt.date, offsets: Any) -> np.ndarray:
         """Dates on which work starting at working-day ``offsets`` begins."""
         day0 = self.first_working_day(start)
-        idx = np.floor(np.asarray(offsets, dtype=float)).astype(np.int64)
+        # Up to START_SNAP short of a day boundary is that boundary (rounding).
+        idx = np.floor(np.asarray(offsets, dtype=float) + START_SNAP).astype(np.int64)
         return np.busday_offset(day0, idx, roll="forward", busdaycal=self.busdaycalendar)
 
     def finish_dates(self, start: dt.date, offsets: Any) -> np.ndarray:
         """Dates at whose end work finishing at working-day ``offsets`` is done."""
         day0 = self.first_working_day(start)
-        idx = np.maximum(np.ceil(np.asarray(offsets, dtype=float)) - 1, 0).astype(np.int64)
+        # Up to SNAP past a day boundary is that boundary (rounding).
+        f = np.asarray(offsets, dtype=float)
+        idx = np.maximum(np.ceil(f - SNAP) - 1, 0).astype(np.int64)
         return np.busday_offset(day0, idx, roll="forward", busdaycal=self.busdaycalendar)
 
     def task_dates(

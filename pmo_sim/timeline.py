@@ -12,10 +12,11 @@ working days. ``own_c`` is flat over the days ``c`` does not work, so it has two
 inverses: ``finish_c(w)``, the earliest time at which ``w`` days of work are done (the
 end of a working day), and ``start_c(w)``, the latest time at which they are (the
 morning of the next working day); both jump across days off at whole numbers, so work up
-to ``SNAP`` past (``finish_c``) or short of (``start_c``) a whole number counts as that
-number, and rounding never decides on which side of days off a date falls. A task on
+to ``SNAP`` past (``finish_c``) or ``START_SNAP`` short of (``start_c``) a whole number
+counts as that number, and rounding never decides on which side of days off a date falls. A task on
 calendar ``c`` whose predecessors let it start at ``s`` works ``w = own_c(s)`` onwards:
-it starts at ``start_c(w)`` and finishes at ``finish_c(w + d)``. A lag ``L`` on calendar
+it starts at ``start_c(w)`` and finishes at ``finish_c(w + d)``, never before it starts
+(a duration of a few SNAPs could otherwise snap back to the evening before). A lag ``L`` on calendar
 ``g`` turns a time ``x`` into ``finish_g(own_g(x) + L)`` (forward, ``lagged``) and
 ``start_g(own_g(x) - L)`` (backward, in the kernels' ``_push_late``). A bound ``F`` on
 the finish (FF, SF links) holds in the task's own time: ``w + d >= own_c(F)``; backward,
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._numba import kernel
-from .calendar import Calendar
+from .calendar import SNAP, START_SNAP, Calendar
 from .model import Scenario
 from .network import FF, FS, SF, SS, Network, build_network
 
@@ -44,11 +45,6 @@ from .network import FF, FS, SF, SS, Network, build_network
 NOT_STARTED, IN_PROGRESS, COMPLETE = 0, 1, 2
 #: Calendar days the lookup tables cover from the project start (at least).
 HORIZON_DAYS = 3653
-#: Working time within this many working days of a whole number converts back to the
-#: timeline as that whole number where it matters: ``finish_c`` and ``start_c`` jump
-#: across days off at whole numbers, and rounding (about 1e-15 days) must not decide
-#: whether a date falls before or after a weekend. 1e-9 days is under 0.1 ms.
-SNAP = 1e-9
 _STATUS_CODE = {"not started": NOT_STARTED, "in progress": IN_PROGRESS, "complete": COMPLETE}
 
 
@@ -168,41 +164,45 @@ def finish_time(cal, c, w):
     not the first moment of the next one after days off."""
     own = cal[2]
     n = cal[3][c]
-    if w <= SNAP:
-        return w if w <= 0.0 else 0.0
-    if w - SNAP > n:
+    f = np.floor(w)
+    z = f if f < w and w - SNAP <= f else w
+    if z <= 0.0:
+        return z
+    if z > n:
         week = cal[4][c]
-        q = np.ceil((w - SNAP - n) / week)
-        v = w - q * week
-        if v - SNAP <= n - week:  # rounding at a week boundary
+        q = np.ceil((z - n) / week)
+        v = z - q * week
+        if v <= n - week:  # rounding at a week boundary
             v += week
             q -= 1.0
-        j = np.ceil(v - SNAP) - 1.0
-        return own[c, int(j)] + min(v - j, 1.0) + q * cal[6]
-    j = np.ceil(w - SNAP) - 1.0
-    return own[c, int(j)] + min(w - j, 1.0)
+        j = np.ceil(v) - 1.0
+        return own[c, int(j)] + (v - j) + q * cal[6]
+    j = np.ceil(z) - 1.0
+    return own[c, int(j)] + (z - j)
 
 
 @kernel(inline="always")
 def start_time(cal, c, w):
     """Latest timeline time at which ``w`` working days of calendar ``c`` are done: the
-    morning after them. Work up to ``SNAP`` short of a whole number n counts as n: the
-    morning of the next working day, not the evening before days off."""
+    morning after them. Work up to ``START_SNAP`` short of a whole number n counts as n:
+    the morning of the next working day, not the evening before days off."""
     own = cal[2]
     n = cal[3][c]
-    if w < -SNAP:
-        return w
-    if w + SNAP >= n:
+    u = np.ceil(w)
+    z = u if w < u and w + START_SNAP >= u else w
+    if z < 0.0:
+        return z
+    if z >= n:
         week = cal[4][c]
-        q = np.floor((w + SNAP - (n - week)) / week)
-        v = w - q * week
-        if v + SNAP >= n:  # rounding at a week boundary
+        q = np.floor((z - (n - week)) / week)
+        v = z - q * week
+        if v >= n:  # rounding at a week boundary
             v -= week
             q += 1.0
-        j = np.floor(v + SNAP)
-        return own[c, int(j)] + max(v - j, 0.0) + q * cal[6]
-    j = np.floor(w + SNAP)
-    return own[c, int(j)] + max(w - j, 0.0)
+        j = np.floor(v)
+        return own[c, int(j)] + (v - j) + q * cal[6]
+    j = np.floor(z)
+    return own[c, int(j)] + (z - j)
 
 
 @kernel(inline="always")

@@ -52,8 +52,8 @@ On a calendar that works every timeline day these reduce to plain arithmetic
 
 ``finish`` and ``start`` jump across days off at whole numbers of working days, so
 work up to ``SNAP`` (1e-9 days) past a whole number counts as that number in
-``finish``, and up to ``SNAP`` short of one in ``start``: rounding must not decide
-which side of a weekend a date falls on.
+``finish``, and up to ``START_SNAP`` (2e-9) short of one in ``start``: rounding must not
+decide which side of a weekend a date falls on.
 
 Progress (with a data date DD): complete tasks sit at their actual dates (ES = morning
 of the actual start, EF = end of the actual finish; a milestone done on one day is an
@@ -74,6 +74,7 @@ from dataclasses import dataclass
 ONE_DAY = dt.timedelta(days=1)
 CRITICAL_TOLERANCE = 1e-6
 SNAP = 1e-9
+START_SNAP = 2 * SNAP
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class Timeline:
             k += 1
 
     def start(self, rule: DayRule, w: float) -> float:
-        if w < math.ceil(w) <= w + SNAP:  # the engine's test, rounding included
+        if w < math.ceil(w) <= w + START_SNAP:  # the engine's test, rounding included
             w = float(math.ceil(w))
         if w < 0:
             return w

@@ -142,3 +142,18 @@ def test_calendar_is_frozen():
     """A Calendar cannot be changed after construction."""
     with pytest.raises(dataclasses.FrozenInstanceError):
         Calendar().weekmask = "1111111"
+
+
+def test_dates_of_offsets_a_rounding_error_from_a_day_boundary():
+    """0.1 + 4.1 + 0.8 working days sum to 4.999999999999999, not 5: work starting there
+    starts on Monday (day 5), and work finishing a hair past day 5's start finished on
+    Friday (day 4), as they would in exact arithmetic."""
+    cal = Calendar("mon-fri")
+    start = dt.date(2027, 1, 4)  # a Monday
+    offset = 0.1 + 4.1 + 0.8
+    assert offset < 5.0
+    assert cal.start_dates(start, [offset])[0] == dt.date(2027, 1, 11)
+    assert cal.finish_dates(start, [5.0 + 4e-16 * 4])[0] == dt.date(2027, 1, 8)
+    # Beyond the snap the dates move, as they should.
+    assert cal.start_dates(start, [5.0 - 1e-6])[0] == dt.date(2027, 1, 8)
+    assert cal.finish_dates(start, [5.0 + 1e-6])[0] == dt.date(2027, 1, 11)

@@ -31,10 +31,11 @@ from pmo_sim import (
     Triangular,
     Uniform,
 )
-from pmo_sim.timeline import SNAP
+from pmo_sim.timeline import SNAP, START_SNAP
 
 from .naive_calendars import CRITICAL_TOLERANCE as NAIVE_TOLERANCE
 from .naive_calendars import SNAP as NAIVE_SNAP
+from .naive_calendars import START_SNAP as NAIVE_START_SNAP
 from .naive_calendars import naive_calendar_cpm, naive_timeline
 
 START = dt.date(2027, 1, 4)  # a Monday
@@ -610,7 +611,7 @@ def test_naive_reference_uses_the_documented_critical_tolerance():
     """The reference's critical tolerance and day-boundary snap are the engine's (not
     imported, so checked)."""
     assert NAIVE_TOLERANCE == CRITICAL_TOLERANCE
-    assert NAIVE_SNAP == SNAP
+    assert (NAIVE_SNAP, NAIVE_START_SNAP) == (SNAP, START_SNAP)
 
 
 @settings(max_examples=200, deadline=None)
@@ -676,6 +677,39 @@ def test_rounding_does_not_move_a_late_start_across_days_off():
     k = s.task_ids.index("t0")
     assert plan.total_float[k] == pytest.approx(0.0, abs=1e-12)
     assert plan.late_start[k] == pytest.approx(3.0, abs=1e-12)  # the Sunday it starts
+
+
+@pytest.mark.parametrize("d", [4100.0, 4100.000000001, 4099.999999999])
+def test_a_finish_past_the_tables_matches_the_reference(d):
+    """Past the tables' ten-year span times shift back by whole weeks; work just past a
+    whole number there must still finish where the whole number does (a review found
+    5738 days becoming 2086 once the snap met the week shift)."""
+    project = Project(
+        "P", START, calendar=Calendar("all-days"), calendars={"mf": Calendar("mon-fri")}
+    )
+    s = Scenario(project, (Task("a", Fixed(d), calendar="mf"),))
+    plan = pmo_sim.schedule(s)
+    assert_matches_naive(plan, naive_calendar_cpm(s))
+    assert plan.early_finish[0] == pytest.approx(5738.0, abs=10 * SNAP)  # 820 weeks, less 2 days
+
+
+def test_a_finish_snapped_back_does_not_put_the_late_start_before_day_0():
+    """A duration a hair over 5 days ends on Friday evening (SNAP); the late start of the
+    critical task, own(LF) - d = -1e-9, must come back to Monday morning, not before
+    the project start (START_SNAP is wider than SNAP for that)."""
+    project = Project(
+        "P", START, calendar=Calendar("all-days"), calendars={"mf": Calendar("mon-fri")}
+    )
+    tasks = (
+        Task("a", Fixed(5.000000001), calendar="mf"),
+        Task("b", Fixed(2), predecessors=("a",), calendar="mf"),
+    )
+    s = Scenario(project, tasks)
+    plan = pmo_sim.schedule(s)
+    assert_matches_naive(plan, naive_calendar_cpm(s))
+    row = plan.to_dict()["tasks"]["a"]
+    assert (row["early_finish"], row["late_start"]) == (5.0, 0.0)
+    assert row["late_start_date"] == row["early_start_date"] == "2027-01-04"
 
 
 @settings(max_examples=300, deadline=None)
