@@ -13,20 +13,22 @@ inverses: ``finish_c(w)``, the earliest time at which ``w`` days of work are don
 end of a working day), and ``start_c(w)``, the latest time at which they are (the
 morning of the next working day); both jump across days off at whole numbers, so work up
 to ``SNAP`` past (``finish_c``) or ``START_SNAP`` short of (``start_c``) a whole number
-counts as that number, and rounding never decides on which side of days off a date falls. A task on
-calendar ``c`` whose predecessors let it start at ``s`` works ``w = own_c(s)`` onwards:
-it starts at ``start_c(w)`` and finishes at ``finish_c(w + d)``, never before it starts
-(a duration of a few SNAPs could otherwise snap back to the evening before). A lag ``L`` on calendar
-``g`` turns a time ``x`` into ``finish_g(own_g(x) + L)`` (forward, ``lagged``) and
-``start_g(own_g(x) - L)`` (backward, in the kernels' ``_push_late``). A bound ``F`` on
-the finish (FF, SF links) holds in the task's own time: ``w + d >= own_c(F)``; backward,
-such a link lets its predecessor run to ``start_c(own_c(LF))``, the latest time with the
-task's late-finish work done.
+counts as that number, and rounding never decides on which side of days off a date
+falls. A task on calendar ``c`` whose predecessors let it start at ``s`` works ``w =
+own_c(s)`` onwards: it starts at ``start_c(w)`` and finishes at ``finish_c(w + d)``,
+never before it starts (a duration of a few SNAPs could otherwise snap back to the
+evening before). A lag ``L`` on calendar ``g`` turns a time ``x`` into
+``finish_g(own_g(x) + L)`` (forward, ``lagged``) and ``start_g(own_g(x) - L)``
+(backward, in the kernels' ``_push_late``). A bound ``F`` on the finish (FF, SF links)
+holds in the task's own time: ``w + d >= own_c(F)``; backward, such a link lets its
+predecessor run to ``start_c(own_c(LF))``, the latest time with the task's late-finish
+work done.
 
 The tables hold, per calendar, the cumulative working days at each timeline day over a
-span of ten years, or to a week past the last holiday of any calendar if later; past the span every
-calendar repeats weekly, so a time beyond it is shifted back by whole weeks. Before day
-0 (reachable only through leads) every calendar counts time as the timeline does.
+span of ten years, or to a week past the last holiday of any calendar if later; past the
+span every calendar repeats weekly, so a time beyond it is shifted back by whole weeks.
+Before day 0 (reachable only through leads) every calendar counts time as the timeline
+does.
 """
 
 from __future__ import annotations
