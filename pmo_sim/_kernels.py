@@ -201,7 +201,7 @@ def _forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
             s = max(x, nxt[k])
             if np.floor(w + START_SNAP) != np.floor(w):
                 # Work just short of a whole number of days: it starts on the next
-                # working day, as start_time says (see SNAP). Rare.
+                # working day, as start_time says (see START_SNAP). Rare.
                 s = start_time(cal, c, w)
             if has_wb:
                 wb = WB[t]

@@ -965,10 +965,11 @@ def test_lagged_late_bound_rows_equal_the_lookups_bit_for_bit():
         for lag in (1.0, 2.5, 0.25, -1.5):
             # Late by 10 days or more, so no bound falls before day 0 (the general
             # lookups' business); a quarter whole days (the rounding boundaries), a
-            # quarter just before midnight.
+            # quarter just before midnight, a quarter inside the snap window there.
             inside = rng.uniform(10.0, 70.0, m)
             inside[:16] = np.floor(inside[:16])
             inside[16:32] = np.nextafter(np.floor(inside[16:32]) + 1.0, 0.0)
+            inside[32:48] = np.floor(inside[32:48]) + 1.0 - 1.5e-9
             crossing = inside.copy()
             crossing[-1] = tables.span + 40.5  # one time past the tables: general lookups
             for src in (inside, crossing):
