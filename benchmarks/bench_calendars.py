@@ -18,7 +18,7 @@ before task calendars), the single-calendar network is also timed on that versio
 on this one, each in its own process, interleaved.
 
 Usage:  python benchmarks/bench_calendars.py [--tasks 10000] [--iterations 100000]
-                                             [--threads 2] [--repeat 3]
+                                             [--threads 2] [--repeat 3] [--lag-share 0.2]
                                              [--baseline-tree DIR]
 """
 
@@ -69,8 +69,11 @@ CALENDARS = {
 SPREAD = ("", *CALENDARS)
 
 
-def build_scenarios(tasks: int, iterations: int, seed: int = 1) -> dict[str, pmo_sim.Scenario]:
-    """The three variants of one network: same durations, links and lags."""
+def build_scenarios(
+    tasks: int, iterations: int, seed: int = 1, lag_share: float = 0.2
+) -> dict[str, pmo_sim.Scenario]:
+    """The three variants of one network: same durations, links and lags (on a share
+    ``lag_share`` of the links)."""
     net = layered_network(tasks, seed)
     rng = np.random.default_rng(seed + 100)
     specs = []
@@ -78,7 +81,7 @@ def build_scenarios(tasks: int, iterations: int, seed: int = 1) -> dict[str, pmo
         links = []
         for p in t["predecessors"]:
             # A lag on one link in five: whole or fractional working days.
-            lag = float(rng.choice([1.0, 2.0, 0.5, 3.25])) if rng.random() < 0.2 else 0.0
+            lag = float(rng.choice([1.0, 2.0, 0.5, 3.25])) if rng.random() < lag_share else 0.0
             links.append(pmo_sim.Link(p, "FS", lag))
         duration = pmo_sim.Triangular(t["min"], t["mode"], t["max"])
         specs.append((t["id"], duration, tuple(links), SPREAD[k % len(SPREAD)]))
@@ -123,7 +126,7 @@ tasks = []
 for t in net["tasks"]:
     links = []
     for p in t["predecessors"]:
-        lag = float(rng.choice([1.0, 2.0, 0.5, 3.25])) if rng.random() < 0.2 else 0.0
+        lag = float(rng.choice([1.0, 2.0, 0.5, 3.25])) if rng.random() < {lag_share} else 0.0
         links.append(pmo_sim.Link(p, "FS", lag))
     tasks.append(pmo_sim.Task(t["id"], pmo_sim.Triangular(t["min"], t["mode"], t["max"]),
                               predecessors=tuple(links)))
@@ -143,7 +146,7 @@ print(json.dumps({{"wall": wall, "p80": float(np.percentile(r.finish_days, 80)),
 """
 
 
-def child(tree: Path, tasks: int, iterations: int, threads: int) -> dict:
+def child(tree: Path, tasks: int, iterations: int, threads: int, lag_share: float) -> dict:
     """Time the single-calendar network with the pmo_sim found in ``tree``."""
     code = CHILD.format(
         tree=str(tree),
@@ -151,6 +154,7 @@ def child(tree: Path, tasks: int, iterations: int, threads: int) -> dict:
         tasks=tasks,
         iterations=iterations,
         threads=threads,
+        lag_share=lag_share,
         holidays=[d.isoformat() for d in PROJECT_CALENDAR.holidays],
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -169,6 +173,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="Numba threads.")
     ap.add_argument("--repeat", type=int, default=3, help="Runs of each variant; fastest kept.")
     ap.add_argument(
+        "--lag-share", type=float, default=0.2, help="Share of the links with a lag (0 to 1)."
+    )
+    ap.add_argument(
         "--baseline-tree",
         type=Path,
         default=None,
@@ -176,7 +183,7 @@ def main() -> None:
     )
     a = ap.parse_args()
     t = time.perf_counter()
-    scenarios = build_scenarios(a.tasks, a.iterations)
+    scenarios = build_scenarios(a.tasks, a.iterations, lag_share=a.lag_share)
     print(f"built 3 scenarios in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     for s in scenarios.values():  # load or compile kernels, compile the models
         pmo_sim.simulate(s, iterations=256, threads=a.threads)
@@ -194,7 +201,9 @@ def main() -> None:
         trees = {"baseline tree": [], "this tree": []}
         for _ in range(a.repeat):
             for label, tree in (("baseline tree", a.baseline_tree), ("this tree", ROOT)):
-                trees[label].append(child(tree.resolve(), a.tasks, a.iterations, a.threads))
+                trees[label].append(
+                    child(tree.resolve(), a.tasks, a.iterations, a.threads, a.lag_share)
+                )
                 print(f"{label}: {trees[label][-1]['wall']:.2f} s", file=sys.stderr)
 
     work = a.tasks * a.iterations

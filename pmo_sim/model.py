@@ -55,6 +55,26 @@ def _real(name: str, value: Any) -> float:
     return value
 
 
+#: Working days a duration, lag or delay may reach (about 380 years): beyond it dates
+#: leave the calendar's range and only a mistyped unit (hours for days, a stray
+#: exponent) gets there.
+MAX_DAYS = 100_000.0
+
+
+def _within_days(name: str, lo: float, hi: float, given: Any) -> None:
+    """Refuse a (finite) range of working days that reaches beyond ``MAX_DAYS``."""
+    reach = max(abs(lo), abs(hi) if math.isfinite(hi) else 0.0)
+    if reach > MAX_DAYS:
+        raise ValueError(
+            must(
+                name,
+                f"at most {MAX_DAYS:,.0f} working days: it reaches {reach:.4g} "
+                "(a duration in hours or minutes given as days?)",
+                given,
+            )
+        )
+
+
 def _tuple(name: str, value: Any) -> tuple:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(must(name, "a list", value))
@@ -88,6 +108,7 @@ class Link:
             raise ValueError(must("type", f"one of {', '.join(LINK_TYPES)}", self.type))
         object.__setattr__(self, "type", kind)
         object.__setattr__(self, "lag", _real("lag", self.lag))
+        _within_days("lag", self.lag, self.lag, self.lag)
 
 
 @dataclass(frozen=True)
@@ -167,7 +188,8 @@ class Task:
                 )
             object.__setattr__(self, "duration", Fixed(0.0))
         duration = _dist("duration", self.duration)
-        lo, _ = duration.support
+        lo, hi = duration.support
+        _within_days("duration", lo, hi, duration.as_given)
         if lo < 0:
             raise ValueError(
                 must(
@@ -258,6 +280,7 @@ class Impact:
             )
         if self.delay is not None:
             object.__setattr__(self, "delay", _dist("delay", self.delay))
+            _within_days("delay", *self.delay.support, self.delay.as_given)
         if self.factor is not None:
             factor = _dist("factor", self.factor)
             if not factor.support[0] > 0:

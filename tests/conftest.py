@@ -25,6 +25,8 @@ with warnings.catch_warnings(), contextlib.suppress(ImportError):
 # on every run, so a submission passes or fails on its code alone. Elsewhere they draw
 # new examples each run and keep finding new cases (one such found a rounding bug).
 settings.register_profile("ci", derandomize=True, print_blob=True)
+# HYPOTHESIS_PROFILE=soak draws ten times as many examples, for a long search by hand.
+settings.register_profile("soak", max_examples=1000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TESTS = Path(__file__).resolve().parent

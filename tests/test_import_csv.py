@@ -208,6 +208,30 @@ def test_bad_calendar_and_progress_cells_name_row_and_id(tmp_path):
     assert "row 5 (id 'd')" in text and "has started" in text
 
 
+def test_a_table_in_neither_utf8_nor_windows_1252_is_refused_with_its_line(tmp_path):
+    """0x81 has no character in either encoding: the line and the way out are named."""
+    path = tmp_path / "tasks.csv"
+    path.write_bytes(b"id,name,duration\na,Cafe,3\nb,Caf\x81,3\n")
+    with pytest.raises(ScenarioError, match="line 3: byte 0x81 is neither UTF-8 nor"):
+        read_task_table(path, start="2027-01-04")
+
+
+def test_duplicate_ids_and_cycles_name_the_spreadsheet_row(tmp_path):
+    """Problems found across tasks are placed by the row the user sees (the header is
+    row 1), not by the task's position in the table."""
+    path = write(tmp_path, "id,duration,predecessors\na,5,b\nb,5,a\nb,3,\n")
+    with pytest.raises(ScenarioError) as err:
+        read_task_table(path, start="2027-01-04")
+    assert "row 4 (id 'b'): duplicate task id 'b'" in str(err.value)
+
+
+def test_dates_outside_the_supported_range_name_row_and_id(tmp_path):
+    path = write(tmp_path, "id,duration,status,actual_start\na,5,in progress,9999-12-30\n")
+    with pytest.raises(ScenarioError) as err:
+        read_task_table(path, start="2027-01-04", data_date="2027-02-01")
+    assert "row 2 (id 'a'): 'actual_start' must be a date between 1900-01-01" in str(err.value)
+
+
 def test_progress_problems_found_by_the_model_name_the_row(tmp_path):
     """Checks the scenario makes (an actual date after the data date) point at the
     spreadsheet row, not at the task's position."""

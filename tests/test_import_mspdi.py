@@ -150,6 +150,60 @@ def test_exceptions_become_holidays(write_xml):
     assert str(schedule(imp.scenario).finish_date) == "2027-01-07"
 
 
+@pytest.mark.parametrize("time", ["xx", "noon", "1e308", "2027-01-04T08:00:00", "25:00:00"])
+def test_unreadable_working_times_name_the_calendar(write_xml, time):
+    text = mspdi([t(1)]).replace("<FromTime>08:00:00</FromTime>", f"<FromTime>{time}</FromTime>", 1)
+    with pytest.raises(ScenarioError) as err:
+        read_mspdi(write_xml(text))
+    assert "Calendars/Calendar UID 1: calendar 'Standard'" in str(err.value)
+    assert "'FromTime/ToTime' must be a time like 08:00:00" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("date", "rule"),
+    [("garbage", "a date like"), ("9999-12-31T00:00:00", "a date between 1900-01-01 and 2199")],
+)
+def test_unreadable_exception_dates_name_the_calendar(write_xml, date, rule):
+    exc = f"""<Exceptions><Exception><TimePeriod><FromDate>{date}</FromDate>
+      </TimePeriod><DayWorking>0</DayWorking></Exception></Exceptions>"""
+    with pytest.raises(ScenarioError) as err:
+        read_mspdi(write_xml(mspdi([t(1)], exceptions=exc)))
+    assert "Calendars/Calendar UID 1: calendar 'Standard': 'FromDate' must be " + rule in str(
+        err.value
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "where"),
+    [
+        ("9999-12-31T23:00:00", {}, "Project: 'StatusDate'"),
+        (None, {"ConstraintType": 4, "ConstraintDate": "0001-01-01T08:00:00"}, "'ConstraintDate'"),
+        (None, {"ActualStart": "9999-12-31T17:00:00"}, "'ActualStart'"),
+    ],
+)
+def test_dates_outside_the_supported_range_are_refused(write_xml, status, fields, where):
+    with pytest.raises(ScenarioError) as err:
+        read_mspdi(write_xml(mspdi([t(1, **fields)], status_date=status)))
+    assert f"{where} must be a date between 1900-01-01 and 2199-12-31" in str(err.value)
+
+
+def test_unreadable_total_slack_is_named(write_xml):
+    with pytest.raises(ScenarioError, match=r"UID 1\): 'TotalSlack' must be a number"):
+        read_mspdi(write_xml(mspdi([t(1, TotalSlack="abc")])))
+
+
+def test_an_unknown_xml_encoding_is_refused(write_xml):
+    text = mspdi([t(1)]).replace('encoding="UTF-8"', 'encoding="bogus-codec"')
+    with pytest.raises(ScenarioError, match="unknown encoding"):
+        read_mspdi(write_xml(text))
+
+
+def test_a_lag_beyond_any_schedule_is_refused_with_its_link(write_xml):
+    text = mspdi([t(1), t(2, links=[(1, 1, "1e300", 7)])])
+    with pytest.raises(ScenarioError, match=r"PredecessorLink\[1\]: 'lag' must be at most"):
+        read_mspdi(write_xml(text))
+
+
 def test_constraints(write_xml):
     """Start-no-earlier-than is kept; finish-no-later-than is reported as not carried."""
     tasks = [

@@ -311,6 +311,123 @@ def test_unreadable_calendar_data_is_reported(write_xer):
     assert any("cannot be read" in str(w) for w in imp.warnings)
 
 
+@pytest.mark.parametrize("serial", ["inf", "nan", "99999999", "-800000", "1e98"])
+def test_calendar_exception_day_numbers_outside_any_schedule_are_reported(write_xer, serial):
+    """An exception on a day number no date has (it overflowed the date arithmetic):
+    a warning naming the calendar, and the Monday-to-Friday week, not a crash."""
+    cal = {
+        "clndr_id": "c1",
+        "clndr_name": "Odd",
+        "day_hr_cnt": 8,
+        "default_flag": "Y",
+        "clndr_data": WEEK_8H.format(exceptions=f"(0||0(d|{serial})())"),
+    }
+    imp = read_xer(write_xer(xer_text([task("A")], calendars=[cal])))
+    [warning] = [w for w in imp.warnings if "cannot be read" in str(w)]
+    assert "'Odd'" in str(warning) and "day number" in str(warning)
+
+
+def test_calendar_data_nested_deeper_than_python_can_parse_is_reported(write_xer):
+    cal = {
+        "clndr_id": "c1",
+        "clndr_name": "Deep",
+        "day_hr_cnt": 8,
+        "default_flag": "Y",
+        "clndr_data": "(0||a()(" * 3000 + ")" * 6000,
+    }
+    imp = read_xer(write_xer(xer_text([task("A")], calendars=[cal])))
+    assert any("nested too deeply" in str(w) for w in imp.warnings)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("plan_start_date", "9999-12-30 08:00"),
+        ("last_recalc_date", "9999-12-31 17:00"),
+        ("plan_start_date", "0001-01-01 08:00"),
+    ],
+)
+def test_project_dates_outside_the_supported_range_are_refused(write_xer, field, value):
+    """Dates whose calendar arithmetic would leave Python's range: a clear error naming
+    the PROJECT line (line 4 of this file: header, %T, %F, then the row)."""
+    project = {
+        "proj_id": "1",
+        "proj_short_name": "DEMO",
+        "clndr_id": "c1",
+        "plan_start_date": "2027-01-04 00:00",
+        "last_recalc_date": "2027-01-04 00:00",
+        field: value,
+    }
+    with pytest.raises(ScenarioError) as err:
+        read_xer(write_xer(xer_text([task("A")], projects=[project])))
+    message = str(err.value)
+    assert "PROJECT line 4, project 1" in message
+    assert f"'{field}' must be a date between 1900-01-01 and 2199-12-31" in message
+
+
+@pytest.mark.parametrize("field", ["act_start_date", "cstr_date", "early_start_date"])
+def test_task_dates_outside_the_supported_range_are_refused(write_xer, field):
+    row = task("A", status_code="TK_Active", cstr_type="CS_MSOA", **{field: "9999-12-31 17:00"})
+    with pytest.raises(ScenarioError, match=f"task_code 'A': '{field}' must be a date between"):
+        read_xer(write_xer(xer_text([row])))
+
+
+def test_a_lag_beyond_any_schedule_is_refused_with_its_relation(write_xer):
+    text = xer_text([task("A"), task("B")], [pred("B", "A", lag=1e300)])
+    with pytest.raises(ScenarioError, match=r"TASKPRED line \d+, .*'lag' must be at most 100,000"):
+        read_xer(write_xer(text))
+
+
+def test_duplicate_internal_task_ids_are_refused(write_xer):
+    """Relations name activities by task_id: two activities sharing one cannot be told
+    apart, so the file is refused rather than its links guessed."""
+    text = xer_text([task("A"), task("B", task_id="tA")], [pred("B", "A")])
+    with pytest.raises(ScenarioError, match="task_code 'B': duplicate task_id 'tA' \\(first"):
+        read_xer(write_xer(text))
+
+
+def test_resource_costs_that_overflow_are_refused(write_xer):
+    """Two assignments of 1e308 each sum to infinity; the task is named."""
+    fields = ["taskrsrc_id", "task_id", "proj_id", "target_cost", "remain_cost"]
+    rows = [
+        {
+            "taskrsrc_id": k,
+            "task_id": "tA",
+            "proj_id": "1",
+            "target_cost": 1e308,
+            "remain_cost": 1e308,
+        }
+        for k in (1, 2)
+    ]
+    text = xer_text([task("A")], extra=_table("TASKRSRC", fields, rows))
+    with pytest.raises(ScenarioError, match="task_code 'A': its resource costs"):
+        read_xer(write_xer(text))
+
+
+def test_a_default_calendar_row_without_its_id_column_is_an_error_not_a_crash(write_xer):
+    """A CALENDAR table without clndr_id, a project without its calendar: the tasks'
+    calendar cannot be found, which is said plainly."""
+    project = {
+        "proj_id": "1",
+        "proj_short_name": "DEMO",
+        "clndr_id": "",
+        "plan_start_date": "2027-01-04 00:00",
+        "last_recalc_date": "2027-01-04 00:00",
+    }
+    cal = {
+        "default_flag": "Y",
+        "clndr_name": "Standard",
+        "day_hr_cnt": 8,
+        "clndr_data": WEEK_8H.format(exceptions=""),
+    }
+    text = xer_text([task("A")], projects=[project], calendars=[cal])
+    text = text.replace("%F\tclndr_id\tdefault_flag", "%F\tdefault_flag", 1).replace(
+        "%R\t\tY\t", "%R\tY\t", 1
+    )
+    with pytest.raises(ScenarioError, match="calendar id c1 is not in the CALENDAR table"):
+        read_xer(write_xer(text))
+
+
 # Calendars for the task-calendar tests: every day 08:00-16:00, and a Monday-to-Friday
 # week of 10 h days (07:00-17:00).
 SEVEN_DAYS = (

@@ -347,3 +347,24 @@ def test_zero_range_estimate_is_reported_but_not_for_milestones():
     assert [str(p) for p in health_warnings(s)] == [
         "tasks[2] (id 'a'): the duration estimate has no range, so this task adds no uncertainty"
     ]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Task("a", 200_000),
+        lambda: Task("a", Triangular(1, 2, 1e300)),
+        lambda: Link("a", lag=-150_000),
+        lambda: Impact(("a",), delay=Uniform(0, 2e5)),
+    ],
+)
+def test_durations_lags_and_delays_beyond_any_schedule_are_refused(make):
+    """Beyond 100,000 working days (about 380 years) dates leave the calendar's range; a
+    value there is a mistyped unit, said so rather than scheduled into year 10**16."""
+    with pytest.raises(ValueError, match="must be at most 100,000 working days: it reaches"):
+        make()
+
+
+def test_the_largest_schedulable_values_are_accepted():
+    assert Task("a", Triangular(1, 2, 100_000)).duration.support[1] == 100_000
+    assert Link("a", lag=-100_000).lag == -100_000

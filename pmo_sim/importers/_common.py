@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..calendar import Calendar
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, must
 from ..model import Scenario
 
 #: Status words, the same for every format.
@@ -29,8 +29,25 @@ SERIAL_EPOCH = dt.date(1899, 12, 30)
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def serial_to_date(serial: int) -> dt.date:
-    """The date of an Excel-style serial day number (``36897`` is 2001-01-06)."""
+#: Dates a schedule may hold. Outside them the calendar arithmetic leaves Python's and
+#: numpy's date ranges (a start in 9999, a data date in year 1), so readers refuse them.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+DATE_RANGE = "a date between 1900-01-01 and 2199-12-31"
+
+
+def in_range(when: dt.date) -> bool:
+    """True when ``when`` (a date or datetime) lies in the dates a schedule may hold."""
+    day = when.date() if isinstance(when, dt.datetime) else when
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def serial_to_date(serial: float) -> dt.date:
+    """The date of an Excel-style serial day number (``36897`` is 2001-01-06); a
+    ValueError outside the dates a schedule may hold (``in_range``)."""
+    first = (FIRST_DATE - SERIAL_EPOCH).days
+    last = (LAST_DATE - SERIAL_EPOCH).days
+    if not first <= serial <= last:  # also false for NaN
+        raise ValueError(must("day number", f"from {first} to {last} ({DATE_RANGE})", serial))
     return SERIAL_EPOCH + dt.timedelta(days=int(serial))
 
 

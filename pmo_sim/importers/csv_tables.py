@@ -44,7 +44,7 @@ from ..model import (
     TaskCost,
     reference_problems,
 )
-from ._common import Collector, ImportedSchedule, ImportedTask, read_bytes
+from ._common import DATE_RANGE, Collector, ImportedSchedule, ImportedTask, in_range, read_bytes
 
 #: Parameter columns of a distribution, as the scenario format names them.
 PARAMETERS = (
@@ -187,12 +187,18 @@ def read_rows(
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return _xlsx_rows(p, sheet, prefer)
     raw = read_bytes(p)
-    for codec in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(codec)
-            break
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:  # what Excel writes for "CSV (Comma delimited)" in western locales
+            text = raw.decode("cp1252")
         except UnicodeDecodeError:
-            continue
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ScenarioError(
+                f"line {line}: byte 0x{raw[exc.start]:02x} is neither UTF-8 nor Windows-1252 "
+                "text; save the table as 'CSV UTF-8' (Excel: File > Save As)",
+                os.fspath(p),
+            ) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -307,15 +313,20 @@ def _date(row: Row, key: str, c: Collector, where: str) -> dt.date | None:
     value = row.get(key)
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        c.error(where, must(key, "a date like 2027-01-04", value))
+    if isinstance(value, dt.datetime):  # a workbook's date cell
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            c.error(where, must(key, "a date like 2027-01-04", value))
+            return None
+    if not in_range(day):
+        c.error(where, must(key, DATE_RANGE, value))
         return None
+    return day
 
 
 #: Spellings of a task's progress, read without regard to case, spaces or dashes.
@@ -607,7 +618,9 @@ def read_task_table(
     if not tasks and not c.problems:
         c.error("", "the task table has no tasks")
     if not c.problems:
-        c.problems.extend(reference_problems(tasks, (), ()))
+        # Duplicate and unknown ids, cycles: located by spreadsheet row, as below.
+        numbers = [r.number for r in rows]
+        c.problems.extend(_at_row(p, numbers) for p in reference_problems(tasks, (), ()))
     if data_date is None and any(t.started for t in tasks):
         first = next(t for t in tasks if t.started)
         c.error(

@@ -59,6 +59,7 @@ from ..errors import ScenarioError, must
 from ..model import Link, Project, Scenario, Task, TaskCost
 from ._common import (
     COMPLETE,
+    DATE_RANGE,
     IN_PROGRESS,
     NOT_STARTED,
     CalendarInfo,
@@ -67,6 +68,7 @@ from ._common import (
     ImportedTask,
     calendar_limit_warnings,
     id_list,
+    in_range,
     read_bytes,
     scenario_calendar_names,
     settle_progress,
@@ -120,14 +122,17 @@ def parse_duration_hours(text: str) -> float:
     return sign * (d * 24 + h + mi / 60 + s / 3600)
 
 
-def _xml_date(text: str | None) -> dt.datetime | None:
+def _xml_date(text: str | None, tag: str = "date") -> dt.datetime | None:
     if not text or not text.strip():
         return None
     value = text.strip()
     try:
-        return dt.datetime.fromisoformat(value[:19])
+        when = dt.datetime.fromisoformat(value[:19])
     except ValueError:
-        raise ValueError(must("date", "a date like 2008-12-01T08:00:00", value)) from None
+        raise ValueError(must(tag, "a date like 2008-12-01T08:00:00", value)) from None
+    if not in_range(when):
+        raise ValueError(must(tag, DATE_RANGE, value))
+    return when
 
 
 def _parse_xml(raw: bytes, source: str) -> Any:
@@ -156,6 +161,12 @@ def _parse_xml(raw: bytes, source: str) -> Any:
             f"not well-formed XML at line {line}, column {column + 1}: {exc}",
             source,
         ) from None
+    except LookupError as exc:  # an encoding Python does not know
+        raise ScenarioError(
+            f"the XML declaration names an unknown encoding ({exc}); save the file again "
+            "from MS Project as XML (UTF-8)",
+            source,
+        ) from None
 
 
 def _strip_namespaces(root: Any) -> None:
@@ -172,6 +183,8 @@ def _text(el: Any, tag: str, default: str = "") -> str:
 def _hours_between(start: str, finish: str) -> float:
     def hours(t: str) -> float:
         h, m, *_ = [*(t or "00:00:00").split(":"), "0"]
+        if not (h.isdigit() and m.isdigit() and int(h) <= 24 and int(m) < 60):
+            raise ValueError(must("FromTime/ToTime", "a time like 08:00:00", t))
         return int(h) + int(m) / 60
 
     a, b = hours(start), hours(finish)
@@ -197,7 +210,20 @@ DEFAULT_TIMES = [(8.0, 12.0), (13.0, 17.0)]
 def _calendar(
     el: Any, calendars_xml: dict[str, Any], c: Collector, seen: tuple[str, ...] = ()
 ) -> CalendarInfo:
-    """A calendar with what it inherits from its base calendar."""
+    """A calendar with what it inherits from its base calendar; a value it cannot read
+    (a time, a date) is reported against the calendar, which is then read as a
+    Monday-to-Friday week (the import stops on the error anyway)."""
+    try:
+        return _read_calendar(el, calendars_xml, c, seen)
+    except ValueError as exc:
+        uid, name = _text(el, "UID"), _text(el, "Name")
+        c.error(f"Calendars/Calendar UID {uid}", f"calendar {name!r}: {exc}")
+        return CalendarInfo(uid, name, "1111100", 8.0)
+
+
+def _read_calendar(
+    el: Any, calendars_xml: dict[str, Any], c: Collector, seen: tuple[str, ...]
+) -> CalendarInfo:
     uid = _text(el, "UID")
     name = _text(el, "Name")
     base_uid = _text(el, "BaseCalendarUID", "-1")
@@ -224,13 +250,13 @@ def _calendar(
         if kind.isdigit() and int(kind) in MS_WEEKDAY:
             periods[MS_WEEKDAY[int(kind)]] = times if working else []
         elif kind == "0":
-            a = _xml_date(_text(wd, "TimePeriod/FromDate"))
-            b = _xml_date(_text(wd, "TimePeriod/ToDate")) or a
+            a = _xml_date(_text(wd, "TimePeriod/FromDate"), "FromDate")
+            b = _xml_date(_text(wd, "TimePeriod/ToDate"), "ToDate") or a
             if a is not None:
                 exceptions.append((a.date(), b.date(), times, working))
     for ex in el.findall("Exceptions/Exception"):
-        a = _xml_date(_text(ex, "TimePeriod/FromDate"))
-        b = _xml_date(_text(ex, "TimePeriod/ToDate")) or a
+        a = _xml_date(_text(ex, "TimePeriod/FromDate"), "FromDate")
+        b = _xml_date(_text(ex, "TimePeriod/ToDate"), "ToDate") or a
         working = _text(ex, "DayWorking") == "1"
         kind = _text(ex, "Type", "1")
         if a is None:
@@ -373,9 +399,9 @@ class _Reader:
 
     def date(self, el: Any, tag: str, where: str) -> dt.datetime | None:
         try:
-            return _xml_date(_text(el, tag))
-        except ValueError:
-            self.c.error(where, must(tag, "a date like 2008-12-01T08:00:00", _text(el, tag)))
+            return _xml_date(_text(el, tag), tag)
+        except ValueError as exc:
+            self.c.error(where, str(exc))
             return None
 
     def number(self, el: Any, tag: str, where: str, default: float = 0.0) -> float:
@@ -819,7 +845,10 @@ class _Reader:
                         lag = lag_tenths / 10.0 / 60.0 / info.hours_per_day
                     for p in preds:
                         if p != s and p not in by_uid[s]["parents"]:
-                            out[s].append(Link(p, kind, round(lag, 9)))
+                            try:
+                                out[s].append(Link(p, kind, round(lag, 9)))
+                            except ValueError as exc:  # a lag beyond any schedule
+                                c.error(where, str(exc))
         if external:
             c.warn(
                 "Tasks",
@@ -909,7 +938,7 @@ class _Reader:
                 fixed_part += timed
         if fixed_part or per_day:
             cost = TaskCost(fixed=round(fixed_part, 6), per_day=round(per_day, 9))
-        slack = _text(el, "TotalSlack")
+        slack = self.number(el, "TotalSlack", where, math.nan)
         try:
             task = Task(
                 id=r["uid"],
@@ -947,7 +976,7 @@ class _Reader:
             late_finish=self.date(el, "LateFinish", where),
             baseline_start=r["baseline_start"],
             baseline_finish=r["baseline_finish"],
-            total_float=float(slack) / 10.0 / 60.0 / hpd if slack else None,
+            total_float=None if math.isnan(slack) else slack / 10.0 / 60.0 / hpd,
             constraints=tuple(constraints),
             wbs=r["wbs"],
             budget=total,

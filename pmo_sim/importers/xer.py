@@ -62,6 +62,7 @@ from ..errors import ScenarioError, must
 from ..model import Link, Project, Scenario, Task, TaskCost
 from ._common import (
     COMPLETE,
+    DATE_RANGE,
     IN_PROGRESS,
     NOT_STARTED,
     CalendarInfo,
@@ -71,6 +72,7 @@ from ._common import (
     Progress,
     calendar_limit_warnings,
     id_list,
+    in_range,
     read_bytes,
     scenario_calendar_names,
     serial_to_date,
@@ -231,16 +233,19 @@ def parse_tables(text: str, c: Collector) -> dict[str, XerTable]:
     return tables
 
 
-def _date(value: str) -> dt.datetime | None:
+def _date(value: str, key: str = "date") -> dt.datetime | None:
     value = value.strip()
     if not value:
         return None
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(value, fmt)
+            when = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
-    raise ValueError(must("date", "a date like 2013-08-03 08:00", value))
+        if not in_range(when):
+            raise ValueError(must(key, DATE_RANGE, value))
+        return when
+    raise ValueError(must(key, "a date like 2013-08-03 08:00", value))
 
 
 def _number(value: str) -> float:
@@ -265,7 +270,8 @@ class _Row:
     @property
     def where(self) -> str:
         who = f", {self.who}" if self.who else ""
-        return f"{self.table} line {self.line}{who}"
+        line = f" line {self.line}" if self.line else ""
+        return f"{self.table}{line}{who}"
 
     def text(self, key: str) -> str:
         return self.row.get(key, "").strip()
@@ -279,9 +285,9 @@ class _Row:
 
     def date(self, key: str) -> dt.datetime | None:
         try:
-            return _date(self.row.get(key, ""))
-        except ValueError:
-            self.c.error(self.where, must(key, "a date like 2013-08-03 08:00", self.row.get(key)))
+            return _date(self.row.get(key, ""), key)
+        except ValueError as exc:
+            self.c.error(self.where, str(exc))
             return None
 
 
@@ -401,7 +407,7 @@ def parse_calendar(row: _Row) -> CalendarInfo:
             kv = exc.attrs.split("|")
             if len(kv) < 2 or kv[0].strip() != "d":
                 continue
-            day = serial_to_date(int(float(kv[1])))
+            day = serial_to_date(float(kv[1]))
             h = sum(_period_hours(p.attrs) for p in exc.children)
             weekday_hours = hours[day.weekday()]
             if h == 0:
@@ -411,10 +417,12 @@ def parse_calendar(row: _Row) -> CalendarInfo:
                 extra.append(day)
             elif abs(h - weekday_hours) > 1e-9:
                 partial.append((day, h))
-    except (ValueError, KeyError, IndexError) as exc:
+    except (ValueError, KeyError, IndexError, RecursionError) as exc:
+        # RecursionError: nesting deeper than Python's stack, which no P6 calendar has.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         row.c.warn(
             row.where,
-            f"calendar {name!r} (id {cid}): its clndr_data cannot be read ({exc}); "
+            f"calendar {name!r} (id {cid}): its clndr_data cannot be read ({reason}); "
             "assuming a Monday-to-Friday week without holidays",
         )
         hpd = declared or 8.0
@@ -556,7 +564,8 @@ class _Reader:
         c = self.c
         proj = self.choose_project(wanted)
         pid = proj.get("proj_id", "").strip()
-        prow = _Row(c, "PROJECT", 0, proj, f"project {pid}")
+        line = next((n for n, r in self.table("PROJECT").rows if r is proj), 0)
+        prow = _Row(c, "PROJECT", line, proj, f"project {pid}")
         data_date = prow.date("last_recalc_date")
         plan_start = prow.date("plan_start_date")
         must_finish = prow.date("plan_end_date")
@@ -579,7 +588,11 @@ class _Reader:
             info = parse_calendar(row)
             calendars[info.id] = info
         default_cal = proj.get("clndr_id", "").strip() or next(
-            (r["clndr_id"] for _, r in self.table("CALENDAR").rows if r.get("default_flag") == "Y"),
+            (
+                r.get("clndr_id", "")
+                for _, r in self.table("CALENDAR").rows
+                if r.get("default_flag") == "Y"
+            ),
             "",
         )
 
@@ -597,6 +610,7 @@ class _Reader:
         by_internal: dict[str, str] = {}  # P6 task_id -> task_code
         skipped: dict[str, str] = {}
         seen: dict[str, int] = {}
+        seen_internal: dict[str, int] = {}
         parsed = []
         for line, r in task_rows:
             code = r.get("task_code", "").strip()
@@ -608,6 +622,16 @@ class _Reader:
                 c.error(row.where, f"duplicate task_code {code!r} (first on line {seen[code]})")
                 continue
             seen[code] = line
+            internal = row.text("task_id")
+            if internal and internal in seen_internal:
+                # Relations name activities by task_id: they could not be told apart.
+                c.error(
+                    row.where,
+                    f"duplicate task_id {internal!r} (first on line {seen_internal[internal]}); "
+                    "export the project from P6 again",
+                )
+                continue
+            seen_internal[internal] = line
             kind = r.get("task_type", "").strip()
             if kind in DERIVED_TYPES:
                 skipped[r.get("task_id", "")] = code
@@ -915,9 +939,12 @@ class _Reader:
                 }.get(lag_option, task_cal.get(pred_internal, default_cal))
                 info = calendars.get(cid)
                 lag_days = hours / (info.hours_per_day if info else 8.0)
-            links[by_internal[succ_internal]].append(
-                Link(by_internal[pred_internal], kind, round(lag_days, 9))
-            )
+            try:
+                link = Link(by_internal[pred_internal], kind, round(lag_days, 9))
+            except ValueError as exc:  # a lag beyond any schedule
+                c.error(row.where, str(exc))
+                continue
+            links[by_internal[succ_internal]].append(link)
         if external:
             c.warn(
                 "TASKPRED",
@@ -1028,7 +1055,7 @@ class _Reader:
         internal = row.text("task_id")
         money = costs.get(internal)
         cost = None
-        budget = 0.0
+        budget = fixed = per_day = 0.0
         if money is not None:
             budget = money["budget"]
             fixed = money["fixed"] + money["spent"]
@@ -1041,9 +1068,16 @@ class _Reader:
                     per_day = timed / duration
                 else:
                     fixed += timed
+        if not (math.isfinite(fixed) and math.isfinite(per_day)):
+            c.error(
+                row.where,
+                "its resource costs (TASKRSRC target_cost, remain_cost, act_reg_cost) add up "
+                "beyond any real amount; check those values",
+            )
+            return None
+        try:
             if fixed or per_day:
                 cost = TaskCost(fixed=round(fixed, 6), per_day=round(per_day, 9))
-        try:
             task = Task(
                 id=code,
                 name=row.text("task_name"),
