@@ -61,9 +61,10 @@ def _real(name: str, value: Any) -> float:
 MAX_DAYS = 100_000.0
 
 
-def _within_days(name: str, lo: float, hi: float, given: Any) -> None:
-    """Refuse a (finite) range of working days that reaches beyond ``MAX_DAYS``."""
-    reach = max(abs(lo), abs(hi) if math.isfinite(hi) else 0.0)
+def _within_days(name: str, lo: float, hi: float, typical: float, given: Any) -> None:
+    """Refuse working days beyond ``MAX_DAYS``: a finite bound of the range, or its
+    typical value (mean or mode) where a bound is infinite (a normal's tails)."""
+    reach = max((abs(x) for x in (lo, hi, typical) if math.isfinite(x)), default=0.0)
     if reach > MAX_DAYS:
         raise ValueError(
             must(
@@ -108,7 +109,7 @@ class Link:
             raise ValueError(must("type", f"one of {', '.join(LINK_TYPES)}", self.type))
         object.__setattr__(self, "type", kind)
         object.__setattr__(self, "lag", _real("lag", self.lag))
-        _within_days("lag", self.lag, self.lag, self.lag)
+        _within_days("lag", self.lag, self.lag, self.lag, self.lag)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,6 @@ class Task:
             object.__setattr__(self, "duration", Fixed(0.0))
         duration = _dist("duration", self.duration)
         lo, hi = duration.support
-        _within_days("duration", lo, hi, duration.as_given)
         if lo < 0:
             raise ValueError(
                 must(
@@ -198,6 +198,7 @@ class Task:
                     duration.as_given,
                 )
             )
+        _within_days("duration", lo, hi, duration.deterministic, duration.as_given)
         object.__setattr__(self, "duration", duration)
         object.__setattr__(self, "name", _text("name", self.name, allow_empty=True) or self.id)
         links = []
@@ -280,7 +281,8 @@ class Impact:
             )
         if self.delay is not None:
             object.__setattr__(self, "delay", _dist("delay", self.delay))
-            _within_days("delay", *self.delay.support, self.delay.as_given)
+            delay = self.delay
+            _within_days("delay", *delay.support, delay.deterministic, delay.as_given)
         if self.factor is not None:
             factor = _dist("factor", self.factor)
             if not factor.support[0] > 0:

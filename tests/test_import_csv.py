@@ -216,13 +216,13 @@ def test_a_table_in_neither_utf8_nor_windows_1252_is_refused_with_its_line(tmp_p
         read_task_table(path, start="2027-01-04")
 
 
-def test_duplicate_ids_and_cycles_name_the_spreadsheet_row(tmp_path):
+def test_duplicate_ids_name_the_spreadsheet_rows(tmp_path):
     """Problems found across tasks are placed by the row the user sees (the header is
-    row 1), not by the task's position in the table."""
+    row 1), not by the task's position in the table, in the place and in the message."""
     path = write(tmp_path, "id,duration,predecessors\na,5,b\nb,5,a\nb,3,\n")
     with pytest.raises(ScenarioError) as err:
         read_task_table(path, start="2027-01-04")
-    assert "row 4 (id 'b'): duplicate task id 'b'" in str(err.value)
+    assert "row 4 (id 'b'): duplicate task id 'b' (first used by row 3)" in str(err.value)
 
 
 def test_dates_outside_the_supported_range_name_row_and_id(tmp_path):

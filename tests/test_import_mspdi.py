@@ -204,6 +204,33 @@ def test_a_lag_beyond_any_schedule_is_refused_with_its_link(write_xml):
         read_mspdi(write_xml(text))
 
 
+def test_costs_that_overflow_are_refused(write_xml):
+    with pytest.raises(ScenarioError, match=r"UID 1\): its costs \(Cost, FixedCost"):
+        read_mspdi(write_xml(mspdi([t(1, hours=0.001, Cost="1e308")])))
+
+
+def test_a_finish_constraint_on_a_duration_beyond_any_schedule_names_the_duration(write_xml):
+    """Counting a 1,000,000-day duration back from its finish constraint left the date
+    range; the duration itself is what the user is told about."""
+    task = t(1, hours=8e6, ConstraintType=6, ConstraintDate="2027-06-01T17:00:00")
+    with pytest.raises(ScenarioError, match="'duration' must be at most 100,000"):
+        read_mspdi(write_xml(mspdi([task])))
+
+
+def test_a_bad_base_calendar_is_reported_once(write_xml):
+    """Calendars based on a broken one read it again; the problem is listed once."""
+    derived = "".join(
+        f"<Calendar><UID>{k}</UID><Name>Person {k}</Name><BaseCalendarUID>1</BaseCalendarUID>"
+        "</Calendar>"
+        for k in (2, 3)
+    )
+    text = mspdi([t(1)]).replace("</Calendars>", derived + "</Calendars>")
+    text = text.replace("<FromTime>08:00:00</FromTime>", "<FromTime>xx</FromTime>", 1)
+    with pytest.raises(ScenarioError) as err:
+        read_mspdi(write_xml(text))
+    assert str(err.value).count("'FromTime/ToTime' must be a time") == 1
+
+
 def test_constraints(write_xml):
     """Start-no-earlier-than is kept; finish-no-later-than is reported as not carried."""
     tasks = [

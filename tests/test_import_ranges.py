@@ -200,3 +200,11 @@ def test_calendar_selector_sees_the_files_calendar_before_narrowing():
     rules = parse_rules({"ranges": [{"calendar": "6 Day Working Week", "min": 50, "max": 200}]})
     _, hits = apply_ranges(s, rules, imported)
     assert [h.task for h in hits if h.rule] == ["A200"]
+
+
+def test_a_range_that_reaches_beyond_any_schedule_names_rule_and_task():
+    """A maximum of 1e7 % turns a 20-day task into one of up to 2,000,000 days: refused
+    with the rule and the task, like any other bad range."""
+    with pytest.raises(ScenarioError) as err:
+        apply({"id": "A110", "min": 90, "max": 1e7})
+    assert "task 'A110': 'duration' must be at most 100,000 working days" in str(err.value)

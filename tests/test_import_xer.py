@@ -311,20 +311,39 @@ def test_unreadable_calendar_data_is_reported(write_xer):
     assert any("cannot be read" in str(w) for w in imp.warnings)
 
 
-@pytest.mark.parametrize("serial", ["inf", "nan", "99999999", "-800000", "1e98"])
-def test_calendar_exception_day_numbers_outside_any_schedule_are_reported(write_xer, serial):
-    """An exception on a day number no date has (it overflowed the date arithmetic):
-    a warning naming the calendar, and the Monday-to-Friday week, not a crash."""
+@pytest.mark.parametrize("serial", ["inf", "nan", "99999999", "-800000", "1e98", "128924"])
+def test_calendar_exceptions_on_days_outside_any_schedule_are_left_out(write_xer, serial):
+    """An exception on a day number no schedule reaches (128924 is 2252-12-31; the others
+    overflowed the date arithmetic) is left out with a warning naming the calendar; the
+    calendar's week and its other exceptions are kept (46392 is Tuesday 2027-01-05)."""
     cal = {
         "clndr_id": "c1",
         "clndr_name": "Odd",
         "day_hr_cnt": 8,
         "default_flag": "Y",
-        "clndr_data": WEEK_8H.format(exceptions=f"(0||0(d|{serial})())"),
+        "clndr_data": WEEK_8H.format(exceptions=f"(0||0(d|46392)())(0||1(d|{serial})())"),
     }
     imp = read_xer(write_xer(xer_text([task("A")], calendars=[cal])))
-    [warning] = [w for w in imp.warnings if "cannot be read" in str(w)]
-    assert "'Odd'" in str(warning) and "day number" in str(warning)
+    assert imp.scenario.project.calendar.holidays == (dt.date(2027, 1, 5),)
+    [warning] = [w for w in imp.warnings if "left out" in str(w)]
+    assert "'Odd'" in str(warning) and "1 exception(s) on day numbers outside" in str(warning)
+    assert serial in str(warning)
+
+
+def test_p6_null_dates_read_as_absent(write_xer):
+    """P6 writes 1899-12-30 00:00 (day 0 of its day numbers) for a date it lacks."""
+    project = {
+        "proj_id": "1",
+        "proj_short_name": "DEMO",
+        "clndr_id": "c1",
+        "plan_start_date": "2027-01-04 00:00",
+        "last_recalc_date": "2027-01-04 00:00",
+        "plan_end_date": "1899-12-30 00:00",
+    }
+    imp = read_xer(
+        write_xer(xer_text([task("A", early_start_date="1899-12-30 00:00")], projects=[project]))
+    )
+    assert imp.target_finish is None and imp.tasks[0].early_start is None
 
 
 def test_calendar_data_nested_deeper_than_python_can_parse_is_reported(write_xer):
@@ -386,6 +405,12 @@ def test_duplicate_internal_task_ids_are_refused(write_xer):
         read_xer(write_xer(text))
 
 
+def test_a_finish_constraint_on_a_duration_beyond_any_schedule_names_the_duration(write_xer):
+    row = task("A", hours=8e6, cstr_type="CS_MEOA", cstr_date="2027-06-01 17:00")
+    with pytest.raises(ScenarioError, match="task_code 'A': 'duration' must be at most 100,000"):
+        read_xer(write_xer(xer_text([row])))
+
+
 def test_resource_costs_that_overflow_are_refused(write_xer):
     """Two assignments of 1e308 each sum to infinity; the task is named."""
     fields = ["taskrsrc_id", "task_id", "proj_id", "target_cost", "remain_cost"]
@@ -400,7 +425,7 @@ def test_resource_costs_that_overflow_are_refused(write_xer):
         for k in (1, 2)
     ]
     text = xer_text([task("A")], extra=_table("TASKRSRC", fields, rows))
-    with pytest.raises(ScenarioError, match="task_code 'A': its resource costs"):
+    with pytest.raises(ScenarioError, match="task_code 'A': its costs \\(TASKRSRC"):
         read_xer(write_xer(text))
 
 

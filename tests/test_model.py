@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import math
 import re
 
 import pytest
@@ -368,3 +369,17 @@ def test_durations_lags_and_delays_beyond_any_schedule_are_refused(make):
 def test_the_largest_schedulable_values_are_accepted():
     assert Task("a", Triangular(1, 2, 100_000)).duration.support[1] == 100_000
     assert Link("a", lag=-100_000).lag == -100_000
+
+
+def test_unbounded_tails_are_judged_by_their_typical_value():
+    """A normal's infinite tails are no reason to refuse it (a delay may be negative, as
+    the Normal docstring suggests); its mean beyond the limit is."""
+    impact = Impact(("a",), delay=Normal(0, 2, min=-math.inf))
+    assert impact.delay.support == (-math.inf, math.inf)
+    with pytest.raises(ValueError, match="at most 100,000 working days: it reaches 1e"):
+        Task("a", Normal(1e7, 10))
+
+
+def test_a_negative_range_says_non_negative_before_too_long():
+    with pytest.raises(ValueError, match="non-negative"):
+        Task("a", Triangular(-2e5, 1, 2))

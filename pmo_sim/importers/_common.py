@@ -11,6 +11,7 @@ check`` read those extras; the engine never does.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from ..calendar import Calendar
 from ..errors import Problem, ScenarioError, must
-from ..model import Scenario
+from ..model import MAX_DAYS, Scenario
 
 #: Status words, the same for every format.
 NOT_STARTED, IN_PROGRESS, COMPLETE = "not started", "in progress", "complete"
@@ -33,6 +34,22 @@ WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: numpy's date ranges (a start in 9999, a data date in year 1), so readers refuse them.
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 DATE_RANGE = "a date between 1900-01-01 and 2199-12-31"
+
+
+def start_for_finish(cal: Calendar, day: dt.date, duration: float) -> dt.date:
+    """The start date from which ``duration`` working days finish on ``day``. A duration
+    the model refuses (beyond ``MAX_DAYS``) gives ``day``: the task's own check then
+    reports it, where counting back would leave the calendar's range."""
+    import numpy as np
+
+    if not duration <= MAX_DAYS:
+        return day
+    whole = max(math.ceil(duration) - 1, 0)
+    end = np.busday_offset(
+        np.datetime64(day, "D"), 0, roll="backward", busdaycal=cal.busdaycalendar
+    )
+    start = np.busday_offset(end, -whole, roll="backward", busdaycal=cal.busdaycalendar)
+    return start.astype(object)
 
 
 def in_range(when: dt.date) -> bool:

@@ -681,11 +681,14 @@ def read_task_table(
 def _at_row(problem: Problem, numbers: list[int]) -> Problem:
     """``problem`` located by spreadsheet row rather than by position among the tasks
     (every row made a task, or reading would have stopped before)."""
-    match = re.match(r"tasks\[(\d+)\]", problem.where)
-    if match is None or not 0 < int(match.group(1)) <= len(numbers):
-        return problem
-    row = f"row {numbers[int(match.group(1)) - 1]}"
-    return Problem(row + problem.where[match.end() :], problem.message)
+
+    def at_row(match: re.Match) -> str:
+        k = int(match.group(1))
+        return f"row {numbers[k - 1]}" if 0 < k <= len(numbers) else match.group(0)
+
+    # In the place, and in messages that point at another task ("first used by tasks[2]").
+    where = re.sub(r"^tasks\[(\d+)\]", at_row, problem.where)
+    return Problem(where, re.sub(r"\btasks\[(\d+)\]", at_row, problem.message))
 
 
 def _midnight(day: dt.date | None) -> dt.datetime | None:

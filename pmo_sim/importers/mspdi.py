@@ -55,7 +55,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
-from ..errors import ScenarioError, must
+from ..errors import Problem, ScenarioError, must
 from ..model import Link, Project, Scenario, Task, TaskCost
 from ._common import (
     COMPLETE,
@@ -72,6 +72,7 @@ from ._common import (
     read_bytes,
     scenario_calendar_names,
     settle_progress,
+    start_for_finish,
     weekmask_text,
 )
 
@@ -217,7 +218,9 @@ def _calendar(
         return _read_calendar(el, calendars_xml, c, seen)
     except ValueError as exc:
         uid, name = _text(el, "UID"), _text(el, "Name")
-        c.error(f"Calendars/Calendar UID {uid}", f"calendar {name!r}: {exc}")
+        problem = Problem(f"Calendars/Calendar UID {uid}", f"calendar {name!r}: {exc}")
+        if problem not in c.problems:  # a base calendar is read again for each derived one
+            c.problems.append(problem)
         return CalendarInfo(uid, name, "1111100", 8.0)
 
 
@@ -913,7 +916,7 @@ class _Reader:
                     dropped["must start on (upper bound)"].append(r["uid"])
             elif code == "FNET" and when is not None and not started:
                 finish = info.working_day_of(when, finish=True)
-                snet = _start_for_finish(info.calendar(), finish, duration)
+                snet = start_for_finish(info.calendar(), finish, duration)
             else:
                 dropped[CONSTRAINT_NAMES.get(code, code)].append(r["uid"])
         total = self.number(el, "Cost", where) / MONEY_SCALE
@@ -936,6 +939,9 @@ class _Reader:
                 per_day = timed / duration
             else:
                 fixed_part += timed
+        if not (math.isfinite(fixed_part) and math.isfinite(per_day)):
+            c.error(where, "its costs (Cost, FixedCost, ActualCost) add up beyond any real amount")
+            fixed_part = per_day = 0.0
         if fixed_part or per_day:
             cost = TaskCost(fixed=round(fixed_part, 6), per_day=round(per_day, 9))
         slack = self.number(el, "TotalSlack", where, math.nan)
@@ -989,16 +995,3 @@ class _Reader:
             if r["baseline_finish"] is not None:
                 return r["baseline_finish"]
         return None
-
-
-def _start_for_finish(cal: Any, day: dt.date, duration: float) -> dt.date:
-    """The start date from which ``duration`` working days finish on ``day``."""
-    import numpy as np
-
-    whole = max(math.ceil(duration) - 1, 0)
-    end = np.busday_offset(
-        np.datetime64(day, "D"), 0, roll="backward", busdaycal=cal.busdaycalendar
-    )
-    return np.busday_offset(end, -whole, roll="backward", busdaycal=cal.busdaycalendar).astype(
-        object
-    )

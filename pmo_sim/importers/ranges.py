@@ -238,10 +238,11 @@ def apply_ranges(
             continue
         try:
             dist = chosen.distribution(base)
+            ranged = replace(task, duration=dist)  # the task's own checks run again
         except (TypeError, ValueError) as exc:
             problems.append(Problem(f"{chosen.label}, task {task.id!r}", str(exc)))
             continue
-        tasks.append(replace(task, duration=dist))
+        tasks.append(ranged)
         hits.append(RangeHit(task.id, chosen, dist))
     if problems:
         raise ScenarioError(problems)

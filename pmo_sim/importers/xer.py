@@ -57,13 +57,14 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from ..calendar import Calendar
 from ..errors import ScenarioError, must
 from ..model import Link, Project, Scenario, Task, TaskCost
 from ._common import (
     COMPLETE,
     DATE_RANGE,
+    FIRST_DATE,
     IN_PROGRESS,
+    LAST_DATE,
     NOT_STARTED,
     CalendarInfo,
     Collector,
@@ -77,9 +78,12 @@ from ._common import (
     scenario_calendar_names,
     serial_to_date,
     settle_progress,
+    start_for_finish,
 )
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
+#: What P6 writes for a date it does not have (day 0 of its serial day numbers).
+P6_NULL_DATE = dt.datetime(1899, 12, 30)
 STATUS = {"TK_NotStart": NOT_STARTED, "TK_Active": IN_PROGRESS, "TK_Complete": COMPLETE}
 MILESTONES = {"TT_Mile": "start", "TT_FinMile": "finish"}
 #: Activity types that take their dates from other activities: not tasks of the network.
@@ -242,6 +246,8 @@ def _date(value: str, key: str = "date") -> dt.datetime | None:
             when = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
+        if when == P6_NULL_DATE:
+            return None
         if not in_range(when):
             raise ValueError(must(key, DATE_RANGE, value))
         return when
@@ -382,6 +388,7 @@ def parse_calendar(row: _Row) -> CalendarInfo:
     holidays: list[dt.date] = []
     extra: list[dt.date] = []
     partial: list[tuple[dt.date, float]] = []
+    far: list[str] = []  # exceptions on day numbers outside the dates a schedule holds
     bounds: dict[int, tuple[float, float]] = {}
     day_start, day_end = 8.0, 16.0
     if not data.strip():
@@ -407,7 +414,11 @@ def parse_calendar(row: _Row) -> CalendarInfo:
             kv = exc.attrs.split("|")
             if len(kv) < 2 or kv[0].strip() != "d":
                 continue
-            day = serial_to_date(float(kv[1]))
+            try:
+                day = serial_to_date(float(kv[1]))
+            except ValueError:  # a day no schedule reaches: that exception alone is left
+                far.append(kv[1].strip())
+                continue
             h = sum(_period_hours(p.attrs) for p in exc.children)
             weekday_hours = hours[day.weekday()]
             if h == 0:
@@ -427,6 +438,12 @@ def parse_calendar(row: _Row) -> CalendarInfo:
         )
         hpd = declared or 8.0
         return CalendarInfo(cid, name, "1111100", hpd, declared_hours_per_day=declared)
+    if far:
+        row.c.warn(
+            row.where,
+            f"calendar {name!r} (id {cid}): {len(far)} exception(s) on day numbers outside "
+            f"the supported dates ({FIRST_DATE} to {LAST_DATE}) left out: {id_list(far)}",
+        )
     mask = "".join("1" if h > 0 else "0" for h in hours)
     if "1" not in mask:
         row.c.warn(
@@ -1047,7 +1064,7 @@ class _Reader:
                     dropped_constraints[f"{p6} (upper bound)"].append(code)
             elif common == "FNET" and when is not None and not started:
                 finish = info.working_day_of(when, finish=True)
-                day = _start_for_finish(info.calendar(), finish, duration)
+                day = start_for_finish(info.calendar(), finish, duration)
                 snet = day if snet is None else max(snet, day)
             else:
                 dropped_constraints[p6].append(code)
@@ -1071,8 +1088,8 @@ class _Reader:
         if not (math.isfinite(fixed) and math.isfinite(per_day)):
             c.error(
                 row.where,
-                "its resource costs (TASKRSRC target_cost, remain_cost, act_reg_cost) add up "
-                "beyond any real amount; check those values",
+                "its costs (TASKRSRC target, actual and remaining costs, PROJCOST expenses) "
+                "add up beyond any real amount; check those values",
             )
             return None
         try:
@@ -1137,15 +1154,3 @@ class _Reader:
             except ValueError:
                 continue
         return ""
-
-
-def _start_for_finish(cal: Calendar, day: dt.date, duration: float) -> dt.date:
-    """The start date from which ``duration`` working days finish on ``day``."""
-    import numpy as np
-
-    whole = max(math.ceil(duration) - 1, 0)
-    end = np.busday_offset(
-        np.datetime64(day, "D"), 0, roll="backward", busdaycal=cal.busdaycalendar
-    )
-    start = np.busday_offset(end, -whole, roll="backward", busdaycal=cal.busdaycalendar)
-    return start.astype(object)
