@@ -42,6 +42,13 @@ def test_predecessor_syntax():
     ]
 
 
+@pytest.mark.parametrize("item", ["a:FS+1e999", "a:ss+2d", "a:XX+2", "a:FS+"])
+def test_a_link_with_an_unreadable_type_or_lag_is_named_as_such(item):
+    """Not reported as an unknown task id 'a:FS+1e999': the link is what is wrong."""
+    with pytest.raises(ValueError, match="items like a, b:SS\\+2 or c:FF-1"):
+        parse_predecessors(item)
+
+
 def test_ids_may_hold_dashes_and_plus():
     """Without a ':TYPE', the whole item is the id, so 'a-1' and 'b+2' are ids."""
     assert [k.predecessor for k in parse_predecessors("a-1;b+2")] == ["a-1", "b+2"]

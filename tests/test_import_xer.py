@@ -346,6 +346,17 @@ def test_p6_null_dates_read_as_absent(write_xer):
     assert imp.target_finish is None and imp.tasks[0].early_start is None
 
 
+@pytest.mark.parametrize("hours", ["-8", "25"])
+def test_hours_per_day_outside_a_day_are_named(write_xer, hours):
+    """A calendar without a work week converts durations with day_hr_cnt: a negative one
+    used to be blamed on every duration it divided."""
+    cal = {"clndr_id": "c1", "clndr_name": "Std", "day_hr_cnt": hours, "default_flag": "Y"}
+    with pytest.raises(ScenarioError) as err:
+        read_xer(write_xer(xer_text([task("A")], calendars=[cal])))
+    assert f"'day_hr_cnt' must be between 0 and 24 hours (got '{hours}')" in str(err.value)
+    assert "remain_drtn_hr_cnt" not in str(err.value)
+
+
 def test_calendar_data_nested_deeper_than_python_can_parse_is_reported(write_xer):
     cal = {
         "clndr_id": "c1",

@@ -437,7 +437,10 @@ def _distribution(
 
 
 #: A tail that tries to be a link type (two letters, maybe a lag) but is not one.
-_TYPE_LIKE = re.compile(r"^[A-Za-z]{2}\s*(?:[+-][\s\d.]*)?$")
+# A tail that reads as a link type (two letters, an optional signed lag), or as one of
+# the four types followed by a lag that is not a plain number (``FS+1e999``, ``SS+2d``):
+# a typing slip in the link, not part of a task id.
+_TYPE_LIKE = re.compile(r"^[A-Za-z]{2}\s*(?:[+-][\s\d.]*)?$|^(?:FS|SS|FF|SF)\s*[+-]", re.I)
 _LINK = re.compile(r"^(?P<type>FS|SS|FF|SF)\s*(?P<lag>[+-]\s*\d+(?:\.\d+)?)?$", re.IGNORECASE)
 
 

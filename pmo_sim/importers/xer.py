@@ -383,6 +383,10 @@ def parse_calendar(row: _Row) -> CalendarInfo:
     """A P6 calendar from its ``CALENDAR`` row (work week and exceptions)."""
     cid, name = row.text("clndr_id"), row.text("clndr_name")
     declared = row.number("day_hr_cnt") or None
+    if declared is not None and not 0 < declared <= 24:
+        # Durations divide by it: a negative one would be blamed on every duration.
+        row.c.error(row.where, must("day_hr_cnt", "between 0 and 24 hours", row.text("day_hr_cnt")))
+        declared = None
     data = row.row.get("clndr_data", "")
     hours = [0.0] * 7  # Monday..Sunday
     holidays: list[dt.date] = []
