@@ -33,7 +33,7 @@ from pmo_sim import (
     Trigen,
     Uniform,
 )
-from pmo_sim.importers.toml_writer import dumps, key, string, value
+from pmo_sim.importers.toml_writer import comment, dumps, key, string, value
 from pmo_sim.scenario_file import parse_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,6 +43,14 @@ REPO = Path(__file__).resolve().parents[1]
 def test_any_string_round_trips(text):
     """Any string (quotes, backslashes, control characters, non-ASCII) reads back equal."""
     assert tomllib.loads(f"x = {string(text)}")["x"] == text
+
+
+@given(st.text())
+@example("task A\x00B")  # a NUL in a task name, quoted in an import warning (fuzzing)
+def test_any_text_makes_comments_toml_reads(text):
+    """Comments carry warnings that quote the file's text: whatever it holds, the file
+    written stays TOML (no control character but tab may stand in a comment)."""
+    assert tomllib.loads("\n".join([*comment(text), "x = 1"])) == {"x": 1}
 
 
 @given(st.text(min_size=1))

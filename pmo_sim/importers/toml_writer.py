@@ -77,8 +77,18 @@ def value(v: Any) -> str:
 
 
 def comment(text: str, indent: str = "") -> list[str]:
-    """Comment lines (``# ...``) for any text, one per line of it."""
-    return [f"{indent}# {line}".rstrip() for line in str(text).splitlines() or [""]]
+    """Comment lines (``# ...``) for any text, one per line of it. TOML allows no control
+    character but tab in a comment: others (a NUL in a task name) are written as
+    ``\\uXXXX``, as in strings."""
+    lines = str(text).splitlines() or [""]
+    return [f"{indent}# {_printable(line)}".rstrip() for line in lines]
+
+
+def _printable(line: str) -> str:
+    return "".join(
+        f"\\u{ord(ch):04x}" if (ord(ch) < 0x20 and ch != "\t") or ord(ch) == 0x7F else ch
+        for ch in line
+    )
 
 
 # --------------------------------------------------------------------------- scenario
