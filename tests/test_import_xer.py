@@ -104,6 +104,18 @@ def pred(succ: str, pre: str, kind: str = "PR_FS", lag: float = 0, proj: str = "
     }
 
 
+def _project(**fields) -> dict:
+    """The PROJECT row of project 1 (planned and data date 2027-01-04), with ``fields``."""
+    return {
+        "proj_id": "1",
+        "proj_short_name": "DEMO",
+        "clndr_id": "c1",
+        "plan_start_date": "2027-01-04 00:00",
+        "last_recalc_date": "2027-01-04 00:00",
+        **fields,
+    }
+
+
 def xer_text(
     tasks: list[dict],
     preds: list[dict] = (),
@@ -112,15 +124,7 @@ def xer_text(
     calendars: list[dict] | None = None,
     extra: list[str] = (),
 ) -> str:
-    projects = projects or [
-        {
-            "proj_id": "1",
-            "proj_short_name": "DEMO",
-            "clndr_id": "c1",
-            "plan_start_date": "2027-01-04 00:00",
-            "last_recalc_date": "2027-01-04 00:00",
-        }
-    ]
+    projects = projects or [_project()]
     calendars = calendars or [
         {
             "clndr_id": "c1",
@@ -316,13 +320,8 @@ def test_calendar_exceptions_on_days_outside_any_schedule_are_left_out(write_xer
     """An exception on a day number no schedule reaches (128924 is 2252-12-31; the others
     overflowed the date arithmetic) is left out with a warning naming the calendar; the
     calendar's week and its other exceptions are kept (46392 is Tuesday 2027-01-05)."""
-    cal = {
-        "clndr_id": "c1",
-        "clndr_name": "Odd",
-        "day_hr_cnt": 8,
-        "default_flag": "Y",
-        "clndr_data": WEEK_8H.format(exceptions=f"(0||0(d|46392)())(0||1(d|{serial})())"),
-    }
+    exceptions = f"(0||0(d|46392)())(0||1(d|{serial})())"
+    cal = _calendar("c1", "Odd", WEEK_8H.format(exceptions=exceptions), "Y")
     imp = read_xer(write_xer(xer_text([task("A")], calendars=[cal])))
     assert imp.scenario.project.calendar.holidays == (dt.date(2027, 1, 5),)
     [warning] = [w for w in imp.warnings if "left out" in str(w)]
@@ -332,14 +331,7 @@ def test_calendar_exceptions_on_days_outside_any_schedule_are_left_out(write_xer
 
 def test_p6_null_dates_read_as_absent(write_xer):
     """P6 writes 1899-12-30 00:00 (day 0 of its day numbers) for a date it lacks."""
-    project = {
-        "proj_id": "1",
-        "proj_short_name": "DEMO",
-        "clndr_id": "c1",
-        "plan_start_date": "2027-01-04 00:00",
-        "last_recalc_date": "2027-01-04 00:00",
-        "plan_end_date": "1899-12-30 00:00",
-    }
+    project = _project(plan_end_date="1899-12-30 00:00")
     imp = read_xer(
         write_xer(xer_text([task("A", early_start_date="1899-12-30 00:00")], projects=[project]))
     )
@@ -358,13 +350,7 @@ def test_hours_per_day_outside_a_day_are_named(write_xer, hours):
 
 
 def test_calendar_data_nested_deeper_than_python_can_parse_is_reported(write_xer):
-    cal = {
-        "clndr_id": "c1",
-        "clndr_name": "Deep",
-        "day_hr_cnt": 8,
-        "default_flag": "Y",
-        "clndr_data": "(0||a()(" * 3000 + ")" * 6000,
-    }
+    cal = _calendar("c1", "Deep", "(0||a()(" * 3000 + ")" * 6000, "Y")
     imp = read_xer(write_xer(xer_text([task("A")], calendars=[cal])))
     assert any("nested too deeply" in str(w) for w in imp.warnings)
 
@@ -380,14 +366,7 @@ def test_calendar_data_nested_deeper_than_python_can_parse_is_reported(write_xer
 def test_project_dates_outside_the_supported_range_are_refused(write_xer, field, value):
     """Dates whose calendar arithmetic would leave Python's range: a clear error naming
     the PROJECT line (line 4 of this file: header, %T, %F, then the row)."""
-    project = {
-        "proj_id": "1",
-        "proj_short_name": "DEMO",
-        "clndr_id": "c1",
-        "plan_start_date": "2027-01-04 00:00",
-        "last_recalc_date": "2027-01-04 00:00",
-        field: value,
-    }
+    project = _project(**{field: value})
     with pytest.raises(ScenarioError) as err:
         read_xer(write_xer(xer_text([task("A")], projects=[project])))
     message = str(err.value)
@@ -443,20 +422,8 @@ def test_resource_costs_that_overflow_are_refused(write_xer):
 def test_a_default_calendar_row_without_its_id_column_is_an_error_not_a_crash(write_xer):
     """A CALENDAR table without clndr_id, a project without its calendar: the tasks'
     calendar cannot be found, which is said plainly."""
-    project = {
-        "proj_id": "1",
-        "proj_short_name": "DEMO",
-        "clndr_id": "",
-        "plan_start_date": "2027-01-04 00:00",
-        "last_recalc_date": "2027-01-04 00:00",
-    }
-    cal = {
-        "default_flag": "Y",
-        "clndr_name": "Standard",
-        "day_hr_cnt": 8,
-        "clndr_data": WEEK_8H.format(exceptions=""),
-    }
-    text = xer_text([task("A")], projects=[project], calendars=[cal])
+    cal = _calendar("", "Standard", WEEK_8H.format(exceptions=""), "Y")
+    text = xer_text([task("A")], projects=[_project(clndr_id="")], calendars=[cal])
     text = text.replace("%F\tclndr_id\tdefault_flag", "%F\tdefault_flag", 1).replace(
         "%R\t\tY\t", "%R\tY\t", 1
     )
