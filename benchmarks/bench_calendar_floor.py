@@ -48,9 +48,9 @@ sys.path.insert(0, str(HERE))
 from bench_calendars import build_scenarios  # noqa: E402
 
 import pmo_sim  # noqa: E402
-from pmo_sim._numba import FASTMATH  # noqa: E402
-from pmo_sim.compile import compile_scenario  # noqa: E402
-from pmo_sim.engine import DEFAULT_BLOCK, run_blocks  # noqa: E402
+from pmo_sim.base.jit import FASTMATH  # noqa: E402
+from pmo_sim.engine.blocks import DEFAULT_BLOCK, run_blocks  # noqa: E402
+from pmo_sim.engine.compile import compile_scenario  # noqa: E402
 
 
 @numba.njit(fastmath=FASTMATH, error_model="numpy", nogil=True)
@@ -151,8 +151,8 @@ def check(g, start: np.ndarray, late: np.ndarray, d: np.ndarray) -> None:
     """Stop unless the conversion kernel computes what the engine's lookups do: its
     outputs for the first POOL tasks off the timeline (one per row, no links; the lag
     conversions use the same formulas) against own_time, start_time and finish_time of
-    ``pmo_sim.timeline``."""
-    from pmo_sim.timeline import finish_time, own_time, start_time
+    ``pmo_sim.scheduling.timeline``."""
+    from pmo_sim.scheduling.timeline import finish_time, own_time, start_time
 
     tab = g.tables.arrays
     tc = g.task_cal[:POOL]

@@ -30,9 +30,9 @@ import time
 import numba
 import numpy as np
 
-from pmo_sim._numba import FASTMATH
-from pmo_sim.calendar import Calendar
-from pmo_sim.timeline import build_tables
+from pmo_sim.base.jit import FASTMATH
+from pmo_sim.model.calendar import Calendar
+from pmo_sim.scheduling.timeline import build_tables
 
 START = dt.date(2027, 1, 4)
 NAMES = ("mon-sat", "sun-thu", "tue-sat")

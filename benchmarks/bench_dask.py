@@ -43,15 +43,11 @@ from bench_risks import full_model  # noqa: E402
 from networks import layered_network, scenario_from_network  # noqa: E402
 
 import pmo_sim  # noqa: E402
-from pmo_sim import distributed as pd  # noqa: E402
-from pmo_sim.engine import (  # noqa: E402
-    DEFAULT_BLOCK,
-    _task_stats,
-    compiled_model,
-    rank_risks,
-    run_blocks,
-    run_kernel,
-)
+from pmo_sim.engine.blocks import DEFAULT_BLOCK, run_blocks, run_kernel  # noqa: E402
+from pmo_sim.engine.compile import compiled_model  # noqa: E402
+from pmo_sim.engine.ranking import rank_risks  # noqa: E402
+from pmo_sim.engine.runners import dask_runner as pd  # noqa: E402
+from pmo_sim.engine.statistics import task_stats  # noqa: E402
 
 
 def _has_client(fn) -> bool:
@@ -71,7 +67,7 @@ def simulate(scenario, threads, client=None):
         raw = run_kernel(model, s.seed, s.sampling, s.iterations, threads)
     else:
         raw = pd.run_on_dask(client, model, s.seed, s.sampling, s.iterations)
-    _task_stats(scenario, model, raw, s.iterations, threads)
+    task_stats(scenario, model, raw, s.iterations, threads)
     return raw.finish
 
 

@@ -123,7 +123,7 @@ def main() -> None:
 
     import pmo_sim
     from pmo_sim.cli import cli
-    from pmo_sim.report_html import render_report
+    from pmo_sim.report.html import render_report
 
     threads = [] if a.threads is None else ["--threads", str(a.threads)]
     with tempfile.TemporaryDirectory() as tmp:

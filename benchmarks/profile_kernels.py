@@ -13,7 +13,7 @@ Numba's compiled functions are found through its internals (the dispatchers'
 this script, not the engine. It needs Linux ``perf`` with permission to attach to the
 process.
 
-Usage:  python benchmarks/profile_kernels.py [--network "6 calendars"] [--tasks 2000]
+Usage:  python benchmarks/profilekernels.py [--network "6 calendars"] [--tasks 2000]
                                              [--iterations 40960] [--seconds 6]
 """
 
@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 
 
 def readable(name: str) -> str:
-    """``_kernels._forward_general`` from numba's mangled ``..pmo_sim8_kernels16_forward_
+    """``kernels.forward_general`` from numba's mangled ``..pmo_sim8_kernels16_forward_
     generalB3v65...``: the package's name, then length-prefixed parts up to the first
     character that is not a digit. Other names are returned as they are."""
     if "pmo_sim" not in name:
@@ -101,8 +101,8 @@ def main() -> None:
 
     import bench_calendars
 
-    from pmo_sim.compile import compile_scenario
-    from pmo_sim.engine import DEFAULT_BLOCK, run_blocks
+    from pmo_sim.engine.blocks import DEFAULT_BLOCK, run_blocks
+    from pmo_sim.engine.compile import compile_scenario
 
     model = compile_scenario(bench_calendars.build_scenarios(a.tasks, 256)[a.network])
     blocks = -(-a.iterations // DEFAULT_BLOCK)

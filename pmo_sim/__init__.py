@@ -9,11 +9,13 @@ The public API::
     results.percentile(80), results.probability_by("2027-09-30"), results.criticality
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-from .calendar import Calendar
-from .cpm import CRITICAL_TOLERANCE, CPMSchedule, schedule
-from .distributions import (
+from .base.version import __version__
+from .engine.convergence import simulate_until_converged
+from .engine.ranking import rank_risks
+from .engine.simulate import sample_durations, simulate
+from .io.scenario_file import load
+from .model.calendar import Calendar
+from .model.distributions import (
     Discrete,
     Distribution,
     Fixed,
@@ -24,28 +26,13 @@ from .distributions import (
     Trigen,
     Uniform,
 )
-from .engine import rank_risks, sample_durations, simulate, simulate_until_converged
-from .errors import Problem, ScenarioError
-from .model import (
-    Correlation,
-    Impact,
-    Link,
-    Mitigation,
-    Project,
-    Risk,
-    Scenario,
-    SimulationSettings,
-    Task,
-    TaskCost,
-)
-from .network import health_warnings
-from .results import Results
-from .scenario_file import load
-
-try:
-    __version__ = version("pmo-sim")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+from .model.errors import Problem, ScenarioError
+from .model.risks import Impact, Mitigation, Risk
+from .model.scenario import Correlation, Project, Scenario, SimulationSettings
+from .model.tasks import Link, Task, TaskCost
+from .results.simulation import Results
+from .scheduling.cpm import CRITICAL_TOLERANCE, CPMSchedule, schedule
+from .scheduling.network import health_warnings
 
 __all__ = [
     "CRITICAL_TOLERANCE",

@@ -1,6 +1,6 @@
 """A slow, obviously correct CPM on task calendars with progress, one day at a time.
 
-Written from the documented semantics (``pmo_sim/timeline.py``'s module docstring),
+Written from the documented semantics (``pmo_sim/scheduling/timeline.py``'s module docstring),
 sharing no code with ``pmo_sim``: it reads only the scenario's tasks, links, calendars
 (weekmask and holidays) and progress fields. There are no lookup tables and no
 topological order. A calendar is a rule "works this date", the timeline is the list of

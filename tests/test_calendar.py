@@ -9,7 +9,7 @@ import math
 import pytest
 
 from pmo_sim import Calendar
-from pmo_sim.calendar import weekmask_from_spec
+from pmo_sim.model.calendar import weekmask_from_spec
 
 from .naive import ALL_DAYS, MON_FRI, working_days
 

@@ -31,7 +31,7 @@ from pmo_sim import (
     Triangular,
     Uniform,
 )
-from pmo_sim.timeline import SNAP, START_SNAP
+from pmo_sim.model.calendar import SNAP, START_SNAP
 
 from .naive_calendars import CRITICAL_TOLERANCE as NAIVE_TOLERANCE
 from .naive_calendars import SNAP as NAIVE_SNAP
@@ -951,8 +951,8 @@ def test_lagged_late_bound_rows_equal_the_lookups_bit_for_bit():
     """The backward pass bounds a predecessor through a lagged link with branch-free
     table reads when a whole row lies within the tables, else with the general lookups;
     both must give the same bits, or results would depend on how iterations are grouped."""
-    from pmo_sim._kernels import _push_late
-    from pmo_sim.timeline import build_tables, own_time, start_time
+    from pmo_sim.scheduling.passes import push_late
+    from pmo_sim.scheduling.timeline import build_tables, own_time, start_time
 
     calendars = [CALENDARS["mf-hol"], CALENDARS["sun-thu"], Calendar("mon-sat")]
     tables = build_tables(Calendar("all-days"), START, calendars)
@@ -974,7 +974,7 @@ def test_lagged_late_bound_rows_equal_the_lookups_bit_for_bit():
             crossing[-1] = tables.span + 40.5  # one time past the tables: general lookups
             for src in (inside, crossing):
                 lfi = np.full(m, np.inf)
-                _push_late(cal, g, lag, False, -1, di, src, lfi, scratch, m)
+                push_late(cal, g, lag, False, -1, di, src, lfi, scratch, m)
                 expected = [start_time(cal, g, own_time(cal, g, x) - lag) for x in src]
                 assert np.array_equal(lfi, expected), (g, lag)
 
@@ -984,7 +984,7 @@ def test_a_compiled_calendar_scenario_pickles():
     busdaycalendar cannot be pickled) must survive the trip and still compute."""
     import pickle
 
-    from pmo_sim.compile import compile_scenario
+    from pmo_sim.engine.compile import compile_scenario
 
     s = _with(_flag_all(CALENDAR_NETWORK))
     cal = Calendar("mon-sat", holidays=(D(2027, 1, 6),))

@@ -27,14 +27,11 @@ from pmo_sim import (
     Triangular,
     Uniform,
 )
-from pmo_sim.checkpoint import (
-    MANIFEST,
-    LocalRunner,
-    run_with_checkpoint,
-    scenario_hash,
-)
-from pmo_sim.engine import RawRun, compiled_model, run_kernel
-from pmo_sim.errors import CheckpointError, ScenarioError
+from pmo_sim.engine.blocks import RawRun, run_kernel
+from pmo_sim.engine.compile import compiled_model
+from pmo_sim.engine.runners.checkpoint import MANIFEST, run_with_checkpoint, scenario_hash
+from pmo_sim.engine.runners.local import LocalRunner
+from pmo_sim.model.errors import CheckpointError, ScenarioError
 
 ITERATIONS = 3000
 BLOCK = 256  # 12 blocks

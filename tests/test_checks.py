@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_sim import Link, Project, Scenario, Task
-from pmo_sim.checks import assess
 from pmo_sim.cli import cli
-from pmo_sim.importers._common import ImportedSchedule, ImportedTask
+from pmo_sim.io.importers.common import ImportedSchedule, ImportedTask
+from pmo_sim.scheduling.health import assess
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEDULES = REPO.parent / "shared" / "data" / "schedules"
@@ -181,7 +181,7 @@ def test_hard_constraints_from_the_file():
 def test_trial_project_assessment():
     """The P6 trial project: its in-progress activity has an actual start after the data
     date (an invalid date), float comes from the file, and 20 SF links show in metric 4."""
-    from pmo_sim.importers import read_schedule
+    from pmo_sim.io.importers import read_schedule
 
     imp = read_schedule(SCHEDULES / "xer" / "trial_project_wk2.xer")
     a = assess(imp.scenario, imp)

@@ -156,7 +156,7 @@ def test_internal_error_exits_1_without_traceback(monkeypatch, command):
     def broken(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("pmo_sim.cpm.schedule", broken)
+    monkeypatch.setattr("pmo_sim.scheduling.cpm.schedule", broken)
     result = run(command, ISSUE)
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped error
@@ -172,7 +172,7 @@ def test_debug_variable_lets_the_exception_through(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("pmo_sim.cpm.schedule", broken)
+    monkeypatch.setattr("pmo_sim.scheduling.cpm.schedule", broken)
     result = run("validate", ISSUE)
     assert isinstance(result.exception, RuntimeError)
 

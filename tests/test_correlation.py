@@ -42,8 +42,8 @@ from pmo_sim import (
     Uniform,
     simulate,
 )
-from pmo_sim.correlation import normal_to_rank, rank_to_normal
-from pmo_sim.engine import sample_durations
+from pmo_sim.engine.simulate import sample_durations
+from pmo_sim.model.correlation import normal_to_rank, rank_to_normal
 
 START = dt.date(2027, 1, 4)
 SEED = 606

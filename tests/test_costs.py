@@ -33,7 +33,7 @@ from pmo_sim import (
     Uniform,
     simulate,
 )
-from pmo_sim.engine import deterministic_cost, sample_durations
+from pmo_sim.engine.simulate import deterministic_cost, sample_durations
 
 START = dt.date(2027, 1, 4)  # a Monday
 SEED = 4242

@@ -20,11 +20,15 @@ import pytest
 from click.testing import CliRunner
 
 import pmo_sim
-from pmo_sim import distributed as pd
-from pmo_sim.checkpoint import LocalRunner, run_with_checkpoint, scenario_hash
-from pmo_sim.cli_cluster import cluster_context, cluster_options
-from pmo_sim.engine import _task_stats, compiled_model, rank_risks, run_blocks, run_kernel
-from pmo_sim.errors import ClusterError, ScenarioError
+from pmo_sim.cli.cluster import cluster_context, cluster_options
+from pmo_sim.engine.blocks import run_blocks, run_kernel
+from pmo_sim.engine.compile import compiled_model
+from pmo_sim.engine.ranking import rank_risks
+from pmo_sim.engine.runners import dask_runner as pd
+from pmo_sim.engine.runners.checkpoint import run_with_checkpoint, scenario_hash
+from pmo_sim.engine.runners.local import LocalRunner
+from pmo_sim.engine.statistics import task_stats
+from pmo_sim.model.errors import ClusterError, ScenarioError
 
 from .test_checkpoint import Interrupted, assert_same_run, risky_scenario
 
@@ -66,8 +70,8 @@ def test_dask_run_equals_local_run_for_any_split(client, blocks_per_task):
     remote = pd.run_on_dask(client, MODEL, SEED, "lhs", ITERATIONS, BLOCK, blocks_per_task)
     assert_same_run(remote, local)
     assert_same_stats(
-        _task_stats(SCENARIO, MODEL, remote, ITERATIONS, 2),
-        _task_stats(SCENARIO, MODEL, local, ITERATIONS, 2),
+        task_stats(SCENARIO, MODEL, remote, ITERATIONS, 2),
+        task_stats(SCENARIO, MODEL, local, ITERATIONS, 2),
     )
 
 
@@ -195,7 +199,7 @@ def test_unreachable_scheduler_fails_fast_with_a_clear_error():
 
 def test_cluster_options_report_an_unreachable_scheduler_as_exit_2():
     """--scheduler with a dead address ends the command with exit 2 and the message."""
-    from pmo_sim.cli import UserError
+    from pmo_sim.cli.common import UserError
 
     @click.command()
     @cluster_options

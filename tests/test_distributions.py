@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from pmo_sim import Discrete, Fixed, Lognormal, Normal, Pert, Triangular, Trigen, Uniform
-from pmo_sim.distributions import DISTRIBUTIONS, distribution_from_mapping
+from pmo_sim.model.distributions import DISTRIBUTIONS, distribution_from_mapping
 
 EXAMPLES = [
     Fixed(3.0),

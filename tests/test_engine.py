@@ -32,10 +32,10 @@ from pmo_sim import (
     Uniform,
     simulate,
 )
-from pmo_sim._quantiles import Packer, ppf_array
-from pmo_sim._rng import fill_uniforms, stream_key
 from pmo_sim.cli import cli
-from pmo_sim.engine import sample_durations
+from pmo_sim.engine.quantiles import Packer, ppf_array
+from pmo_sim.engine.rng import fill_uniforms, stream_key
+from pmo_sim.engine.simulate import sample_durations
 
 from . import naive_engine
 from .naive_engine import naive_simulate
@@ -126,8 +126,8 @@ def random_scenarios(draw) -> Scenario:
 
 
 def test_naive_engine_uses_the_documented_critical_tolerance():
-    """The naive engine's critical tolerance is pmo_sim.cpm.CRITICAL_TOLERANCE."""
-    assert naive_engine.CRITICAL_TOLERANCE == pmo_sim.cpm.CRITICAL_TOLERANCE
+    """The naive engine's critical tolerance is pmo_sim.scheduling.cpm.CRITICAL_TOLERANCE."""
+    assert naive_engine.CRITICAL_TOLERANCE == pmo_sim.scheduling.cpm.CRITICAL_TOLERANCE
 
 
 @settings(max_examples=60, deadline=None)
@@ -554,7 +554,8 @@ def test_cli_run_rejects_bad_options(args):
 
 def test_partial_block_ranges_merge_to_the_whole_run():
     """Runs of consecutive block ranges, merged, equal one run of all blocks bit for bit."""
-    from pmo_sim.engine import compiled_model, merge_runs, run_blocks
+    from pmo_sim.engine.blocks import merge_runs, run_blocks
+    from pmo_sim.engine.compile import compiled_model
 
     model = compiled_model(MIXED)
     whole = run_blocks(model, 3, "lhs", 5000, 0, 10, 2, 512)
@@ -570,7 +571,7 @@ def test_average_ranks_match_scipy_rankdata():
     """The numpy average-rank helper equals scipy.stats.rankdata, ties included."""
     from scipy.stats import rankdata
 
-    from pmo_sim.engine import average_ranks
+    from pmo_sim.engine.statistics import average_ranks
 
     rng = np.random.default_rng(4)
     for values in (rng.random(500), rng.integers(0, 20, 500).astype(float), np.ones(7)):

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 import pmo_sim
 from pmo_sim import Impact, Link, Pert, Project, Risk, Scenario, Task, TaskCost, Triangular
+from pmo_sim.base.files import atomic_write
 from pmo_sim.cli import cli
-from pmo_sim.engine import simulate_until_converged
-from pmo_sim.exports import atomic_write, iterations_csv, task_dates_csv
+from pmo_sim.engine.convergence import simulate_until_converged
+from pmo_sim.io.exports import iterations_csv, task_dates_csv
 
 SCENARIO = Scenario(
     project=Project(
@@ -143,12 +144,12 @@ def test_run_writes_all_exports(tmp_path):
 
 def test_ctrl_c_exits_130_without_writing_files(tmp_path, monkeypatch):
     """Ctrl-C during a run: exit 130, a one-line message, and no output file."""
-    import pmo_sim.engine
+    import pmo_sim.engine.simulate
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pmo_sim.engine, "simulate", interrupted)
+    monkeypatch.setattr(pmo_sim.engine.simulate, "simulate", interrupted)
     out = tmp_path / "r.json"
     res = CliRunner().invoke(cli, ["run", EXAMPLE, "-q", "--out", str(out)])
     assert res.exit_code == 130

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import pmo_sim
+from pmo_sim.base.files import atomic_write
 from pmo_sim.cli import cli
-from pmo_sim.cli_import import write_atomic
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEDULES = REPO.parent / "shared" / "data" / "schedules"
@@ -112,7 +112,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError):
-        write_atomic(target, "new")
+        atomic_write(target, lambda handle: handle.write("new"))
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.toml"]
 
@@ -163,7 +163,7 @@ def test_imported_xer_runs(tmp_path):
 def test_imported_calendars_and_progress_round_trip(tmp_path):
     """`pmo-sim import` of a P6 file with a task calendar and progress writes a scenario
     file that loads back equal to the imported scenario."""
-    from pmo_sim.importers import read_xer
+    from pmo_sim.io.importers.xer import read_xer
 
     from .test_import_xer import SEVEN_DAYS, STANDARD, _calendar, pred, task, xer_text
 

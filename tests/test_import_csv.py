@@ -13,10 +13,16 @@ from pathlib import Path
 import pytest
 
 from pmo_sim import Calendar, Pert, Triangular, schedule
-from pmo_sim.errors import ScenarioError
-from pmo_sim.importers import read_risk_register, read_schedule, read_task_table
-from pmo_sim.importers._common import Collector
-from pmo_sim.importers.csv_tables import Row, parse_predecessors, tasks_from_rows
+from pmo_sim.io.importers import read_schedule
+from pmo_sim.io.importers.common import Collector
+from pmo_sim.io.importers.csv_tables import (
+    Row,
+    parse_predecessors,
+    read_risk_register,
+    read_task_table,
+    tasks_from_rows,
+)
+from pmo_sim.model.errors import ScenarioError
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "scenarios" / "templates"
@@ -263,7 +269,7 @@ def test_import_command_takes_a_data_date(tmp_path):
     from click.testing import CliRunner
 
     from pmo_sim.cli import cli
-    from pmo_sim.scenario_file import load
+    from pmo_sim.io.scenario_file import load
 
     path = write(tmp_path, "id,duration,status,actual_start\na,5,in progress,2027-01-04\nb,3,,\n")
     out = tmp_path / "plan.toml"

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from pmo_sim import Calendar, schedule
-from pmo_sim.errors import ScenarioError
-from pmo_sim.importers import compare_with_file, read_mspdi, read_schedule
-from pmo_sim.importers.mspdi import parse_duration_hours
+from pmo_sim.io.importers import read_schedule
+from pmo_sim.io.importers.fidelity import compare_with_file
+from pmo_sim.io.importers.mspdi import parse_duration_hours, read_mspdi
+from pmo_sim.model.errors import ScenarioError
 
 SCHEDULES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "schedules"
 MSPDI_FILES = sorted((SCHEDULES / "mspdi").glob("*.xml")) if SCHEDULES.is_dir() else []

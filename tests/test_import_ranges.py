@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from pmo_sim import Calendar, Pert, Project, Scenario, Task, Triangular, Trigen, Uniform
-from pmo_sim.errors import ScenarioError
-from pmo_sim.importers.ranges import apply_ranges, parse_rules
+from pmo_sim.io.importers.ranges import apply_ranges, parse_rules
+from pmo_sim.model.errors import ScenarioError
 
 
 def scenario() -> Scenario:
@@ -69,7 +69,7 @@ def test_id_glob_and_families():
 
 def test_calendar_selector_uses_the_import():
     """A calendar selector matches the imported task's calendar id or name."""
-    from pmo_sim.importers._common import CalendarInfo, ImportedSchedule, ImportedTask
+    from pmo_sim.io.importers.common import CalendarInfo, ImportedSchedule, ImportedTask
 
     s = scenario()
     imported = ImportedSchedule(
@@ -93,7 +93,7 @@ def test_calendar_selector_matches_scenario_calendar_names():
     name made unique with its id), and, without an import, the task's own calendar."""
     from dataclasses import replace
 
-    from pmo_sim.importers._common import CalendarInfo, ImportedSchedule, ImportedTask
+    from pmo_sim.io.importers.common import CalendarInfo, ImportedSchedule, ImportedTask
 
     s = scenario()
     imported = ImportedSchedule(
@@ -181,7 +181,7 @@ def test_complete_tasks_keep_no_range_and_say_why():
 def test_calendar_selector_sees_the_files_calendar_before_narrowing():
     """MS Project narrows a task's calendar to the days its resources work; a rule naming
     the calendar the file gives the task still selects it."""
-    from pmo_sim.importers._common import CalendarInfo, ImportedSchedule, ImportedTask
+    from pmo_sim.io.importers.common import CalendarInfo, ImportedSchedule, ImportedTask
 
     s = scenario()
     imported = ImportedSchedule(

@@ -33,8 +33,8 @@ from pmo_sim import (
     Trigen,
     Uniform,
 )
-from pmo_sim.importers.toml_writer import comment, dumps, key, string, value
-from pmo_sim.scenario_file import parse_scenario
+from pmo_sim.io.scenario_file import parse_scenario
+from pmo_sim.io.toml_writer import comment, dumps, key, string, value
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from pmo_sim import Calendar, schedule
-from pmo_sim.errors import ScenarioError
-from pmo_sim.importers import compare_with_file, read_schedule, read_xer
-from pmo_sim.importers._common import serial_to_date
-from pmo_sim.importers.xer import decode_xer
+from pmo_sim.io.importers import read_schedule
+from pmo_sim.io.importers.common import serial_to_date
+from pmo_sim.io.importers.fidelity import compare_with_file
+from pmo_sim.io.importers.xer import decode_xer, read_xer
+from pmo_sim.model.errors import ScenarioError
 
 SCHEDULES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "schedules"
 XER_FILES = sorted((SCHEDULES / "xer").glob("*.xer")) if SCHEDULES.is_dir() else []
@@ -201,7 +202,7 @@ def test_serial_dates():
 def test_working_day_of_reads_boundary_times_as_users_do():
     """A finish at the start of a day's hours is the previous working day's end; a start
     at the end of a day's hours is the next working day (skipping the weekend)."""
-    from pmo_sim.importers._common import CalendarInfo
+    from pmo_sim.io.importers.common import CalendarInfo
 
     info = CalendarInfo("c", "Std", "1111100", 8.0, day_start=8.0, day_end=16.0)
     monday_8 = dt.datetime(2027, 1, 4, 8)
@@ -960,7 +961,7 @@ NO_COMPUTED_DATES = {
 
 def _projects(path: Path) -> list[str | None]:
     """Each project of a multi-project file, or [None] for a single-project file."""
-    from pmo_sim.importers.xer import list_projects
+    from pmo_sim.io.importers.xer import list_projects
 
     projects = list_projects(path)
     return [p["proj_id"] for p in projects] if len(projects) > 1 else [None]

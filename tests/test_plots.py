@@ -14,7 +14,7 @@ import pytest
 from PIL import Image  # Pillow comes with matplotlib (the report extra)
 
 import pmo_sim
-from pmo_sim import plots
+from pmo_sim.report import plots
 
 from .conftest import DATA
 
@@ -203,7 +203,7 @@ def test_svg_output_is_reproducible(runs):
 def test_import_pmo_sim_does_not_import_matplotlib():
     """matplotlib loads only when a chart is drawn: `import pmo_sim` and the CLI stay light."""
     code = (
-        "import sys, pmo_sim, pmo_sim.cli, pmo_sim.plots, pmo_sim.report_html; "
+        "import sys, pmo_sim, pmo_sim.cli, pmo_sim.report.plots, pmo_sim.report.html; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -214,7 +214,7 @@ def test_drawing_never_touches_pyplot(runs):
     """Charts are drawn on the Agg canvas without pyplot (no global figure registry)."""
     code = (
         "import sys, pmo_sim\n"
-        "from pmo_sim import plots\n"
+        "from pmo_sim.report import plots\n"
         f"s = pmo_sim.load({str(DATA / 'risk_register.toml')!r})\n"
         "r = pmo_sim.simulate(s, iterations=300, rank=True)\n"
         "figs = plots.figures(r)\n"

@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from pmo_sim import Discrete, Fixed, Lognormal, Normal, Pert, Triangular, Trigen, Uniform
-from pmo_sim._quantiles import Packer, ppf_array
-from pmo_sim._rng import LHS_BLOCK, fill_uniforms, stream_key
+from pmo_sim.engine.quantiles import Packer, ppf_array
+from pmo_sim.engine.rng import LHS_BLOCK, fill_uniforms, stream_key
 
 # u from deep in the lower tail to deep in the upper tail. 1 - 1e-10 is not exact in
 # binary, but both the kernel and scipy receive the same double.

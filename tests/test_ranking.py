@@ -32,7 +32,8 @@ from pmo_sim import (
     Uniform,
     simulate,
 )
-from pmo_sim.engine import RANKING_ITERATIONS, rank_risks, sample_durations
+from pmo_sim.engine.ranking import RANKING_ITERATIONS, rank_risks
+from pmo_sim.engine.simulate import sample_durations
 
 START = dt.date(2027, 1, 4)
 SEED = 8080

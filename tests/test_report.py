@@ -20,7 +20,7 @@ from PIL import Image
 
 import pmo_sim
 from pmo_sim.cli import cli
-from pmo_sim.report_html import render_report
+from pmo_sim.report.html import render_report
 
 from .conftest import DATA, PROJECT_HEAD
 
@@ -279,8 +279,8 @@ def test_plot_command_writes_every_chart(tmp_path, fmt):
     result = invoke("plot", REGISTER, "--out", out, "--format", fmt, "-n", 600, "-q")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"{c}.{fmt}" for c in pmo_sim.plots.CHARTS)
-    assert result.stdout.split() == [str(out / f"{c}.{fmt}") for c in pmo_sim.plots.CHARTS]
+    assert names == sorted(f"{c}.{fmt}" for c in pmo_sim.report.plots.CHARTS)
+    assert result.stdout.split() == [str(out / f"{c}.{fmt}") for c in pmo_sim.report.plots.CHARTS]
 
 
 def test_plot_command_notes_skipped_charts(scenario_file, tmp_path):
@@ -332,7 +332,7 @@ def test_interrupted_report_keeps_the_old_file(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pmo_sim.report_html.render_report", interrupted)
+    monkeypatch.setattr("pmo_sim.report.html.render_report", interrupted)
     result = invoke("report", REGISTER, "-o", out, "-n", 300, "-q")
     assert result.exit_code == 130
     assert out.read_text() == "old report"

@@ -1,6 +1,6 @@
 """The risk register: occurrence, impacts (delays and factors), opportunities, mitigation.
 
-Semantics pinned here (README "[[risks]]" and ``_kernels.py``): each risk occurs with
+Semantics pinned here (README "[[risks]]" and ``kernels.py``): each risk occurs with
 its probability on its own random stream; one severity uniform per risk and iteration
 drives all of its impacts; for each task, the occurring factors multiply the sampled
 duration, then the occurring delays add, and the result is clamped at 0. Streams are
@@ -35,7 +35,7 @@ from pmo_sim import (
     Uniform,
     simulate,
 )
-from pmo_sim.engine import sample_durations
+from pmo_sim.engine.simulate import sample_durations
 
 START = dt.date(2027, 1, 4)  # a Monday
 SEED = 20270104

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pmo_sim._rng import GAMMA, LHS_BLOCK, fill_uniforms, lhs_uniform, permute, stream_key, uniform
+from pmo_sim.engine.rng import (
+    GAMMA,
+    LHS_BLOCK,
+    fill_uniforms,
+    lhs_uniform,
+    permute,
+    stream_key,
+    uniform,
+)
 
 MASK64 = (1 << 64) - 1
 

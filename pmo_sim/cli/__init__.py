@@ -1,0 +1,53 @@
+"""The ``pmo-sim`` command line: one click group, one module per command family.
+
+Commands stay thin: they call the library and format. What they share (error handling,
+options, progress) is in ``common``; ``run`` holds the scenario commands (validate, cpm,
+run, compare, risks), ``report`` the charts and the HTML report, ``imports`` the schedule
+import and the health check, ``cluster`` the Dask and checkpoint options.
+
+Exit codes: 0 success, 2 bad input (the message says what to fix), 1 internal error.
+Data goes to stdout; warnings and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..base.version import __version__
+from . import imports, report, run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="pmo-sim")
+def cli() -> None:
+    """Monte Carlo schedule and cost risk analysis.
+
+    Describe a project in a TOML scenario file (tasks, logic links, duration and cost
+    estimates, risks, correlations, calendar); pmo-sim checks it, schedules it and
+    tells you how likely you are to finish on time and on budget.
+
+    \b
+    Examples:
+      pmo-sim validate scenarios/office_move.toml
+      pmo-sim cpm scenarios/office_move.toml
+      pmo-sim cpm scenarios/office_move.toml --json
+    """
+
+
+for command in (
+    run.validate,
+    run.cpm,
+    run.run,
+    run.compare,
+    run.risks,
+    report.plot,
+    report.report,
+    imports.import_,
+    imports.check,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="pmo-sim")

@@ -1,0 +1,163 @@
+"""What every ``pmo-sim`` command shares: the error handling, the scenario argument, the
+simulation options, warnings and progress on stderr.
+
+Exit codes: 0 success, 2 bad input (the message says what to fix), 1 internal error.
+Data goes to stdout; warnings and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..model.errors import ScenarioError
+
+
+class UserError(click.ClickException):
+    """Bad input from the user: a clean message and exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"pmo-sim: error: {self.format_message()}", err=True)
+
+
+def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn bad input into exit 2 and unexpected failures into exit 1, never a traceback
+    (set PMO_SIM_DEBUG=1 to see one)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ScenarioError as exc:
+            raise UserError(exc.report()) from None
+        except KeyboardInterrupt:
+            click.echo("\npmo-sim: interrupted; no output file was written or changed", err=True)
+            sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
+        except Exception as exc:
+            if os.environ.get("PMO_SIM_DEBUG"):
+                raise
+            click.echo(
+                f"pmo-sim: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in pmo-sim, not in your input; please report it "
+                "(rerun with PMO_SIM_DEBUG=1 for the traceback).",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+SCENARIO = click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+
+
+def load_scenario(path: str):
+    from ..io.scenario_file import load
+
+    return load(path)
+
+
+def warn(problems) -> None:
+    for p in problems:
+        click.echo(f"warning: {p}", err=True)
+
+
+class Progress:
+    """Progress on stderr for runs longer than about a second (only on a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled = enabled and sys.stderr.isatty()
+        self.clock = time.perf_counter
+        self.started = self.clock()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = self.clock() - self.started
+        if elapsed < 1.0 and not self.shown:
+            return
+        self.shown = True
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        filled = int(24 * done / total) if total else 24
+        bar = "#" * filled + "." * (24 - filled)
+        click.echo(
+            f"\r[{bar}] {done:,}/{total:,} iterations  {rate:,.0f}/s  {left:.0f} s left ",
+            err=True,
+            nl=False,
+        )
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+def simulate_with_progress(s, progress: bool, **kwargs):
+    from ..engine.simulate import simulate
+
+    bar = Progress(progress)
+    try:
+        return simulate(s, progress=bar, **kwargs)
+    finally:
+        bar.close()
+
+
+SIM_OPTIONS = [
+    click.option(
+        "--iterations",
+        "-n",
+        type=click.IntRange(min=1),
+        help="Number of iterations (default: the scenario's [simulation] value).",
+    ),
+    click.option(
+        "--seed",
+        type=click.IntRange(0, 2**63 - 1),
+        help="Random seed (default: the scenario's); same seed, same answer.",
+    ),
+    click.option(
+        "--sampling",
+        type=click.Choice(["lhs", "random"]),
+        help="Latin hypercube (lhs) or plain Monte Carlo (random) sampling.",
+    ),
+    click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        help="Worker threads (default: all cores); the answer does not depend on it.",
+    ),
+    click.option(
+        "--repair-correlations",
+        is_flag=True,
+        help="Use the nearest valid correlation matrix when the groups are "
+        "inconsistent (the change is reported) instead of stopping.",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr."),
+]
+
+
+def sim_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(SIM_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def repair_note(r) -> None:
+    from ..model.correlation import describe_repair
+
+    if r.correlation is not None and r.correlation.repaired_pair is not None:
+        click.echo(f"note: {describe_repair(r.correlation)}", err=True)

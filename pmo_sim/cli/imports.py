@@ -1,0 +1,299 @@
+"""The ``pmo-sim import`` and ``pmo-sim check`` commands (registered by ``register``).
+
+``import`` reads a schedule (P6 XER, MS Project XML or MPP, a CSV/XLSX task table),
+optionally adds a risk register and three-point range rules, and writes a TOML scenario
+that embeds everything, so it can be edited and run with ``pmo-sim run``.
+``check`` runs the DCMA 14-point schedule assessment on a scenario or a schedule file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..base.files import atomic_write
+from .common import UserError, guard
+
+#: Exit status of ``pmo-sim check --strict`` when a metric fails.
+CHECK_FAILED = 3
+
+
+def _read(
+    path: str,
+    project: str | None,
+    start: str | None,
+    calendar: str,
+    links: str | None,
+    data_date: str | None = None,
+):
+    from ..io.importers import read_schedule
+
+    return read_schedule(
+        path, project, start=start, calendar=calendar, links=links, data_date=data_date
+    )
+
+
+def import_scenario(
+    schedule_path: str,
+    *,
+    project: str | None = None,
+    risks: str | None = None,
+    ranges: str | None = None,
+    start: str | None = None,
+    calendar: str = "mon-fri",
+    links: str | None = None,
+    data_date: str | None = None,
+) -> tuple[str, Any, list[Any], Any, list[str]]:
+    """Everything ``pmo-sim import`` does except printing and writing.
+
+    Returns the TOML text, the final scenario, the range hits, the imported schedule
+    and the warning lines.
+    """
+    from ..io.importers.csv_tables import read_risk_register
+    from ..io.importers.fidelity import compare_with_file
+    from ..io.importers.ranges import apply_ranges, read_rules
+    from ..io.toml_writer import dumps
+    from ..model.errors import ScenarioError
+    from ..model.scenario import Scenario
+
+    imported = _read(schedule_path, project, start, calendar, links, data_date)
+    scenario = imported.scenario
+    warnings = [str(w) for w in imported.warnings]
+    hits: list[Any] = []
+    if ranges is not None:
+        scenario, hits = apply_ranges(scenario, read_rules(ranges), imported)
+    register = []
+    if risks is not None:
+        register = read_risk_register(risks, task_ids=scenario.task_ids)
+        try:
+            scenario = Scenario(
+                project=scenario.project,
+                tasks=scenario.tasks,
+                risks=tuple(register),
+                source=scenario.source,
+            )
+        except ScenarioError as exc:
+            raise ScenarioError(list(exc.problems), source=risks) from None
+    header = [
+        f"Imported by pmo-sim from {Path(schedule_path).name} ({imported.format}"
+        + (
+            f", project {imported.project_id} {imported.project_name!r}"
+            if imported.project_id
+            else ""
+        )
+        + ").",
+        "Durations count working days of each task's calendar (the project calendar unless "
+        "it names one); lags count on the lag calendar.",
+    ]
+    if imported.progressed:
+        dd = scenario.project.data_date or scenario.project.start
+        header.append(
+            "The file holds progress: complete tasks keep their actual dates; tasks in progress "
+            f"work their remaining duration from the data date {dd}."
+        )
+    if imported.format != "CSV":
+        header.append(f"Fidelity: {compare_with_file(imported).summary()}.")
+    if risks is not None:
+        header.append(f"Risk register: {Path(risks).name} ({len(register)} risks).")
+    if ranges is not None:
+        header.append(f"Ranges: {Path(ranges).name} (each task names the rule that set it).")
+    if warnings:
+        header.append("Import warnings:")
+        header += [f"  - {w}" for w in warnings]
+    notes = {
+        h.task: [f"range: {h.rule.label}" if h.rule else f"range: none ({h.kept}; kept as is)"]
+        for h in hits
+    }
+    text = dumps(scenario, header=header, task_notes=notes)
+    _verify(text, scenario)
+    return text, scenario, hits, imported, warnings
+
+
+def _ignored_options(imported: Any, **given: Any) -> list[str]:
+    """Say so when options meant for task tables are given with a P6 or MS Project file,
+    which carries its own start, data date and links."""
+    if imported.format == "CSV":
+        return []
+    names = [f"--{k.replace('_', '-')}" for k, v in given.items() if v is not None]
+    if not names:
+        return []
+    return [
+        f"{', '.join(names)} applies only to task tables and was ignored: "
+        f"{Path(imported.source).name} ({imported.format}) carries its own"
+    ]
+
+
+def _verify(text: str, scenario: Any) -> None:
+    """Read the written text back; a difference is a bug in the writer, not the input."""
+    import tomllib
+
+    from ..io.scenario_file import parse_scenario
+
+    again = parse_scenario(tomllib.loads(text))
+    if again.tasks != scenario.tasks or again.risks != scenario.risks:
+        raise RuntimeError("the TOML writer did not round-trip the scenario")
+
+
+@click.command("import")
+@click.argument("schedule", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--project", help="For an XER file holding several projects: its proj_id or short name."
+)
+@click.option(
+    "--risks",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A risk register (CSV or XLSX) to add to the scenario.",
+)
+@click.option(
+    "--ranges",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A TOML file of [[ranges]] rules giving durations three-point ranges.",
+)
+@click.option("--start", help="Project start (YYYY-MM-DD); required for a task table.")
+@click.option(
+    "--calendar",
+    default="mon-fri",
+    show_default=True,
+    help="Working days of a task table, as the scenario format writes them.",
+)
+@click.option(
+    "--links",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A separate link table (predecessor, successor, type, lag) for a task table.",
+)
+@click.option(
+    "--data-date",
+    help="Status date (YYYY-MM-DD) of a task table whose rows hold progress (status, "
+    "actual_start, actual_finish).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Scenario file to write (default: print the TOML on stdout).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No warnings or range report on stderr.")
+@guard
+def import_(
+    schedule: str,
+    project: str | None,
+    risks: str | None,
+    ranges: str | None,
+    start: str | None,
+    calendar: str,
+    links: str | None,
+    data_date: str | None,
+    output: str | None,
+    quiet: bool,
+) -> None:
+    """Import a schedule into a scenario file that pmo-sim can run.
+
+    Reads Primavera P6 XER, MS Project XML (MPP with the pmo-sim[mpxj] extra and
+    Java), or a CSV/XLSX task table; adds a risk register (--risks) and three-point
+    ranges by rule (--ranges); writes a TOML scenario embedding it all. Warnings
+    (what could not be carried over exactly) and which range rule hit each task go
+    to stderr.
+
+    \b
+    Examples:
+      pmo-sim import plan.xer -o plan.toml
+      pmo-sim import plan.xer --project TP --ranges ranges.toml --risks risks.csv -o plan.toml
+      pmo-sim import plan.xml -o plan.toml && pmo-sim run plan.toml
+      pmo-sim import tasks.csv --start 2027-01-04 -o plan.toml
+      pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
+    """
+    text, scenario, hits, imported, warnings = import_scenario(
+        schedule,
+        project=project,
+        risks=risks,
+        ranges=ranges,
+        start=start,
+        calendar=calendar,
+        links=links,
+        data_date=data_date,
+    )
+    if not quiet:
+        for w in _ignored_options(imported, start=start, data_date=data_date, links=links):
+            click.echo(f"warning: {w}", err=True)
+        for w in warnings:
+            click.echo(f"warning: {w}", err=True)
+        for h in hits:
+            rule = h.rule.label if h.rule else f"none ({h.kept}; kept as is)"
+            dist = h.duration.describe() if hasattr(h.duration, "describe") else f"{h.duration:g}"
+            click.echo(f"range: {h.task}: {rule}: {dist}", err=True)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        atomic_write(output, lambda handle: handle.write(text))
+    except OSError as exc:
+        raise UserError(f"{output}: cannot write the scenario ({exc.strerror or exc})") from None
+    links_count = sum(len(t.predecessors) for t in scenario.tasks)
+    click.echo(
+        f"wrote {output}: {len(scenario.tasks)} tasks, {links_count} links, "
+        f"{len(scenario.risks)} risks from {schedule} ({imported.format}); "
+        f"{len(warnings)} warning(s)",
+        err=True,
+    )
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--project", help="For an XER file holding several projects: its proj_id or short name."
+)
+@click.option("--start", help="Project start (YYYY-MM-DD) when PATH is a task table.")
+@click.option(
+    "--data-date", help="Status date (YYYY-MM-DD) when PATH is a task table with progress."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
+@click.option(
+    "--strict", is_flag=True, help=f"Exit with status {CHECK_FAILED} when a metric fails."
+)
+@guard
+def check(
+    path: str,
+    project: str | None,
+    start: str | None,
+    data_date: str | None,
+    as_json: bool,
+    strict: bool,
+) -> None:
+    """DCMA 14-point schedule assessment of a scenario or schedule file.
+
+    Measures logic, leads, lags, relationship types, hard constraints, high and
+    negative float, high duration, invalid dates, missed tasks, the critical path
+    test, CPLI and BEI, each with its threshold, the measured value, pass/fail and
+    the offending task ids; metrics the file cannot support are skipped with the
+    reason. Run it before simulating.
+
+    \b
+    Examples:
+      pmo-sim check plan.xer
+      pmo-sim check scenarios/office_move.toml --json
+    """
+    from ..report.health import render
+    from ..scheduling.health import assess
+
+    imported = None
+    if Path(path).suffix.lower() == ".toml":
+        from ..io.scenario_file import load
+
+        scenario = load(path)
+    else:
+        imported = _read(path, project, start, "mon-fri", None, data_date)
+        scenario = imported.scenario
+        for w in _ignored_options(imported, start=start, data_date=data_date):
+            click.echo(f"warning: {w}", err=True)
+        for w in imported.warnings:
+            click.echo(f"warning: {w}", err=True)
+    assessment = assess(scenario, imported)
+    if as_json:
+        click.echo(json.dumps(assessment.to_dict(), indent=2, default=str))
+    else:
+        click.echo(render(assessment))
+    if strict and assessment.counts()["fail"]:
+        raise click.exceptions.Exit(CHECK_FAILED)

@@ -1,0 +1,423 @@
+"""The commands that read a scenario and schedule or simulate it: ``validate``, ``cpm``,
+``run``, ``compare`` and ``risks``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..report.text import days, table
+from .cluster import cluster_context, cluster_options
+from .common import (
+    SCENARIO,
+    UserError,
+    guard,
+    load_scenario,
+    repair_note,
+    sim_options,
+    simulate_with_progress,
+    warn,
+)
+
+
+@click.command()
+@SCENARIO
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success; only the exit code.")
+@click.option(
+    "--repair-correlations",
+    is_flag=True,
+    help="Accept inconsistent correlation groups that a run would repair.",
+)
+@guard
+def validate(scenario: str, quiet: bool, repair_correlations: bool) -> None:
+    """Check a scenario file: report every error (exit 2) and schedule-health warnings.
+
+    Warnings (open ends, leads, estimates without a range) do not fail validation;
+    validate prints them on stdout as part of its report.
+
+    \b
+    Example:
+      pmo-sim validate scenarios/office_move.toml
+    """
+    from ..model.correlation import correlation_model, describe_repair
+    from ..scheduling.cpm import schedule
+    from ..scheduling.network import health_warnings
+
+    s = load_scenario(scenario)
+    plan = schedule(s)
+    warnings = health_warnings(s)
+    corr = correlation_model(s, repair=repair_correlations)  # refuses a non-PSD matrix
+    if quiet:
+        return
+    if corr is not None and corr.repaired_pair is not None:
+        click.echo(f"note: {describe_repair(corr)}")
+    links = sum(len(t.predecessors) for t in s.tasks)
+    for p in warnings:
+        click.echo(f"warning: {p}")
+    click.echo(
+        f"{scenario}: valid: {len(s.tasks)} tasks, {links} links, {len(s.risks)} risks, "
+        f"{len(s.correlations)} correlation groups; deterministic finish "
+        f"{plan.finish_date} ({days(plan.finish)} working days); {len(warnings)} warning(s)"
+    )
+
+
+@click.command()
+@SCENARIO
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the schedule as JSON instead of a table."
+)
+@guard
+def cpm(scenario: str, as_json: bool) -> None:
+    """Deterministic schedule (critical path method) with most likely durations.
+
+    The table lists each task's duration, early start and finish dates, total float and
+    whether it is critical; times are working days from the project start. With task
+    calendars it adds each task's calendar (durations and float count its working
+    days), and with a data date each task's status (complete tasks at their actual
+    dates, tasks in progress finishing their remaining work).
+
+    \b
+    Examples:
+      pmo-sim cpm scenarios/office_move.toml
+      pmo-sim cpm scenarios/office_move.toml --json > schedule.json
+    """
+    from ..model.calendar import iso
+    from ..scheduling.cpm import schedule
+    from ..scheduling.network import health_warnings
+
+    s = load_scenario(scenario)
+    plan = schedule(s)
+    warn(health_warnings(s))
+    if as_json:
+        click.echo(json.dumps(plan.to_dict(), indent=2))
+        return
+    p = s.project
+    dates = plan.dates()
+    es, ef = dates["early_start"], dates["early_finish"]
+    headers = ["id", "name", "duration", "early start", "early finish", "total float", "critical"]
+    extra = []
+    if p.calendars:
+        extra.append(("calendar", lambda t: t.calendar or "project"))
+    if p.data_date is not None:
+        extra.append(("status", lambda t: t.status))
+    rows = [
+        [
+            t.id,
+            t.name,
+            days(plan.durations[i]),
+            iso(es[i]),
+            iso(ef[i]),
+            days(plan.total_float[i]),
+            "yes" if plan.critical[i] else "",
+        ]
+        + [value(t) for _, value in extra]
+        for i, t in enumerate(s.tasks)
+    ]
+    head = f"{p.name}: start {p.start}, calendar {p.calendar.name}"
+    if p.calendars:
+        head += f", working days counted on {s.timeline.name} (all task calendars)"
+    if p.data_date is not None:
+        head += f", data date {p.data_date}"
+    click.echo(head)
+    click.echo(table(headers + [name for name, _ in extra], rows, right={2, 5}))
+    click.echo(f"\nDeterministic finish: {plan.finish_date} ({days(plan.finish)} working days)")
+    for path in plan.critical_paths(limit=3):
+        click.echo(f"Critical path: {' -> '.join(path)}")
+
+
+@click.command()
+@SCENARIO
+@sim_options
+@click.option("--mitigated", is_flag=True, help="Simulate the post-mitigation risk register.")
+@click.option(
+    "--ranking/--no-ranking",
+    default=True,
+    show_default=True,
+    help="Rank the risks by exclusion (re-runs with each risk switched off).",
+)
+@click.option(
+    "--ranking-iterations",
+    type=click.IntRange(min=1),
+    help="Iterations of each exclusion run (default: min(iterations, 10000)).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--out",
+    "out_json",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the JSON document to this file (atomically).",
+)
+@click.option(
+    "--iterations-csv",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write one row per iteration: finish days and date, total cost, and each "
+    "risk's occurrence (0/1).",
+)
+@click.option(
+    "--task-dates",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write per-task deterministic, P50 and P80 start and finish dates and "
+    "criticality, to load back into a schedule.",
+)
+@click.option(
+    "--until-converged",
+    is_flag=True,
+    help="Run batches until the P80 finish (and cost) standard error is within "
+    "the tolerance; prints the trace on stderr.",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="With --until-converged: P80 finish standard error to reach, in working days.",
+)
+@click.option(
+    "--cost-tolerance",
+    type=click.FloatRange(min=0, min_open=True),
+    help="With --until-converged: P80 cost standard error to reach "
+    "(default: 0.5% of the P80 cost).",
+)
+@click.option(
+    "--max-iterations",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="With --until-converged: stop here at the latest.",
+)
+@cluster_options
+@guard
+def run(
+    scenario: str,
+    iterations: int | None,
+    seed: int | None,
+    sampling: str | None,
+    threads: int | None,
+    repair_correlations: bool,
+    quiet: bool,
+    mitigated: bool,
+    ranking: bool,
+    ranking_iterations: int | None,
+    as_json: bool,
+    out_json: str | None,
+    iterations_csv: str | None,
+    task_dates: str | None,
+    until_converged: bool,
+    tolerance: float,
+    cost_tolerance: float | None,
+    max_iterations: int,
+    scheduler: str | None,
+    dask_local: int | None,
+    checkpoint: str | None,
+) -> None:
+    """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
+
+    Prints P10/P50/P80/P90 finish dates (and working days) and costs, the mean, the
+    deterministic (CPM) values and the probability of meeting them, the probability of
+    meeting the deadline and the budget and both (joint confidence, JCL), the risks
+    that add most to P80, and the tasks most often on the critical path.
+
+    \b
+    Examples:
+      pmo-sim run scenarios/office_move.toml
+      pmo-sim run scenarios/office_move.toml -n 100000 --seed 42
+      pmo-sim run scenarios/office_move.toml --mitigated
+      pmo-sim run scenarios/office_move.toml --json > results.json
+      pmo-sim run scenarios/office_move.toml --out results.json --task-dates dates.csv
+      pmo-sim run scenarios/office_move.toml --until-converged --tolerance 0.25
+
+    Ctrl-C stops a run cleanly (exit 130) and leaves no partial output file.
+    """
+    from ..io import exports
+    from ..scheduling.network import health_warnings
+
+    if until_converged and iterations is not None:
+        raise UserError(
+            "--iterations and --until-converged exclude each other; use "
+            "--max-iterations to cap a converging run"
+        )
+    if until_converged and (scheduler or dask_local or checkpoint):
+        raise UserError(
+            "--until-converged runs on this machine; it cannot be combined with "
+            "--scheduler, --dask-local or --checkpoint"
+        )
+    s = load_scenario(scenario)
+    if not quiet:
+        warn(health_warnings(s))
+    common = dict(
+        seed=seed,
+        sampling=sampling,
+        threads=threads,
+        mitigated=mitigated,
+        repair_correlations=repair_correlations,
+        rank=ranking,
+        ranking_iterations=ranking_iterations,
+        task_dates=task_dates is not None,
+    )
+    if until_converged:
+        from ..engine.convergence import simulate_until_converged
+
+        def show(step) -> None:
+            if quiet:
+                return
+            cost = (
+                ""
+                if step.se_cost is None
+                else f", P80 cost {step.p80_cost:,.0f} (SE {step.se_cost:,.0f})"
+            )
+            click.echo(
+                f"converging: {step.iterations:,} iterations, P80 finish "
+                f"{step.p80_finish:.2f} days (SE {step.se_finish:.3f}){cost}",
+                err=True,
+            )
+
+        r, _ = simulate_until_converged(
+            s,
+            tolerance=tolerance,
+            cost_tolerance=cost_tolerance,
+            max_iterations=max_iterations,
+            on_step=show,
+            **common,
+        )
+    else:
+        log = None if quiet else (lambda line: click.echo(line, err=True))
+        with cluster_context(scheduler, dask_local, log=log) as client:
+            r = simulate_with_progress(
+                s, not quiet, iterations=iterations, client=client, checkpoint=checkpoint, **common
+            )
+    if not quiet:
+        repair_note(r)
+    # Each file is complete before it replaces anything (see exports.atomic_write).
+    if out_json:
+        exports.write_json(r, out_json)
+    if iterations_csv:
+        exports.write_text(exports.iterations_csv(r), iterations_csv)
+    if task_dates:
+        exports.write_text(exports.task_dates_csv(r), task_dates)
+    if as_json:
+        click.echo(json.dumps(r.to_dict(), indent=2))
+        return
+    from ..report.text import run_report
+
+    click.echo(run_report(r))
+
+
+@click.command()
+@SCENARIO
+@sim_options
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@guard
+def compare(
+    scenario: str,
+    iterations: int | None,
+    seed: int | None,
+    sampling: str | None,
+    threads: int | None,
+    repair_correlations: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Compare the pre- and post-mitigation risk register on the same random numbers.
+
+    Shows P50/P80 finish and cost before and after the responses, the shift, and the
+    response cost against the expected saving.
+
+    \b
+    Example:
+      pmo-sim compare scenarios/office_move.toml
+    """
+    from ..report.text import compare_report, comparison
+
+    s = load_scenario(scenario)
+    if not s.has_mitigations:
+        raise UserError(
+            f"{scenario}: no risk has a 'mitigated' table, so there is nothing "
+            "to compare; add mitigated = {{ probability = ..., response_cost = "
+            "... }} to a risk"
+        )
+    kw = dict(
+        iterations=iterations,
+        seed=seed,
+        sampling=sampling,
+        threads=threads,
+        repair_correlations=repair_correlations,
+    )
+    pre = simulate_with_progress(s, not quiet, **kw)
+    post = simulate_with_progress(s, not quiet, mitigated=True, **kw)
+    doc = comparison(pre, post)
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        click.echo(compare_report(pre, post, doc))
+
+
+@click.command()
+@SCENARIO
+@sim_options
+@click.option("--mitigated", is_flag=True, help="Rank the post-mitigation risk register.")
+@click.option(
+    "--by",
+    type=click.Choice(["finish", "cost"]),
+    default="finish",
+    show_default=True,
+    help="Order the tornado by contribution to P80 finish or to P80 cost.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+@guard
+def risks(
+    scenario: str,
+    iterations: int | None,
+    seed: int | None,
+    sampling: str | None,
+    threads: int | None,
+    repair_correlations: bool,
+    quiet: bool,
+    mitigated: bool,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Rank the risks by what each adds to P80 finish and P80 cost (a text tornado).
+
+    Each risk is switched off in turn and the project re-simulated with the same random
+    numbers; its contribution is P80 with every risk minus P80 without it. Iterations
+    default to min(the scenario's, 10000) per run.
+
+    \b
+    Examples:
+      pmo-sim risks scenarios/office_move.toml
+      pmo-sim risks scenarios/office_move.toml --by cost --mitigated
+    """
+    from ..engine.ranking import RANKING_ITERATIONS
+    from ..report.text import risks_report
+
+    s = load_scenario(scenario)
+    if not s.risks:
+        raise UserError(f"{scenario}: the scenario has no [[risks]] to rank")
+    n = iterations if iterations is not None else min(s.simulation.iterations, RANKING_ITERATIONS)
+    r = simulate_with_progress(
+        s,
+        not quiet,
+        iterations=n,
+        seed=seed,
+        sampling=sampling,
+        threads=threads,
+        mitigated=mitigated,
+        repair_correlations=repair_correlations,
+        rank=True,
+        ranking_iterations=n,
+    )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "iterations": r.iterations,
+                    "seed": r.seed,
+                    "mitigated": mitigated,
+                    "risks": r.to_dict()["risks"],
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(risks_report(r, by))

@@ -1,0 +1,243 @@
+"""Block execution: run a range of blocks of iterations through the kernel.
+
+This is the unit every runner hands out (local threads, convergence batches, Dask tasks,
+checkpoints). The result of a range depends only on the model, the seed, the sampling and
+the iterations in it, so partial runs of consecutive ranges merge exactly
+(``merge_runs``), in any grouping. Runners depend on this module, never on
+``engine.simulate``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+
+from ..scheduling.cpm import CRITICAL_TOLERANCE
+from .compile import CompiledModel
+from .kernels import block as kernels
+
+DEFAULT_BLOCK = 512
+
+
+WAVE_BLOCKS_PER_WORKER = 4
+
+
+#: A wave (one parallel launch) covers at least this many task-iterations, so small
+#: models do not pay a thread launch per handful of blocks.
+WAVE_MIN_WORK = 20_000_000
+
+
+#: Iterations whose per-task durations are kept for rank-based sensitivity: all of
+#: them up to this many, fewer for very large models (see ``subsample_size``).
+SENSITIVITY_ITERATIONS = 10_000
+
+
+SENSITIVITY_BUDGET_BYTES = 80_000_000
+
+
+def subsample_size(iterations: int, tasks: int) -> int:
+    """Iterations whose task durations are kept for sensitivity (float32 per task)."""
+    return int(
+        min(
+            iterations,
+            SENSITIVITY_ITERATIONS,
+            max(2000, SENSITIVITY_BUDGET_BYTES // (4 * max(tasks, 1))),
+        )
+    )
+
+
+@dataclass
+class RawRun:
+    """What the kernel filled for the iterations ``first .. first + len(finish) - 1``.
+
+    Per-iteration arrays cover that range; ``crit``/``sum_d``/``sum_es`` are integer
+    sums over it; ``sub_d`` holds the kept durations of the part of the range that falls
+    in the sensitivity subsample (column c is iteration ``first + c``). Partial runs of
+    consecutive ranges combine exactly with ``merge_runs``, in any grouping.
+    """
+
+    first: int
+    finish: np.ndarray
+    cost: np.ndarray
+    milestones: np.ndarray
+    occurrence: np.ndarray
+    crit: np.ndarray
+    sum_d: np.ndarray
+    sum_es: np.ndarray
+    sub_d: np.ndarray
+    sub_es: np.ndarray | None = None
+    sub_ef: np.ndarray | None = None
+
+    @property
+    def iterations(self) -> int:
+        return int(self.finish.size)
+
+
+def run_blocks(
+    model: CompiledModel,
+    seed: int,
+    sampling: str,
+    iterations: int,
+    first_block: int,
+    n_blocks: int,
+    threads: int,
+    block_size: int = DEFAULT_BLOCK,
+    *,
+    full: bool = True,
+    enabled: np.ndarray | None = None,
+    keep_dates: bool = False,
+    progress: Callable[[int, int], Any] | None = None,
+) -> RawRun:
+    """Run blocks ``first_block .. first_block + n_blocks - 1`` of a run of ``iterations``.
+
+    This is the unit every runner hands out (local waves, convergence batches, Dask
+    tasks, checkpoints): the result depends only on the model, the seed, the sampling
+    and the iteration range, never on threads or on how ranges are grouped.
+    ``full=False`` runs the forward pass only (no criticality, statistics or kept
+    occurrences): what the exclusion runs of the risk ranking need.
+    """
+    n = model.size
+    R = len(model.risk_ids)
+    n_imp = model.imp_risk.size
+    k = model.corr_kind.size
+    first = first_block * block_size
+    last = min((first_block + n_blocks) * block_size, iterations)
+    span = max(last - first, 0)
+    args = model.kernel_args(seed, enabled)
+    finish = np.empty(span)
+    cost = np.empty(span)
+    milestones = np.empty((model.milestone_pos.size, span))
+    occurrence = np.empty((R, span if full else 0), dtype=np.uint8)
+    crit = np.zeros((threads, n), dtype=np.int64)
+    sum_d = np.zeros((threads, n), dtype=np.int64)
+    sum_es = np.zeros((threads, n), dtype=np.int64)
+    keep = subsample_size(iterations, n) if full else 0
+    sub_d = np.empty((n, max(0, min(keep, last) - first)), dtype=np.float32)
+    date_cols = sub_d.shape[1] if keep_dates else 0
+    sub_es = np.empty((n, date_cols))
+    sub_ef = np.empty((n, date_cols))
+    s_task = np.empty((threads, 3, n, block_size))
+    # Early starts are kept only by the calendar-and-progress passes.
+    s_es = np.empty((threads, n if model.general is not None else 0, block_size))
+    s_vec = np.empty((threads, 5, block_size))
+    s_occ = np.empty((threads, R, block_size), dtype=np.uint8)
+    s_risk = np.empty((threads, 2, R, block_size))
+    s_imp = np.empty((threads, 2, n_imp, block_size))
+    s_corr = np.empty((threads, 2, k, block_size))
+    wave = threads * max(
+        WAVE_BLOCKS_PER_WORKER, -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1)))
+    )
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        for start in range(first_block, first_block + n_blocks, wave):
+            count = min(wave, first_block + n_blocks - start)
+            kernels.simulate_blocks(
+                start,
+                count,
+                block_size,
+                iterations,
+                first,
+                sampling == "lhs",
+                full,
+                full,
+                *args,
+                model.milestone_pos,
+                CRITICAL_TOLERANCE,
+                finish,
+                cost,
+                milestones,
+                occurrence,
+                crit,
+                sum_d,
+                sum_es,
+                sub_d,
+                sub_es,
+                sub_ef,
+                s_task,
+                s_es,
+                s_vec,
+                s_occ,
+                s_risk,
+                s_imp,
+                s_corr,
+            )
+            if progress is not None:
+                progress(min((start + count) * block_size, last) - first, span)
+    finally:
+        numba.set_num_threads(previous)
+    cost += model.response_cost
+    return RawRun(
+        first,
+        finish,
+        cost,
+        milestones,
+        occurrence,
+        crit.sum(axis=0),
+        sum_d.sum(axis=0),
+        sum_es.sum(axis=0),
+        sub_d,
+        sub_es if keep_dates else None,
+        sub_ef if keep_dates else None,
+    )
+
+
+def merge_runs(parts: list[RawRun]) -> RawRun:
+    """Join partial runs of consecutive iteration ranges into one (exact: integer sums,
+    per-iteration arrays concatenated in iteration order)."""
+    parts = sorted(parts, key=lambda p: p.first)
+    for a, b in itertools.pairwise(parts):
+        if a.first + a.iterations != b.first:
+            raise ValueError(
+                f"partial runs are not consecutive: {a.first}+{a.iterations} then {b.first}"
+            )
+    if len(parts) == 1:
+        return parts[0]
+    return RawRun(
+        parts[0].first,
+        np.concatenate([p.finish for p in parts]),
+        np.concatenate([p.cost for p in parts]),
+        np.concatenate([p.milestones for p in parts], axis=1),
+        np.concatenate([p.occurrence for p in parts], axis=1),
+        sum(p.crit for p in parts),
+        sum(p.sum_d for p in parts),
+        sum(p.sum_es for p in parts),
+        np.concatenate([p.sub_d for p in parts], axis=1),
+        None if parts[0].sub_es is None else np.concatenate([p.sub_es for p in parts], axis=1),
+        None if parts[0].sub_ef is None else np.concatenate([p.sub_ef for p in parts], axis=1),
+    )
+
+
+def run_kernel(
+    model: CompiledModel,
+    seed: int,
+    sampling: str,
+    iterations: int,
+    threads: int,
+    block_size: int = DEFAULT_BLOCK,
+    *,
+    full: bool = True,
+    enabled: np.ndarray | None = None,
+    keep_dates: bool = False,
+    progress: Callable[[int, int], Any] | None = None,
+) -> RawRun:
+    """Run all ``iterations`` iterations of ``model`` on local threads."""
+    return run_blocks(
+        model,
+        seed,
+        sampling,
+        iterations,
+        0,
+        -(-iterations // block_size),
+        threads,
+        block_size,
+        full=full,
+        enabled=enabled,
+        keep_dates=keep_dates,
+        progress=progress,
+    )

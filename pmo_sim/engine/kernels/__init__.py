@@ -1,0 +1,1 @@
+"""The numba kernels: pure functions over prepared arrays, iteration index innermost."""

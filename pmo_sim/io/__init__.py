@@ -1,0 +1,1 @@
+"""Every reader and writer at the edge: scenario files, schedule imports, exports."""

@@ -1,0 +1,92 @@
+"""Files for other tools: the results JSON, per-iteration CSV, per-task P-dates CSV.
+
+Every file is written atomically (``base.files.atomic_write``): an interrupted run never
+leaves a half-written file, and an existing file is only replaced once the new one is
+complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+from ..base.files import atomic_write
+from ..model.calendar import iso
+from ..results.simulation import Results
+
+
+def write_json(results: Results, path: str | os.PathLike[str]) -> None:
+    """The ``run --json`` document."""
+    atomic_write(path, lambda h: h.write(json.dumps(results.to_dict(), indent=2) + "\n"))
+
+
+def iterations_csv(results: Results) -> str:
+    """One row per iteration: finish days and date, total cost, each risk's occurrence."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    header = ["iteration", "finish_days", "finish_date", "total_cost"]
+    header += [f"risk_{rid}" for rid in results.risk_ids]
+    w.writerow(header)
+    dates = results.finish_dates
+    cost = results.cost
+    occ = results.risk_occurrence
+    for i in range(results.iterations):
+        row = [
+            i,
+            repr(float(results.finish_days[i])),
+            str(dates[i]),
+            "" if cost is None else repr(float(cost[i])),
+        ]
+        row += [int(occ[r, i]) for r in range(len(results.risk_ids))]
+        w.writerow(row)
+    return out.getvalue()
+
+
+def task_dates_csv(results: Results) -> str:
+    """Per task: deterministic, P50 and P80 early start and finish dates, criticality."""
+    td = results.task_dates
+    if td is None:
+        raise ValueError("task dates were not computed: simulate with task_dates=True")
+    s = results.scenario
+    cal, start = s.timeline, s.project.start
+    det = results.deterministic.dates()
+    rows = []
+    columns = {"deterministic": (det["early_start"], det["early_finish"])}
+    for q in (50, 80):
+        es = td.early_start[q]
+        ef = td.early_finish[q]
+        starts, finishes = cal.task_dates(start, es, ef)
+        columns[f"p{q}"] = (
+            s.not_before_data_date(starts, [t.status == "not started" for t in s.tasks]),
+            s.not_before_data_date(finishes, [t.status != "complete" for t in s.tasks]),
+        )
+    for i, t in enumerate(s.tasks):
+        row = [t.id, t.name]
+        for key in ("deterministic", "p50", "p80"):
+            es_d, ef_d = columns[key]
+            row += [iso(es_d[i]), iso(ef_d[i])]
+        row.append(repr(results.criticality[t.id]))
+        rows.append(row)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(
+        [
+            "id",
+            "name",
+            "deterministic_start",
+            "deterministic_finish",
+            "p50_start",
+            "p50_finish",
+            "p80_start",
+            "p80_finish",
+            "criticality",
+        ]
+    )
+    w.writerows(rows)
+    return out.getvalue()
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> None:
+    atomic_write(path, lambda h: h.write(text))

@@ -1,0 +1,433 @@
+"""What every schedule reader returns, and the helpers they share.
+
+A reader turns a schedule file into an ``ImportedSchedule``: the ``Scenario`` the engine
+runs (task calendars, durations in working days of each task's calendar, lags in working
+days of the lag calendar, progress as status and actual dates against a data date), plus
+what the file said besides (its own status and date-times, the dates the scheduling tool
+computed, float, constraints, the calendars' hours). The fidelity tests and ``pmo-sim
+check`` read those extras; the engine never does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...model.calendar import Calendar
+from ...model.errors import Problem, ScenarioError, must
+from ...model.fields import MAX_DAYS
+from ...model.scenario import Scenario
+
+#: Status words, the same for every format.
+NOT_STARTED, IN_PROGRESS, COMPLETE = "not started", "in progress", "complete"
+
+#: Day 0 of the serial day numbers P6 (and Excel) write for dates: 1899-12-30.
+SERIAL_EPOCH = dt.date(1899, 12, 30)
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+#: Dates a schedule may hold. Outside them the calendar arithmetic leaves Python's and
+#: numpy's date ranges (a start in 9999, a data date in year 1), so readers refuse them.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+DATE_RANGE = "a date between 1900-01-01 and 2199-12-31"
+
+
+def start_for_finish(cal: Calendar, day: dt.date, duration: float) -> dt.date:
+    """The start date from which ``duration`` working days finish on ``day``. A duration
+    the model refuses (beyond ``MAX_DAYS``) gives ``day``: the task's own check then
+    reports it, where counting back would leave the calendar's range."""
+    import numpy as np
+
+    if not duration <= MAX_DAYS:
+        return day
+    whole = max(math.ceil(duration) - 1, 0)
+    end = np.busday_offset(
+        np.datetime64(day, "D"), 0, roll="backward", busdaycal=cal.busdaycalendar
+    )
+    start = np.busday_offset(end, -whole, roll="backward", busdaycal=cal.busdaycalendar)
+    return start.astype(object)
+
+
+def in_range(when: dt.date) -> bool:
+    """True when ``when`` (a date or datetime) lies in the dates a schedule may hold."""
+    day = when.date() if isinstance(when, dt.datetime) else when
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def serial_to_date(serial: float) -> dt.date:
+    """The date of an Excel-style serial day number (``36897`` is 2001-01-06); a
+    ValueError outside the dates a schedule may hold (``in_range``)."""
+    first = (FIRST_DATE - SERIAL_EPOCH).days
+    last = (LAST_DATE - SERIAL_EPOCH).days
+    if not first <= serial <= last:  # also false for NaN
+        raise ValueError(must("day number", f"from {first} to {last} ({DATE_RANGE})", serial))
+    return SERIAL_EPOCH + dt.timedelta(days=int(serial))
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """A calendar as the schedule file defines it, before it is reduced to a weekmask.
+
+    ``hours_per_day`` is the number of working hours of a normal working day (from the
+    work week), which converts the file's hour durations to working days.
+    ``day_start`` and ``day_end`` are the hours (0-24) at which a normal working day's
+    work begins and ends. ``extra_working_days`` are exceptions that make a normally idle
+    day a working day, and ``partial_days`` exceptions whose working hours differ from a
+    normal day: the engine's calendar (a weekmask and holidays) cannot hold either, so
+    readers report them.
+    """
+
+    id: str
+    name: str
+    weekmask: str
+    hours_per_day: float
+    holidays: tuple[dt.date, ...] = ()
+    extra_working_days: tuple[dt.date, ...] = ()
+    partial_days: tuple[tuple[dt.date, float], ...] = ()
+    declared_hours_per_day: float | None = None
+    day_start: float = 8.0
+    day_end: float = 16.0
+
+    def calendar(self) -> Calendar:
+        """The engine's calendar: working weekdays and holidays."""
+        return Calendar(self.weekmask, self.holidays)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name!r} (id {self.id})" if self.name else f"id {self.id}"
+
+    def working_day_of(self, when: dt.datetime, *, finish: bool) -> dt.date:
+        """The working day a start (``finish=False``) or finish time falls on.
+
+        Tools write the same instant of working time two ways: a finish at the start of a
+        day's hours is the end of the previous working day, and a start at the end of a
+        day's hours is the next working day's start. This returns the day a user reads.
+        """
+        import numpy as np
+
+        cal = self.calendar().busdaycalendar
+        hour = when.hour + when.minute / 60
+        day = np.datetime64(when.date(), "D")
+        if finish and hour <= self.day_start + 1e-9 and self.day_start < self.day_end:
+            return np.busday_offset(day, -1, roll="forward", busdaycal=cal).astype(object)
+        if not finish and hour >= self.day_end - 1e-9 and self.day_end < 24:
+            return np.busday_offset(day, 1, roll="backward", busdaycal=cal).astype(object)
+        return when.date()
+
+    def data_day(self, when: dt.datetime, used: Iterable[CalendarInfo] = ()) -> dt.date:
+        """The day from whose morning remaining work runs, for a data (status) date: at
+        or after the end of this (the project) calendar's day, the next day on which
+        this calendar or one of ``used`` (the tasks' calendars) works. Not this
+        calendar's next working day: a task on a calendar that works a Saturday may use
+        it, and every other task waits for its own next working day anyway."""
+        import numpy as np
+
+        hour = when.hour + when.minute / 60
+        if not (hour >= self.day_end - 1e-9 and self.day_end < 24):
+            return when.date()
+        calendars = [c.calendar().busdaycalendar for c in (self, *used)]
+        day = when.date() + dt.timedelta(days=1)
+        for _ in range(3660):  # a calendar works within ten years, or rolls nowhere
+            if any(np.is_busday(np.datetime64(day, "D"), busdaycal=c) for c in calendars):
+                return day
+            day += dt.timedelta(days=1)
+        return when.date() + dt.timedelta(days=1)
+
+    def working_days_through(self, first: dt.date, last: dt.date) -> int:
+        """Working days from the morning of ``first`` to the end of ``last``."""
+        return max(working_days_between(self.calendar(), first, last + dt.timedelta(days=1)), 0)
+
+    def same_days_as(self, other: CalendarInfo) -> bool:
+        """True when both calendars have the same working days (hours may differ)."""
+        return (
+            self.weekmask == other.weekmask
+            and self.holidays == other.holidays
+            and self.extra_working_days == other.extra_working_days
+        )
+
+
+@dataclass(frozen=True)
+class ImportedTask:
+    """What the file says about one task beyond the scenario model.
+
+    Dates are ``datetime`` as the file gives them (None when absent); durations and float
+    are in working days of the task's own calendar.
+    """
+
+    id: str
+    name: str = ""
+    status: str = NOT_STARTED
+    milestone: str = ""  # "", "start" or "finish"
+    calendar: str = ""  # calendar id
+    file_calendar: str = ""  # the id the file gives, when narrowed to resources' days
+    planned_duration: float = 0.0
+    remaining_duration: float = 0.0
+    percent_complete: float = 0.0
+    actual_start: dt.datetime | None = None
+    actual_finish: dt.datetime | None = None
+    early_start: dt.datetime | None = None
+    early_finish: dt.datetime | None = None
+    late_start: dt.datetime | None = None
+    late_finish: dt.datetime | None = None
+    baseline_start: dt.datetime | None = None
+    baseline_finish: dt.datetime | None = None
+    total_float: float | None = None
+    constraints: tuple[tuple[str, dt.datetime | None], ...] = ()
+    wbs: str = ""
+    budget: float = 0.0
+
+
+#: Constraint codes used in ``ImportedTask.constraints``, the same for every format.
+HARD_CONSTRAINTS = ("MSO", "MFO", "SNLT", "FNLT", "MANDATORY_START", "MANDATORY_FINISH")
+SOFT_CONSTRAINTS = ("SNET", "FNET", "ALAP")
+
+
+@dataclass(frozen=True)
+class ImportedSchedule:
+    """A schedule file read into pmo-sim: the scenario plus what the file said besides.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        What the engine runs; task order follows the file.
+    tasks : tuple of ImportedTask
+        In the scenario's task order.
+    format : str
+        ``"XER"``, ``"MSPDI"``, ``"MPP"`` or ``"CSV"``.
+    data_date : datetime or None
+        The status date: the time from which remaining work is scheduled.
+    planned_start : datetime or None
+        The project's planned start as the file gives it.
+    target_finish : date or None
+        A finish date the project must meet (P6 "must finish by", a baseline finish):
+        ``pmo-sim check`` uses it for the critical path length index.
+    calendars : dict of str to CalendarInfo
+    main_calendar : str
+        Id of the project calendar (``Project.calendar``).
+    calendar_names : dict of str to str
+        For every calendar a task works on, by id: its name in the scenario
+        (``Task.calendar``; "" for the project calendar).
+    progressed : bool
+        True when some task has started: the scenario then holds complete tasks at their
+        actual dates and tasks in progress with their remaining duration, worked from
+        the data date (``Project.data_date``).
+    warnings : tuple of Problem
+        What could not be carried over exactly, and why.
+    """
+
+    scenario: Scenario
+    tasks: tuple[ImportedTask, ...]
+    format: str
+    source: str
+    project_id: str = ""
+    project_name: str = ""
+    data_date: dt.datetime | None = None
+    planned_start: dt.datetime | None = None
+    target_finish: dt.date | None = None
+    calendars: dict[str, CalendarInfo] = field(default_factory=dict)
+    main_calendar: str = ""
+    calendar_names: dict[str, str] = field(default_factory=dict)
+    progressed: bool = False
+    warnings: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def task(self, task_id: str) -> ImportedTask:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(f"no task with id {task_id!r}")
+
+
+class Collector:
+    """Problems (fatal) and warnings (carried on) found while reading one file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def warn(self, where: str, message: str) -> None:
+        self.warnings.append(Problem(where, message))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ScenarioError(self.problems, source=self.source)
+
+
+def source_name(path: str | os.PathLike[str]) -> str:
+    return os.fspath(path)
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, or a ScenarioError naming the path and the reason."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{p}: is a directory, not a schedule file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+
+
+def id_list(ids: Iterable[str], limit: int = 10) -> str:
+    """Ids for a message: the first ``limit``, then how many more."""
+    ids = list(ids)
+    head = ", ".join(ids[:limit])
+    return head + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def weekmask_text(mask: str) -> str:
+    """``"1111100"`` as ``mon-fri``-style text, for messages."""
+    return Calendar(mask).name
+
+
+def working_days_between(cal: Calendar, start: dt.date, end: dt.date) -> int:
+    """Working days in ``[start, end)`` (negative when ``end`` is before ``start``)."""
+    import numpy as np
+
+    a, b = np.datetime64(start, "D"), np.datetime64(end, "D")
+    if b >= a:
+        return int(np.busday_count(a, b, busdaycal=cal.busdaycalendar))
+    return -int(np.busday_count(b, a, busdaycal=cal.busdaycalendar))
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+def scenario_calendar_names(
+    used: Iterable[str], calendars: dict[str, CalendarInfo], main: str
+) -> dict[str, str]:
+    """Readable, unique scenario names for the calendars tasks use, by calendar id.
+
+    The project calendar (``main``) is ""; the others take the file's calendar name,
+    with the id added when two of them share a name (or "calendar ID" when unnamed).
+    """
+    others = [cid for cid in dict.fromkeys(used) if cid != main]
+    base = {cid: calendars[cid].name.strip() or f"calendar {cid}" for cid in others}
+    counts: dict[str, int] = {}
+    for name in base.values():
+        counts[name] = counts.get(name, 0) + 1
+    names = {main: ""}
+    for cid, name in base.items():
+        names[cid] = name if counts[name] == 1 else f"{name} (id {cid})"
+    return names
+
+
+def calendar_limit_warnings(
+    c: Collector,
+    where: str,
+    infos: Iterable[CalendarInfo],
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """Warn about what the engine's calendars (working weekdays and holidays) cannot hold,
+    between ``start`` and ``end``: exceptions that make a normally idle day a working day,
+    and days whose hours differ from a normal day."""
+    for info in infos:
+        extra = [d for d in info.extra_working_days if start <= d <= end]
+        partial = [d for d, _ in info.partial_days if start <= d <= end]
+        if extra:
+            c.warn(
+                where.format(id=info.id),
+                f"calendar {info.label} makes {len(extra)} normally idle days working days "
+                f"between the start and the finish ({_first_days(extra)}); the engine's "
+                "calendars (working weekdays and holidays) cannot add working days, so they "
+                "stay idle",
+            )
+        if partial:
+            c.warn(
+                where.format(id=info.id),
+                f"calendar {info.label} has {len(partial)} days with shorter or longer hours "
+                f"between the start and the finish ({_first_days(partial)}); they count as "
+                "whole working days",
+            )
+
+
+def _first_days(days: list[dt.date]) -> str:
+    return ", ".join(map(str, days[:5])) + ("..." if len(days) > 5 else "")
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A task's progress as the scenario holds it.
+
+    ``remaining`` is in working days of the task's calendar (the duration of a task in
+    progress); ``changed`` says why the file's progress could not be kept as it is ("" when
+    it was).
+    """
+
+    status: str
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    remaining: float = 0.0
+    changed: str = ""
+
+
+#: Why a file's progress is changed, as ``Progress.changed`` says it (it follows "N tasks").
+NO_ACTUAL_START = "marked started but without an actual start are read as not started"
+START_AFTER_DATA_DATE = "with an actual start after the data date are read as not started"
+NO_ACTUAL_FINISH = (
+    "marked complete but without an actual finish are read as in progress with no work left"
+)
+FINISH_AFTER_DATA_DATE = (
+    "marked complete with an actual finish after the data date are read as in progress "
+    "until that finish"
+)
+
+
+def settle_progress(
+    status: str,
+    actual_start: dt.date | None,
+    actual_finish: dt.date | None,
+    data_date: dt.date | None,
+    remaining: float,
+    planned: float,
+    info: CalendarInfo,
+) -> Progress:
+    """The progress the scenario model can hold, from what a file says.
+
+    Actual dates are the working days a user reads (``CalendarInfo.working_day_of``) and
+    ``data_date`` the day from whose morning remaining work runs. The model wants a
+    started task to have an actual start on or before the data date, and a complete task
+    an actual finish too; files that break this (a P6 file recalculated with a data date
+    before progress was entered, a date typed as actual that is a forecast) are read as
+    close as the model allows, and ``changed`` says how.
+    """
+    if status == NOT_STARTED:
+        return Progress(NOT_STARTED, remaining=remaining)
+    if actual_start is None:
+        again = remaining if status == IN_PROGRESS else planned
+        return Progress(NOT_STARTED, remaining=again, changed=NO_ACTUAL_START)
+    # A zero-length task at a day boundary: its finish reads as the end of the day
+    # before its start, and the two are one instant; the earlier day meets the data date.
+    boundary = status != IN_PROGRESS and actual_finish is not None and actual_finish < actual_start
+    if data_date is None or (actual_finish if boundary else actual_start) > data_date:
+        again = remaining if status == IN_PROGRESS else planned
+        return Progress(NOT_STARTED, remaining=again, changed=START_AFTER_DATA_DATE)
+    if status == IN_PROGRESS:
+        return Progress(IN_PROGRESS, actual_start, remaining=remaining)
+    if actual_finish is None:
+        return Progress(IN_PROGRESS, actual_start, remaining=0.0, changed=NO_ACTUAL_FINISH)
+    if actual_finish > data_date:
+        left = float(info.working_days_through(data_date, actual_finish))
+        return Progress(IN_PROGRESS, actual_start, remaining=left, changed=FINISH_AFTER_DATA_DATE)
+    if boundary:
+        # Dated by the start's day (the morning of which the instant is), unless that is
+        # after the data date: a start milestone done at 08:00 on the planned start is
+        # on that day, not on the working day before it.
+        day = actual_start if actual_start <= data_date else actual_finish
+        return Progress(COMPLETE, day, day)
+    return Progress(COMPLETE, actual_start, actual_finish)

@@ -1,0 +1,124 @@
+"""How closely pmo-sim's deterministic CPM reproduces the dates a schedule file holds.
+
+The scheduling tool that wrote the file computed early start and finish dates; pmo-sim
+recomputes them from the imported network with ``pmo_sim.schedule`` and dates them on
+the scenario's timeline (``Scenario.timeline``). Both are compared as working days
+(dates), after one normalisation: tools write the same instant of working time two ways
+(a finish at 08:00 is the end of the previous working day, a start at 17:00 is the next
+working day's start), so each file time is read as the working day a user sees on the
+task's own calendar (``CalendarInfo.working_day_of``). A zero-duration task (a milestone)
+is one instant, compared once.
+
+A task in progress is compared by its remaining work: the file's remaining early start
+(P6 ``restart_date``, MS Project ``Resume``) against pmo-sim's ``work_start``, and its
+early finish. Completed tasks are not compared (their dates are actuals), nor tasks for
+which the file holds no computed dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...scheduling.cpm import schedule
+from .common import COMPLETE, ImportedSchedule
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One task whose dates differ: ours against the file's, as working days."""
+
+    task: str
+    ours: tuple[dt.date, dt.date]
+    file: tuple[dt.date, dt.date]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.task}: pmo-sim {self.ours[0]} -> {self.ours[1]}, "
+            f"file {self.file[0]} -> {self.file[1]}"
+        )
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """The comparison of one imported schedule with the dates in its file."""
+
+    compared: int
+    matched: int
+    mismatches: tuple[Mismatch, ...]
+    finish_ours: dt.date
+    finish_file: dt.date | None
+
+    @property
+    def share(self) -> float:
+        """Share of compared tasks whose early start and finish both match (1.0 if none)."""
+        return self.matched / self.compared if self.compared else 1.0
+
+    @property
+    def finish_matches(self) -> bool:
+        return self.finish_file is not None and self.finish_ours == self.finish_file
+
+    def summary(self) -> str:
+        if not self.compared:
+            return "the file holds no computed early dates to compare with"
+        finish = f"project finish {self.finish_ours} " + (
+            "(same as the file)" if self.finish_matches else f"(file: {self.finish_file})"
+        )
+        return (
+            f"early dates reproduced for {self.matched} of {self.compared} tasks "
+            f"({100 * self.share:.1f}%); {finish}"
+        )
+
+
+def compare_with_file(imported: ImportedSchedule) -> Fidelity:
+    """Compare pmo-sim's deterministic CPM with the early dates stored in the file."""
+    s = imported.scenario
+    plan = schedule(s)
+    timeline, start = s.timeline, s.project.start
+    origin = start
+    work_start = plan.early_start if plan.work_start is None else plan.work_start
+    es_dates = timeline.start_dates(start, work_start)
+    ef_dates = timeline.finish_dates(start, plan.early_finish)
+    compared = matched = 0
+    mismatches = []
+    finishes = []
+    for i, (task, info) in enumerate(zip(s.tasks, imported.tasks, strict=True)):
+        if info.status == COMPLETE or task.status == "complete":
+            continue
+        if info.early_start is None or info.early_finish is None:
+            continue
+        calinfo = (
+            imported.calendars.get(info.calendar) or imported.calendars[imported.main_calendar]
+        )
+        if plan.durations[i] == 0.0:
+            when = info.early_finish if info.milestone != "start" else info.early_start
+            day = calinfo.working_day_of(when, finish=True)
+            if day < origin:
+                day = when.date()
+            file_dates = (day, day)
+            ours = (_d(ef_dates[i]), _d(ef_dates[i]))
+        else:
+            file_dates = (
+                calinfo.working_day_of(info.early_start, finish=False),
+                calinfo.working_day_of(info.early_finish, finish=True),
+            )
+            ours = (_d(es_dates[i]), _d(ef_dates[i]))
+        finishes.append(file_dates[1])
+        compared += 1
+        if ours == file_dates:
+            matched += 1
+        else:
+            mismatches.append(Mismatch(task.id, ours, file_dates))
+    return Fidelity(
+        compared=compared,
+        matched=matched,
+        mismatches=tuple(mismatches),
+        finish_ours=_d(plan.finish_date),
+        finish_file=max(finishes) if finishes else None,
+    )
+
+
+def _d(value: object) -> dt.date:
+    return np.datetime64(value, "D").astype(object)

@@ -1,0 +1,538 @@
+"""Scenario files: TOML, read with the standard library's ``tomllib``.
+
+``load(path)`` returns a validated ``Scenario`` or raises ``ScenarioError`` listing every
+problem in the file, each with its place (``tasks[3] (id 'build', line 42).duration``)
+and the rule it breaks. The format is documented in the README.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..model.calendar import Calendar, weekmask_from_spec
+from ..model.distributions import distribution_from_mapping
+from ..model.errors import Problem, ScenarioError, must
+from ..model.risks import Impact, Mitigation, Risk
+from ..model.scenario import (
+    Correlation,
+    Project,
+    Scenario,
+    SimulationSettings,
+    calendar_and_progress_problems,
+    reference_problems,
+)
+from ..model.tasks import Link, Task, TaskCost
+
+TOP_KEYS = ("project", "calendars", "simulation", "tasks", "risks", "correlations")
+PROJECT_KEYS = (
+    "name",
+    "start",
+    "calendar",
+    "holidays",
+    "lag_calendar",
+    "data_date",
+    "deadline",
+    "budget",
+    "currency",
+)
+CALENDAR_KEYS = ("workdays", "holidays")
+SIMULATION_KEYS = ("iterations", "seed", "sampling")
+TASK_KEYS = (
+    "id",
+    "name",
+    "duration",
+    "cost",
+    "predecessors",
+    "milestone",
+    "wbs",
+    "start_no_earlier_than",
+    "calendar",
+    "status",
+    "actual_start",
+    "actual_finish",
+)
+LINK_KEYS = ("id", "type", "lag")
+COST_KEYS = ("fixed", "per_day")
+RISK_KEYS = ("id", "name", "type", "probability", "impacts", "cost", "mitigated")
+IMPACT_KEYS = ("tasks", "delay", "factor")
+MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
+CORRELATION_KEYS = ("tasks", "risks", "coefficient")
+
+
+class _Collector:
+    """Gathers problems so one report can list all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def keys(self, table: Any, allowed: tuple[str, ...], where: str, what: str) -> bool:
+        """Report a non-table or unknown keys; True when the table is usable."""
+        if not isinstance(table, Mapping):
+            self.add(where, must(where.rsplit(".", 1)[-1], f"a table ({what})", table))
+            return False
+        ok = True
+        for key in table:
+            if key not in allowed:
+                near = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                self.add(where, f"unknown key '{key}'{hint}; {what} takes: {', '.join(allowed)}")
+                ok = False
+        return ok
+
+    def build(self, where: str, make: Callable[[], Any]) -> Any:
+        """Run a constructor, turning its TypeError/ValueError into a problem here."""
+        try:
+            return make()
+        except ScenarioError as exc:
+            self.problems.extend(exc.problems)
+        except (TypeError, ValueError) as exc:
+            self.add(where, str(exc))
+        return None
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _sub(where: str, key: str) -> str:
+    return f"{where}.{key}"
+
+
+def _entries(c: _Collector, doc: Mapping[str, Any], key: str) -> list[Any]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        c.add(key, must(key, f"an array of tables ([[{key}]] entries)", value))
+        return []
+    return value
+
+
+def _dist(c: _Collector, where: str, value: Any, name: str) -> Any:
+    return c.build(where, lambda: distribution_from_mapping(value, name))
+
+
+def _read_link(c: _Collector, where: str, item: Any) -> Link | None:
+    if isinstance(item, str):
+        return c.build(where, lambda: Link(item))
+    if not isinstance(item, Mapping):
+        c.add(
+            where,
+            must(
+                where.rsplit(".", 1)[-1],
+                'a task id or a table like { id = "a", type = "SS", lag = 2 }',
+                item,
+            ),
+        )
+        return None
+    if not c.keys(item, LINK_KEYS, where, "a predecessor link"):
+        return None
+    if "id" not in item:
+        c.add(where, "'id' is required: the predecessor's task id")
+        return None
+    return c.build(where, lambda: Link(item["id"], item.get("type", "FS"), item.get("lag", 0.0)))
+
+
+def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
+    if not c.keys(table, TASK_KEYS, where, "a task"):
+        return None
+    before = len(c.problems)
+    duration = None
+    if "duration" in table:
+        duration = _dist(c, _sub(where, "duration"), table["duration"], "duration")
+    links = []
+    preds = table.get("predecessors", [])
+    if not isinstance(preds, list):
+        c.add(
+            _sub(where, "predecessors"),
+            must(
+                "predecessors",
+                'a list of task ids or tables like { id = "a", type = "SS", lag = 2 }',
+                preds,
+            ),
+        )
+        preds = []
+    for k, item in enumerate(preds):
+        links.append(_read_link(c, f"{where}.predecessors[{k + 1}]", item))
+    cost = None
+    if "cost" in table:
+        cw = _sub(where, "cost")
+        if c.keys(table["cost"], COST_KEYS, cw, "a task cost"):
+            raw = table["cost"]
+            fixed = _dist(c, cw, raw.get("fixed", 0.0), "fixed")
+            if fixed is not None:
+                cost = c.build(cw, lambda: TaskCost(fixed=fixed, per_day=raw.get("per_day", 0.0)))
+    if len(c.problems) > before:
+        return None
+    if "id" not in table:
+        c.add(where, "'id' is required: a unique task id such as \"design\"")
+        return None
+    return c.build(
+        where,
+        lambda: Task(
+            id=table["id"],
+            name=table.get("name", ""),
+            duration=duration,
+            predecessors=tuple(links),
+            cost=cost,
+            milestone=table.get("milestone", False),
+            wbs=table.get("wbs", ""),
+            start_no_earlier_than=table.get("start_no_earlier_than"),
+            calendar=table.get("calendar", ""),
+            status=table.get("status", "not started"),
+            actual_start=table.get("actual_start"),
+            actual_finish=table.get("actual_finish"),
+        ),
+    )
+
+
+def _read_impacts(c: _Collector, where: str, value: Any) -> tuple[Impact, ...] | None:
+    if not isinstance(value, list):
+        c.add(
+            where,
+            must(
+                where.rsplit(".", 1)[-1],
+                'a list of tables like { tasks = ["a"], delay = 5 }',
+                value,
+            ),
+        )
+        return None
+    impacts = []
+    for k, table in enumerate(value):
+        iw = f"{where}[{k + 1}]"
+        if not c.keys(table, IMPACT_KEYS, iw, "an impact"):
+            impacts.append(None)
+            continue
+        delay = _dist(c, _sub(iw, "delay"), table["delay"], "delay") if "delay" in table else None
+        factor = (
+            _dist(c, _sub(iw, "factor"), table["factor"], "factor") if "factor" in table else None
+        )
+        if "tasks" not in table:
+            c.add(iw, "'tasks' is required: the ids of the tasks this impact hits")
+            impacts.append(None)
+            continue
+        impacts.append(c.build(iw, lambda t=table, d=delay, f=factor: Impact(t["tasks"], d, f)))
+    return None if any(i is None for i in impacts) else tuple(impacts)
+
+
+def _read_risk(c: _Collector, where: str, table: Any) -> Risk | None:
+    if not c.keys(table, RISK_KEYS, where, "a risk"):
+        return None
+    before = len(c.problems)
+    impacts = _read_impacts(c, _sub(where, "impacts"), table.get("impacts", []))
+    cost = _dist(c, _sub(where, "cost"), table["cost"], "cost") if "cost" in table else None
+    mitigated = None
+    if "mitigated" in table:
+        mw = _sub(where, "mitigated")
+        raw = table["mitigated"]
+        if c.keys(raw, MITIGATION_KEYS, mw, "a mitigation"):
+            m_impacts = (
+                _read_impacts(c, _sub(mw, "impacts"), raw["impacts"]) if "impacts" in raw else None
+            )
+            m_cost = _dist(c, _sub(mw, "cost"), raw["cost"], "cost") if "cost" in raw else None
+            mitigated = c.build(
+                mw,
+                lambda: Mitigation(
+                    probability=raw.get("probability"),
+                    impacts=m_impacts,
+                    cost=m_cost,
+                    response_cost=raw.get("response_cost", 0.0),
+                ),
+            )
+    if len(c.problems) > before:
+        return None
+    for key in ("id", "probability"):
+        if key not in table:
+            c.add(where, f"'{key}' is required for a risk")
+            return None
+    return c.build(
+        where,
+        lambda: Risk(
+            id=table["id"],
+            name=table.get("name", ""),
+            probability=table["probability"],
+            impacts=impacts,
+            cost=cost,
+            type=table.get("type"),
+            mitigated=mitigated,
+        ),
+    )
+
+
+def _read_correlation(c: _Collector, where: str, table: Any) -> Correlation | None:
+    if not c.keys(table, CORRELATION_KEYS, where, "a correlation group"):
+        return None
+    if "coefficient" not in table:
+        c.add(where, "'coefficient' is required: the rank correlation, between -1 and 1")
+        return None
+    return c.build(
+        where,
+        lambda: Correlation(
+            coefficient=table["coefficient"],
+            tasks=table.get("tasks", ()),
+            risks=table.get("risks", ()),
+        ),
+    )
+
+
+WORKDAYS_RULE = (
+    '"mon-fri", "all-days", a day range like "sun-thu", or a list of days like ["mon", "tue"]'
+)
+
+
+def _calendar_place(name: str) -> str:
+    """Where a named calendar is, written as its table header names it."""
+    return (
+        f"calendars.{name}"
+        if _BARE_KEY.fullmatch(name)
+        else f"calendars.{json.dumps(name, ensure_ascii=False)}"
+    )
+
+
+def _read_calendar(c: _Collector, where: str, table: Any) -> Calendar | None:
+    if not c.keys(table, CALENDAR_KEYS, where, "a calendar"):
+        return None
+    workdays = table.get("workdays", "mon-fri")
+    try:
+        weekmask_from_spec(workdays)
+    except ValueError:
+        c.add(where, must("workdays", WORKDAYS_RULE, workdays))
+        return None
+    return c.build(where, lambda: Calendar(workdays, table.get("holidays", ())))
+
+
+def _read_calendars(c: _Collector, doc: Mapping[str, Any]) -> dict[str, Calendar]:
+    """The named task calendars of ``[calendars.NAME]`` tables.
+
+    A calendar with a problem stands in as Monday to Friday, so tasks naming it are not
+    also reported as naming an unknown calendar.
+    """
+    value = doc.get("calendars", {})
+    if not isinstance(value, Mapping):
+        c.add(
+            "calendars",
+            must("calendars", "a table of named calendars ([calendars.NAME] tables)", value),
+        )
+        return {}
+    out: dict[str, Calendar] = {}
+    for name, table in value.items():
+        where = _calendar_place(name)
+        if not name.strip():
+            c.add(where, "a calendar needs a name: write [calendars.NAME] with a non-empty NAME")
+            continue
+        out[name] = _read_calendar(c, where, table) or Calendar()
+    return out
+
+
+def _read_project(c: _Collector, table: Any, calendars: Mapping[str, Calendar]) -> Project | None:
+    if not c.keys(table, PROJECT_KEYS, "project", "[project]"):
+        return None
+    missing = [k for k in ("name", "start") if k not in table]
+    if missing:
+        c.add(
+            "project",
+            f"'{missing[0]}' is required in [project]"
+            + (" (a date such as 2027-01-04)" if missing[0] == "start" else ""),
+        )
+        return None
+    calendar = c.build(
+        "project", lambda: Calendar(table.get("calendar", "mon-fri"), table.get("holidays", ()))
+    )
+    if calendar is None:
+        return None
+    return c.build(
+        "project",
+        lambda: Project(
+            name=table["name"],
+            start=table["start"],
+            calendar=calendar,
+            deadline=table.get("deadline"),
+            budget=table.get("budget"),
+            currency=table.get("currency", ""),
+            calendars=tuple(calendars.items()),
+            lag_calendar=table.get("lag_calendar", "successor"),
+            data_date=table.get("data_date"),
+        ),
+    )
+
+
+def parse_scenario(
+    doc: Mapping[str, Any], source: str | None = None, text: str | None = None
+) -> Scenario:
+    """Build a ``Scenario`` from a parsed TOML document (a dict)."""
+    c = _Collector()
+    for key in doc:
+        if key not in TOP_KEYS:
+            near = difflib.get_close_matches(key, TOP_KEYS, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            c.add("", f"unknown table '{key}'{hint}; a scenario has: {', '.join(TOP_KEYS)}")
+    calendars = _read_calendars(c, doc)
+    if "project" not in doc:
+        c.add("project", "the [project] table is required (name and start date)")
+        project = None
+    else:
+        project = _read_project(c, doc["project"], calendars)
+    simulation = SimulationSettings()
+    if "simulation" in doc and c.keys(
+        doc["simulation"], SIMULATION_KEYS, "simulation", "[simulation]"
+    ):
+        simulation = c.build("simulation", lambda: SimulationSettings(**doc["simulation"]))
+    tasks = [
+        _read_task(c, f"tasks[{i + 1}]{_id(t)}", t) for i, t in enumerate(_entries(c, doc, "tasks"))
+    ]
+    risks = [
+        _read_risk(c, f"risks[{i + 1}]{_id(r)}", r) for i, r in enumerate(_entries(c, doc, "risks"))
+    ]
+    correlations = [
+        _read_correlation(c, f"correlations[{i + 1}]", t)
+        for i, t in enumerate(_entries(c, doc, "correlations"))
+    ]
+    if not c.problems:
+        try:
+            return Scenario(
+                project=project,
+                tasks=tuple(tasks),
+                risks=tuple(risks),
+                correlations=tuple(correlations),
+                simulation=simulation,
+                source=source,
+            )
+        except ScenarioError as exc:
+            c.problems.extend(exc.problems)
+    else:
+        # Entries with errors still declare their ids: check the references between the
+        # rest too, so one run reports everything.
+        c.problems.extend(_reference_problems(doc, project, tasks, risks, correlations))
+    raise ScenarioError(_with_lines(c.problems, text), source=source)
+
+
+def _stand_ins(parsed: list, raw: Any, make: Callable[[str], Any]) -> list:
+    """Parsed entries, with a stand-in (same id) for each entry that failed to parse."""
+    out = []
+    for entry, table in zip(parsed, raw if isinstance(raw, list) else [], strict=False):
+        if entry is not None:
+            out.append(entry)
+        elif (
+            isinstance(table, Mapping) and isinstance(table.get("id"), str) and table["id"].strip()
+        ):
+            out.append(make(table["id"]))
+    return out
+
+
+def _reference_problems(
+    doc: Mapping[str, Any], project: Project | None, tasks: list, risks: list, correlations: list
+) -> list[Problem]:
+    """Reference problems among the entries, failed entries standing in by their ids, and
+    (when [project] was read) task calendars and progress checked against it."""
+    stand_ins = _stand_ins(tasks, doc.get("tasks"), lambda i: Task(i, duration=0.0))
+    problems = list(
+        reference_problems(
+            stand_ins,
+            _stand_ins(risks, doc.get("risks"), lambda i: Risk(i, probability=0.0, cost=0.0)),
+            [x for x in correlations if x is not None],
+        )
+    )
+    if project is not None:
+        problems += calendar_and_progress_problems(project, stand_ins)
+    return problems
+
+
+def _id(table: Any) -> str:
+    if isinstance(table, Mapping) and isinstance(table.get("id"), str):
+        return f" (id {table['id']!r})"
+    return ""
+
+
+_ENTRY = re.compile(r"^[ \t]*\[\[[ \t]*(tasks|risks|correlations)[ \t]*\]\]", re.MULTILINE)
+_CALENDAR_HEADER = re.compile(
+    r"^[ \t]*\[[ \t]*calendars[ \t]*\.[ \t]*"
+    r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[A-Za-z0-9_-]+)[ \t]*\]",
+    re.MULTILINE,
+)
+_PLACE = re.compile(r"^(tasks|risks|correlations)\[(\d+)\]( \(id (?:'[^']*'|\"[^\"]*\")\))?")
+
+
+def _calendar_lines(text: str) -> dict[str, int]:
+    """The line of each ``[calendars.NAME]`` header, by the place problems name."""
+    out = {}
+    for m in _CALENDAR_HEADER.finditer(text):
+        token = m.group(1)
+        try:
+            name = tomllib.loads(f"k = {token}")["k"] if token[0] in "\"'" else token
+        except tomllib.TOMLDecodeError:
+            continue
+        out[_calendar_place(name)] = text.count("\n", 0, m.start()) + 1
+    return out
+
+
+def _with_lines(problems: list[Problem], text: str | None) -> list[Problem]:
+    """Add the file line of each ``[[tasks]]``/``[[risks]]`` entry or ``[calendars.NAME]``
+    table a problem points to."""
+    if not text:
+        return problems
+    lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": []}
+    for m in _ENTRY.finditer(text):
+        lines[m.group(1)].append(text.count("\n", 0, m.start()) + 1)
+    calendar_lines = _calendar_lines(text)
+    out = []
+    for p in problems:
+        if p.where in calendar_lines:
+            out.append(Problem(f"{p.where} (line {calendar_lines[p.where]})", p.message))
+            continue
+        m = _PLACE.match(p.where)
+        if m and int(m.group(2)) <= len(lines[m.group(1)]):
+            line = lines[m.group(1)][int(m.group(2)) - 1]
+            ident = m.group(3)
+            label = f" ({ident[2:-1]}, line {line})" if ident else f" (line {line})"
+            where = f"{m.group(1)}[{m.group(2)}]{label}{p.where[m.end() :]}"
+            p = Problem(where, p.message)
+        out.append(p)
+    return out
+
+
+def load(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a TOML scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found: place in the file, field, and the rule broken.
+    """
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror}", source=source) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8", source=source
+        ) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(_toml_message(exc, text), source=source) from None
+    return parse_scenario(doc, source=source, text=text)
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """The parser's message with the offending line quoted and a caret under the column."""
+    message = str(exc)
+    m = re.search(r"at line (\d+), column (\d+)", message)
+    if not m:
+        return f"not valid TOML: {message}"
+    line_no, col = int(m.group(1)), int(m.group(2))
+    lines = text.splitlines()
+    quoted = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    return (
+        f"line {line_no}, column {col}: not valid TOML: {message}\n"
+        f"    {quoted}\n    {' ' * (col - 1)}^"
+    )

@@ -1,0 +1,223 @@
+"""Project calendar: turns working-day offsets into dates and back.
+
+Times inside pmo-sim are working days from the project start (floats, not rounded).
+Day 0 is the first working day on or after the start date. The conventions match the
+scheduling tools: a task that starts at offset ``s`` starts on the morning of working
+day ``floor(s)``; a task that finishes at offset ``f > 0`` finishes at the end of working
+day ``ceil(f) - 1`` (so a 30-day task starting on day 0 finishes on day 29, and its
+successor starts on day 30). A finish at offset 0 (a start milestone) is dated day 0.
+A zero-duration task (a
+milestone) is dated by its finish on both ends, so a milestone that follows a task
+carries that task's finish date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .errors import must
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: A finish up to this many days past a whole number n is at n, where a day boundary
+#: matters: dating an offset (``finish_dates``) and converting a task calendar's work
+#: back to the timeline (``timeline.finish_time``, which jumps across days off at whole
+#: numbers). Rounding (about 1e-15 days) must not decide whether a date falls before or
+#: after a weekend; 1e-9 days is under 0.1 ms.
+SNAP = 1e-9
+#: The same for starts, up to this many days short of a whole number (``start_dates``,
+#: ``timeline.start_time``), twice as wide: the late start ``own(LF) - d`` of a task
+#: whose finish was moved back by up to SNAP must move forward again.
+START_SNAP = 2 * SNAP
+
+
+def weekmask_from_spec(spec: Any) -> str:
+    """A numpy weekmask ("1111100") from ``"mon-fri"``, ``"all-days"`` or a list of days.
+
+    A range such as ``"sun-thu"`` wraps around the week.
+    """
+    if isinstance(spec, str):
+        text = spec.strip().lower()
+        if text in ("all-days", "all", "7-day", "mon-sun"):
+            return "1111111"
+        if len(text) == 7 and set(text) <= {"0", "1"} and "1" in text:
+            return text
+        parts = text.split("-")
+        if len(parts) == 2 and all(p in WEEKDAYS for p in parts):
+            first, last = WEEKDAYS.index(parts[0]), WEEKDAYS.index(parts[1])
+            days = [(first + k) % 7 for k in range((last - first) % 7 + 1)]
+            return "".join("1" if d in days else "0" for d in range(7))
+    elif (
+        isinstance(spec, list | tuple)
+        and spec
+        and all(isinstance(d, str) and d.lower() in WEEKDAYS for d in spec)
+    ):
+        chosen = {d.lower() for d in spec}
+        return "".join("1" if d in chosen else "0" for d in WEEKDAYS)
+    raise ValueError(
+        must(
+            "calendar",
+            '"mon-fri", "all-days", a day range like "sun-thu", or a list of '
+            'days like ["mon", "tue"]',
+            spec,
+        )
+    )
+
+
+def as_date(name: str, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(must(name, "a date like 2027-01-04", value))
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working weekdays and holidays of a project.
+
+    Parameters
+    ----------
+    weekmask : str
+        Seven characters ``0``/``1`` from Monday to Sunday, as ``numpy.busdaycalendar``
+        takes, or a spec such as ``"mon-fri"``/``"all-days"`` (see ``weekmask_from_spec``).
+    holidays : tuple of datetime.date
+        Non-working dates.
+    """
+
+    weekmask: str = "1111100"
+    holidays: tuple[dt.date, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weekmask", weekmask_from_spec(self.weekmask))
+        if isinstance(self.holidays, str) or not hasattr(self.holidays, "__iter__"):
+            raise TypeError(must("holidays", "a list of dates", self.holidays))
+        days = tuple(
+            sorted({as_date(f"holidays[{i + 1}]", d) for i, d in enumerate(self.holidays)})
+        )
+        object.__setattr__(self, "holidays", days)
+
+    @classmethod
+    def union(cls, calendars: list[Calendar]) -> Calendar:
+        """The calendar of days on which any of ``calendars`` works."""
+        first = calendars[0]
+        if all(c == first for c in calendars[1:]):
+            return first
+        mask = "".join(
+            "1" if any(c.weekmask[d] == "1" for c in calendars) else "0" for d in range(7)
+        )
+        candidates = sorted({h for c in calendars for h in c.holidays})
+        holidays = [
+            h
+            for h in candidates
+            if mask[h.weekday()] == "1"
+            and not any(c.weekmask[h.weekday()] == "1" and h not in c.holidays for c in calendars)
+        ]
+        return cls(mask, tuple(holidays))
+
+    def __getstate__(self) -> dict:
+        # numpy's busdaycalendar cannot be pickled (Dask sends models to workers); it is
+        # rebuilt on first use after unpickling.
+        state = dict(self.__dict__)
+        state.pop("busdaycalendar", None)
+        return state
+
+    @cached_property
+    def busdaycalendar(self) -> np.busdaycalendar:
+        return np.busdaycalendar(
+            weekmask=self.weekmask, holidays=np.array(self.holidays, dtype="datetime64[D]")
+        )
+
+    @property
+    def name(self) -> str:
+        """The weekmask as a user writes it: "mon-fri", "all-days", "sun-thu", or days."""
+        if self.weekmask == "1111111":
+            return "all-days"
+        days = [d for d, bit in zip(WEEKDAYS, self.weekmask, strict=True) if bit == "1"]
+        # A contiguous run of days (possibly wrapping past Sunday) reads as a range.
+        for first in range(7):
+            run = [WEEKDAYS[(first + k) % 7] for k in range(len(days))]
+            if sorted(run, key=WEEKDAYS.index) == days:
+                return f"{run[0]}-{run[-1]}" if len(run) > 1 else run[0]
+        return ",".join(days)
+
+    def first_working_day(self, start: dt.date) -> np.datetime64:
+        """Day 0 of a project that starts on ``start``."""
+        return np.busday_offset(
+            np.datetime64(start, "D"), 0, roll="forward", busdaycal=self.busdaycalendar
+        )
+
+    def start_dates(self, start: dt.date, offsets: Any) -> np.ndarray:
+        """Dates on which work starting at working-day ``offsets`` begins."""
+        day0 = self.first_working_day(start)
+        # Up to START_SNAP short of a day boundary is that boundary (rounding).
+        idx = np.floor(np.asarray(offsets, dtype=float) + START_SNAP).astype(np.int64)
+        return np.busday_offset(day0, idx, roll="forward", busdaycal=self.busdaycalendar)
+
+    def finish_dates(self, start: dt.date, offsets: Any) -> np.ndarray:
+        """Dates at whose end work finishing at working-day ``offsets`` is done."""
+        day0 = self.first_working_day(start)
+        # Up to SNAP past a day boundary is that boundary (rounding).
+        f = np.asarray(offsets, dtype=float)
+        idx = np.maximum(np.ceil(f - SNAP) - 1, 0).astype(np.int64)
+        return np.busday_offset(day0, idx, roll="forward", busdaycal=self.busdaycalendar)
+
+    def task_dates(
+        self, start: dt.date, early_start: Any, early_finish: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Start and finish dates of tasks from their start and finish offsets; a
+        zero-duration task (a milestone) is dated by its finish, at the end of the
+        working day its predecessors finish on."""
+        es = np.asarray(early_start, dtype=float)
+        ef = np.asarray(early_finish, dtype=float)
+        starts = self.start_dates(start, es)
+        finishes = self.finish_dates(start, ef)
+        return np.where(ef == es, finishes, starts), finishes
+
+    def finish_date(self, start: dt.date, offset: float) -> dt.date:
+        """One finish date as a ``datetime.date``."""
+        return self.finish_dates(start, offset).astype(object)
+
+    def start_date(self, start: dt.date, offset: float) -> dt.date:
+        """One start date as a ``datetime.date``."""
+        return self.start_dates(start, offset).astype(object)
+
+    def days_until(self, start: dt.date, date: dt.date) -> float:
+        """Working days from day 0 through the end of ``date``.
+
+        A finish offset ``f`` falls on or before ``date`` exactly when
+        ``f <= days_until(start, date)``.
+        """
+        day0 = self.first_working_day(start)
+        end = np.datetime64(date, "D") + np.timedelta64(1, "D")
+        if end <= day0:
+            # A date before the start: only an offset of 0 or less can meet it.
+            return -float(np.busday_count(end, day0, busdaycal=self.busdaycalendar))
+        return float(np.busday_count(day0, end, busdaycal=self.busdaycalendar))
+
+    def start_offset_of(self, start: dt.date, date: dt.date) -> float:
+        """Working-day offset of the morning of ``date`` (next working day if it is not one)."""
+        day0 = self.first_working_day(start)
+        day = np.busday_offset(
+            np.datetime64(date, "D"), 0, roll="forward", busdaycal=self.busdaycalendar
+        )
+        return (
+            float(np.busday_count(day0, day, busdaycal=self.busdaycalendar))
+            if (day >= day0)
+            else -float(np.busday_count(day, day0, busdaycal=self.busdaycalendar))
+        )
+
+
+def iso(date: Any) -> str:
+    """ISO text of a date-like (numpy datetime64 or datetime.date)."""
+    return str(np.datetime64(date, "D"))

@@ -1,0 +1,163 @@
+"""The risk register: risk events (threats and opportunities), their impacts on tasks,
+and their post-mitigation values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .distributions import Distribution
+from .errors import must
+from .fields import (
+    as_tuple,
+    distribution_field,
+    probability_field,
+    real_field,
+    text_field,
+    within_days,
+)
+
+RISK_TYPES = ("threat", "opportunity")
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a risk does to its tasks when it occurs.
+
+    ``delay`` adds working days (one draw per iteration, shared by all ``tasks``);
+    ``factor`` multiplies each task's sampled duration. At least one is given.
+    """
+
+    tasks: tuple[str, ...]
+    delay: Distribution | None = None
+    factor: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        tasks = as_tuple("tasks", self.tasks)
+        if not tasks:
+            raise ValueError(must("tasks", "a non-empty list of task ids", list(tasks)))
+        for i, t in enumerate(tasks):
+            text_field(f"tasks[{i + 1}]", t)
+        object.__setattr__(self, "tasks", tasks)
+        if self.delay is None and self.factor is None:
+            raise ValueError(
+                "an impact needs a 'delay' (working days) or a 'factor' (duration multiplier)"
+            )
+        if self.delay is not None:
+            object.__setattr__(self, "delay", distribution_field("delay", self.delay))
+            delay = self.delay
+            within_days("delay", *delay.support, delay.deterministic, delay.as_given)
+        if self.factor is not None:
+            factor = distribution_field("factor", self.factor)
+            if not factor.support[0] > 0:
+                raise ValueError(
+                    must("factor", "greater than 0 over its whole range", factor.as_given)
+                )
+            object.__setattr__(self, "factor", factor)
+
+    @property
+    def direction(self) -> int:
+        """+1 if it can only lengthen work, -1 if it can only shorten it, 0 if it is mixed
+        or neutral (a delay of exactly 0 or a factor of exactly 1 fits either type)."""
+        signs = set()
+        for dist, neutral in ((self.delay, 0.0), (self.factor, 1.0)):
+            if dist is None:
+                continue
+            lo, hi = dist.support
+            if lo == hi == neutral:
+                continue
+            signs.add(1 if lo >= neutral else (-1 if hi <= neutral else 0))
+        return signs.pop() if len(signs) == 1 else 0
+
+
+def _impacts(value: Any) -> tuple[Impact, ...]:
+    impacts = as_tuple("impacts", value)
+    for i, imp in enumerate(impacts):
+        if not isinstance(imp, Impact):
+            raise TypeError(must(f"impacts[{i + 1}]", "an Impact", imp))
+    return impacts
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """Post-mitigation state of a risk: what the response changes, and what it costs.
+
+    ``None`` fields keep the pre-mitigation value.
+    """
+
+    probability: float | None = None
+    impacts: tuple[Impact, ...] | None = None
+    cost: Distribution | None = None
+    response_cost: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.probability is not None:
+            object.__setattr__(
+                self, "probability", probability_field("probability", self.probability)
+            )
+        if self.impacts is not None:
+            object.__setattr__(self, "impacts", _impacts(self.impacts))
+        if self.cost is not None:
+            object.__setattr__(self, "cost", distribution_field("cost", self.cost))
+        rc = real_field("response_cost", self.response_cost)
+        if rc < 0:
+            raise ValueError(must("response_cost", "0 or more", rc))
+        object.__setattr__(self, "response_cost", rc)
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A risk event of the register (a threat or an opportunity).
+
+    Each iteration it occurs with ``probability``; when it does, each impact applies to
+    its tasks and ``cost`` is added to the project cost.
+    """
+
+    id: str
+    probability: float
+    impacts: tuple[Impact, ...] = ()
+    name: str = ""
+    cost: Distribution | None = None
+    type: str | None = None
+    mitigated: Mitigation | None = None
+
+    def __post_init__(self) -> None:
+        text_field("id", self.id)
+        object.__setattr__(self, "name", text_field("name", self.name, allow_empty=True) or self.id)
+        object.__setattr__(self, "probability", probability_field("probability", self.probability))
+        object.__setattr__(self, "impacts", _impacts(self.impacts))
+        if self.cost is not None:
+            object.__setattr__(self, "cost", distribution_field("cost", self.cost))
+        if not self.impacts and self.cost is None:
+            raise ValueError("a risk needs 'impacts' on tasks, a 'cost', or both")
+        if self.mitigated is not None and not isinstance(self.mitigated, Mitigation):
+            raise TypeError(must("mitigated", "a Mitigation", self.mitigated))
+        directions = {imp.direction for imp in self.impacts}
+        kind = self.type
+        if kind is None:
+            kind = "opportunity" if directions == {-1} else "threat"
+        if kind not in RISK_TYPES:
+            raise ValueError(must("type", '"threat" or "opportunity"', kind))
+        bad = 1 if kind == "opportunity" else -1
+        if bad in directions:
+            rule = (
+                "a delay <= 0 or a factor <= 1 for an opportunity"
+                if kind == "opportunity"
+                else "a delay >= 0 or a factor >= 1 for a threat"
+            )
+            raise ValueError(must("type", f"consistent with its impacts ({rule})", kind))
+        object.__setattr__(self, "type", kind)
+
+    def state(self, mitigated: bool) -> Risk:
+        """This risk as it stands before (``False``) or after (``True``) mitigation."""
+        if not mitigated or self.mitigated is None:
+            return self
+        m = self.mitigated
+        return Risk(
+            id=self.id,
+            name=self.name,
+            probability=self.probability if m.probability is None else m.probability,
+            impacts=self.impacts if m.impacts is None else m.impacts,
+            cost=self.cost if m.cost is None else m.cost,
+            type=self.type,
+        )

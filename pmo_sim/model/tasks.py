@@ -1,0 +1,181 @@
+"""Tasks and their logic: links (FS/SS/FF/SF with lags), costs, progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .calendar import as_date
+from .distributions import Distribution, Fixed
+from .errors import must
+from .fields import as_tuple, distribution_field, real_field, text_field, within_days
+
+LINK_TYPES = ("FS", "SS", "FF", "SF")
+#: Task progress states. Durations of tasks in progress are their remaining durations.
+STATUSES = ("not started", "in progress", "complete")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A logic link from ``predecessor`` to the task that lists it.
+
+    ``type`` is FS (finish-to-start, default), SS, FF or SF; ``lag`` is in working days,
+    fractional and negative (a lead) allowed.
+    """
+
+    predecessor: str
+    type: str = "FS"
+    lag: float = 0.0
+
+    def __post_init__(self) -> None:
+        text_field("id", self.predecessor)
+        kind = self.type.upper() if isinstance(self.type, str) else self.type
+        if kind not in LINK_TYPES:
+            raise ValueError(must("type", f"one of {', '.join(LINK_TYPES)}", self.type))
+        object.__setattr__(self, "type", kind)
+        object.__setattr__(self, "lag", real_field("lag", self.lag))
+        within_days("lag", self.lag, self.lag, self.lag, self.lag)
+
+
+@dataclass(frozen=True)
+class TaskCost:
+    """Cost of a task: a fixed part (number or distribution) plus a rate per working day.
+
+    The time-dependent part is ``per_day`` times the task's (sampled) duration.
+    """
+
+    fixed: Distribution = field(default_factory=lambda: Fixed(0.0))
+    per_day: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fixed", distribution_field("fixed", self.fixed))
+        object.__setattr__(self, "per_day", real_field("per_day", self.per_day))
+
+    @property
+    def is_zero(self) -> bool:
+        return self.per_day == 0.0 and self.fixed.support == (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Task:
+    """An activity of the schedule.
+
+    Parameters
+    ----------
+    id : str
+        Unique identifier, referenced by links, risks and correlations.
+    duration : Distribution or number
+        Working days; a number is a fixed duration. Milestones default to 0.
+    name : str
+        Display name (defaults to ``id``).
+    predecessors : tuple of Link or str
+        Incoming logic links; a bare id is a finish-to-start link without lag.
+    cost : TaskCost, optional
+    milestone : bool
+        Report this task's finish in every iteration (a key date).
+    wbs : str
+        Work breakdown structure path, for grouping in reports.
+    start_no_earlier_than : datetime.date, optional
+        A start-no-earlier-than constraint.
+    calendar : str
+        Name of the calendar the task works on (one of ``Project.calendars``); empty for
+        the project calendar. Durations count working days of this calendar.
+    status : str
+        ``"not started"``, ``"in progress"`` (``duration`` is then the remaining
+        duration, worked from the data date) or ``"complete"`` (fixed at its actual dates).
+    actual_start, actual_finish : datetime.date, optional
+        Actual dates: a task in progress has an actual start, a complete task both.
+    """
+
+    id: str
+    duration: Distribution | float | None = None
+    name: str = ""
+    predecessors: tuple[Link, ...] = ()
+    cost: TaskCost | None = None
+    milestone: bool = False
+    wbs: str = ""
+    start_no_earlier_than: dt.date | None = None
+    calendar: str = ""
+    status: str = "not started"
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        text_field("id", self.id)
+        if not isinstance(self.milestone, bool):
+            raise TypeError(must("milestone", "true or false", self.milestone))
+        text_field("calendar", self.calendar, allow_empty=True)
+        self._check_progress()
+        if self.duration is None:
+            if not (self.milestone or self.status == "complete"):
+                raise ValueError(
+                    "'duration' is required (a number of working days or a distribution); "
+                    "only a milestone may leave it out"
+                )
+            object.__setattr__(self, "duration", Fixed(0.0))
+        duration = distribution_field("duration", self.duration)
+        lo, hi = duration.support
+        if lo < 0:
+            raise ValueError(
+                must(
+                    "duration",
+                    f"non-negative: its distribution reaches {lo:.4g} working days",
+                    duration.as_given,
+                )
+            )
+        within_days("duration", lo, hi, duration.deterministic, duration.as_given)
+        object.__setattr__(self, "duration", duration)
+        object.__setattr__(self, "name", text_field("name", self.name, allow_empty=True) or self.id)
+        links = []
+        for i, link in enumerate(as_tuple("predecessors", self.predecessors)):
+            if isinstance(link, str):
+                link = Link(link)
+            elif not isinstance(link, Link):
+                raise TypeError(must(f"predecessors[{i + 1}]", "a task id or a Link", link))
+            links.append(link)
+        object.__setattr__(self, "predecessors", tuple(links))
+        if self.cost is not None and not isinstance(self.cost, TaskCost):
+            raise TypeError(must("cost", "a TaskCost", self.cost))
+        text_field("wbs", self.wbs, allow_empty=True)
+        if self.start_no_earlier_than is not None:
+            object.__setattr__(
+                self,
+                "start_no_earlier_than",
+                as_date("start_no_earlier_than", self.start_no_earlier_than),
+            )
+
+    def _check_progress(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(
+                must("status", '"not started", "in progress" or "complete"', self.status)
+            )
+        for name in ("actual_start", "actual_finish"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, as_date(name, value))
+        start, finish = self.actual_start, self.actual_finish
+        if self.status == "not started" and (start or finish):
+            raise ValueError(
+                "a task with actual dates has started: set 'status' to \"in progress\" or "
+                '"complete", or remove the actual dates'
+            )
+        if self.status != "not started" and start is None:
+            raise ValueError(f"'actual_start' is required for a task {self.status!r}")
+        if self.status == "in progress" and finish is not None:
+            raise ValueError(
+                "a task in progress has no 'actual_finish': set 'status' to \"complete\" or "
+                "remove the actual finish"
+            )
+        if self.status == "complete":
+            if finish is None:
+                raise ValueError("'actual_finish' is required for a complete task")
+            if finish < start:
+                raise ValueError(
+                    must(
+                        "actual_finish", f"on or after 'actual_start' ({start})", finish.isoformat()
+                    )
+                )
+
+    @property
+    def started(self) -> bool:
+        return self.status != "not started"

@@ -1,0 +1,1 @@
+"""What people read: text tables, charts and the self-contained HTML report."""

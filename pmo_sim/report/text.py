@@ -1,0 +1,329 @@
+"""Plain-text reports for the command line, built only from Results objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..model.calendar import iso
+from ..results.simulation import REPORTED_PERCENTILES, Results
+
+
+def days(x: float) -> str:
+    """Working days for tables: up to two decimals, no trailing zeros."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def money(x: float | None, currency: str = "") -> str:
+    if x is None:
+        return "-"
+    text = f"{x:,.0f}"
+    return f"{text} {currency}".strip()
+
+
+def pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
+    """A plain aligned table; columns in ``right`` are right-aligned."""
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
+
+
+def _bar(value: float, scale: float, width: int = 30) -> str:
+    if scale <= 0 or value <= 0:
+        return ""
+    return "#" * max(1, round(width * value / scale))
+
+
+def _time_basis(s: Any) -> list[str]:
+    """Lines saying what working days count and where progress stands, when it matters."""
+    p = s.project
+    lines = []
+    used = sorted({t.calendar for t in s.tasks if t.calendar})
+    if used:
+        lines.append(
+            f"Task calendars: {', '.join(used)} besides the project calendar; working days "
+            f"below count days any of them works ({s.timeline.name})."
+        )
+    if p.data_date is not None:
+        done = sum(t.status == "complete" for t in s.tasks)
+        going = sum(t.status == "in progress" for t in s.tasks)
+        lines.append(
+            f"Data date {p.data_date}: {done} tasks complete, {going} in progress; remaining "
+            "work is simulated from the data date."
+        )
+    return [*lines, ""] if lines else []
+
+
+def run_report(r: Results) -> str:
+    """The human output of ``pmo-sim run``."""
+    s = r.scenario
+    p = s.project
+    cur = p.currency
+    out = [
+        f"{p.name}: {r.iterations:,} iterations, seed {r.seed}, {r.sampling} sampling"
+        f"{', post-mitigation' if r.mitigated else ''} ({r.elapsed:.2f} s)",
+        "",
+    ]
+    out += _time_basis(s)
+    headers = ["", "finish date", "working days", "std. error"]
+    rows = [
+        [f"P{q}", iso(r.percentile_date(q)), f"{r.percentile(q):.1f}", f"{r.standard_error(q):.2f}"]
+        for q in REPORTED_PERCENTILES
+    ]
+    rows.append(["mean", iso(r._finish_dates(r.mean_days)), f"{r.mean_days:.1f}", ""])
+    det = r.deterministic
+    rows.append(["deterministic", iso(det.finish_date), days(det.finish), ""])
+    right = {2, 3}
+    if r.cost is not None:
+        headers.append(f"cost ({cur})" if cur else "cost")
+        right.add(4)
+        for row, q in zip(rows, REPORTED_PERCENTILES, strict=False):
+            row.append(money(r.cost_percentile(q)))
+        rows[-2].append(money(float(r.cost.mean())))
+        rows[-1].append(money(r.deterministic_cost))
+    out.append(table(headers, rows, right))
+    out.append("")
+    out.append(
+        f"Probability of meeting the deterministic finish: {pct(r.probability_within(det.finish))}"
+    )
+    if p.deadline is not None:
+        out.append(
+            f"Probability of meeting the deadline {p.deadline}: {pct(r.probability_by(p.deadline))}"
+        )
+    if r.cost is not None and p.budget is not None:
+        out.append(
+            f"Probability of staying within the budget {money(p.budget, cur)}: "
+            f"{pct(r.probability_within_budget(p.budget))}"
+        )
+        if p.deadline is not None:
+            out.append(f"Joint confidence (deadline and budget both met, JCL): {pct(r.jcl())}")
+            frontier = r.jcl_frontier(70, points=5)
+            pairs = ", ".join(
+                f"{iso(r._finish_dates(d))} & {money(c, cur)}" for d, c in frontier[:4]
+            )
+            out.append(f"JCL 70% is reached with, for example: {pairs}")
+    ranking = r.risk_ranking
+    if ranking is not None and ranking.risk_ids:
+        out += [
+            "",
+            f"Risks adding most to P80 (exclusion ranking, {ranking.iterations:,} "
+            "iterations each):",
+        ]
+        names = {x.id: x.name for x in s.risks}
+        rows = []
+        for k in ranking.order("finish")[:10]:
+            rid = ranking.risk_ids[k]
+            row = [
+                rid,
+                names[rid],
+                f"{ranking.p80_finish_contribution[k]:.1f}",
+                pct(r.risk_probability(rid)),
+            ]
+            if r.cost is not None:
+                row.append(money(ranking.p80_cost_contribution[k]))
+            rows.append(row)
+        headers = ["id", "risk", "P80 finish +days", "occurred"]
+        if r.cost is not None:
+            headers.append("P80 cost +")
+        out.append(table(headers, rows, right={2, 3, 4}))
+    out += ["", "Most critical tasks:"]
+    names = {t.id: t.name for t in s.tasks}
+    st = r.task_stats
+    index = {tid: i for i, tid in enumerate(s.task_ids)}
+    rows = []
+    for tid, c in r.most_critical(10):
+        if c <= 0:
+            continue
+        i = index[tid]
+        rows.append(
+            [tid, names[tid], pct(c), f"{st.sensitivity[i]:.2f}", f"{st.cruciality[i]:.2f}"]
+        )
+    out.append(
+        table(["id", "name", "criticality", "sensitivity", "cruciality"], rows, right={2, 3, 4})
+    )
+    merges = [
+        (tid, st.merge_bias[index[tid]])
+        for tid in s.task_ids
+        if not np.isnan(st.merge_bias[index[tid]])
+    ]
+    merges = sorted(merges, key=lambda kv: -kv[1])[:5]
+    if merges and merges[0][1] > 0.05:
+        out += [
+            "",
+            "Largest merge bias (mean simulated start later than the start from mean durations):",
+        ]
+        out.append(
+            table(
+                ["id", "name", "days later"],
+                [[tid, names[tid], f"{mb:.1f}"] for tid, mb in merges if mb > 0.05],
+                right={2},
+            )
+        )
+    return "\n".join(out)
+
+
+def comparison(pre: Results, post: Results) -> dict[str, Any]:
+    """Side-by-side figures of a pre-/post-mitigation pair (the ``compare --json`` doc)."""
+    s = pre.scenario
+    response = sum(r.mitigated.response_cost for r in s.risks if r.mitigated)
+    doc: dict[str, Any] = {
+        "iterations": pre.iterations,
+        "seed": pre.seed,
+        "sampling": pre.sampling,
+        "finish": {},
+        "response_cost": response,
+    }
+    for q in (50, 80):
+        a, b = float(pre.percentile(q)), float(post.percentile(q))
+        doc["finish"][f"P{q}"] = {
+            "pre": {"days": a, "date": iso(pre.percentile_date(q))},
+            "post": {"days": b, "date": iso(post.percentile_date(q))},
+            "shift_days": b - a,
+        }
+    deadline = s.project.deadline
+    if deadline is not None:
+        doc["finish"]["p_deadline"] = {
+            "pre": pre.probability_by(deadline),
+            "post": post.probability_by(deadline),
+        }
+    if pre.cost is not None and post.cost is not None:
+        doc["cost"] = {}
+        for q in (50, 80):
+            a, b = float(pre.cost_percentile(q)), float(post.cost_percentile(q))
+            doc["cost"][f"P{q}"] = {"pre": a, "post": b, "shift": b - a}
+        # Expected saving: the drop in mean cost from the responses, before paying for them.
+        saving = float(pre.cost.mean()) - (float(post.cost.mean()) - response)
+        doc["cost"]["mean"] = {"pre": float(pre.cost.mean()), "post": float(post.cost.mean())}
+        doc["expected_saving"] = saving
+        doc["net_benefit"] = saving - response
+        budget = s.project.budget
+        if budget is not None:
+            doc["cost"]["p_budget"] = {
+                "pre": pre.probability_within_budget(budget),
+                "post": post.probability_within_budget(budget),
+            }
+            if deadline is not None:
+                doc["jcl"] = {"pre": pre.jcl(), "post": post.jcl()}
+    return doc
+
+
+def compare_report(pre: Results, post: Results, doc: dict[str, Any]) -> str:
+    cur = pre.scenario.project.currency
+    out = [
+        f"{pre.scenario.project.name}: pre- vs post-mitigation, {pre.iterations:,} "
+        f"iterations each, seed {pre.seed}, same random numbers",
+        "",
+    ]
+    rows = []
+    for q in (50, 80):
+        f = doc["finish"][f"P{q}"]
+        rows.append(
+            [
+                f"P{q} finish",
+                f"{f['pre']['date']} ({f['pre']['days']:.1f} d)",
+                f"{f['post']['date']} ({f['post']['days']:.1f} d)",
+                f"{f['shift_days']:+.1f} d",
+            ]
+        )
+    if "p_deadline" in doc["finish"]:
+        pd = doc["finish"]["p_deadline"]
+        rows.append(
+            [
+                "P(deadline)",
+                pct(pd["pre"]),
+                pct(pd["post"]),
+                f"{100 * (pd['post'] - pd['pre']):+.1f} pts",
+            ]
+        )
+    if "cost" in doc:
+        for q in (50, 80):
+            c = doc["cost"][f"P{q}"]
+            rows.append(
+                [f"P{q} cost", money(c["pre"], cur), money(c["post"], cur), f"{c['shift']:+,.0f}"]
+            )
+        if "p_budget" in doc["cost"]:
+            pb = doc["cost"]["p_budget"]
+            rows.append(
+                [
+                    "P(budget)",
+                    pct(pb["pre"]),
+                    pct(pb["post"]),
+                    f"{100 * (pb['post'] - pb['pre']):+.1f} pts",
+                ]
+            )
+        if "jcl" in doc:
+            j = doc["jcl"]
+            rows.append(
+                ["JCL", pct(j["pre"]), pct(j["post"]), f"{100 * (j['post'] - j['pre']):+.1f} pts"]
+            )
+    out.append(table(["", "pre-mitigation", "post-mitigation", "shift"], rows, right={3}))
+    if "expected_saving" in doc:
+        out += [
+            "",
+            f"Response cost {money(doc['response_cost'], cur)} against an expected "
+            f"saving of {money(doc['expected_saving'], cur)} (net "
+            f"{doc['net_benefit']:+,.0f} {cur}).".replace("  ", " "),
+        ]
+    return "\n".join(out)
+
+
+def risks_report(r: Results, by: str = "finish") -> str:
+    """The text tornado of ``pmo-sim risks``."""
+    ranking = r.risk_ranking
+    s = r.scenario
+    cur = s.project.currency
+    names = {x.id: x.name for x in s.risks}
+    order = ranking.order(by)
+    values = ranking.p80_finish_contribution if by == "finish" else ranking.p80_cost_contribution
+    scale = max([float(v) for v in values] + [0.0])
+    out = [
+        f"{s.project.name}: risk ranking by contribution to P80 {by}"
+        f"{' (post-mitigation)' if r.mitigated else ''}, {ranking.iterations:,} "
+        f"iterations per run, seed {r.seed}",
+        "",
+    ]
+    rows = []
+    for k in order:
+        rid = ranking.risk_ids[k]
+        v = float(values[k])
+        shown = f"{v:+.1f} d" if by == "finish" else f"{v:+,.0f}"
+        row = [
+            rid,
+            names[rid][:40],
+            pct(r.risk_probability(rid)),
+            shown,
+            f"{ranking.mean_delay[k]:.1f}",
+        ]
+        if r.cost is not None:
+            row.append(
+                money(ranking.p80_cost_contribution[k], cur)
+                if by == "finish"
+                else f"{ranking.p80_finish_contribution[k]:+.1f} d"
+            )
+        row.append(_bar(v, scale))
+        rows.append(row)
+    headers = ["id", "risk", "occurred", f"P80 {by} +", "mean delay d"]
+    if r.cost is not None:
+        headers.append("P80 cost +" if by == "finish" else "P80 finish +")
+    headers.append("")
+    out.append(table(headers, rows, right={2, 3, 4, 5} if r.cost is not None else {2, 3, 4}))
+    out += [
+        "",
+        "A contribution is P80 with every risk minus P80 with that risk switched "
+        "off, on the same random numbers.",
+    ]
+    return "\n".join(out)

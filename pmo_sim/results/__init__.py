@@ -1,0 +1,1 @@
+"""What a simulation gives back: result objects and the statistics read from them."""

@@ -1,0 +1,414 @@
+"""Results of a simulation: per-iteration arrays and the statistics drawn from them.
+
+Percentiles are empirical quantiles of the per-iteration values with linear
+interpolation between order statistics (numpy's default, Hyndman & Fan type 7).
+A finish in working days is dated with the calendar rule of ``model.calendar``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..model.calendar import iso
+from ..model.scenario import Scenario
+from ..scheduling.cpm import CPMSchedule
+
+REPORTED_PERCENTILES = (10, 50, 80, 90)
+JCL_LEVELS = (50, 70, 80)
+
+
+def percentile_standard_error(values: np.ndarray, q: float) -> float:
+    """Standard error of the empirical q-th percentile of ``values``.
+
+    Distribution-free: the order statistics at ``n p -/+ sqrt(n p (1 - p))`` bound a
+    one-standard-error interval of the p-quantile (the binomial count of values below it
+    has that standard deviation), so the SE is half that interval's width. For Latin
+    hypercube samples it is conservative.
+    """
+    n = values.size
+    p = q / 100.0
+    half = math.sqrt(n * p * (1.0 - p))
+    ordered = np.sort(values)
+    lo = int(min(max(math.floor(n * p - half), 0), n - 1))
+    hi = int(min(max(math.ceil(n * p + half), 0), n - 1))
+    return float(ordered[hi] - ordered[lo]) / 2.0
+
+
+def _none_if_nan(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+@dataclass(frozen=True)
+class TaskStats:
+    """Per-task statistics, arrays in the scenario's task order.
+
+    - ``criticality``: share of iterations with total float within the tolerance;
+    - ``sensitivity``: Spearman rank correlation of the task's duration with the project
+      finish (over the first ``sensitivity_iterations`` iterations);
+    - ``cruciality``: criticality x sensitivity;
+    - ``ssi``: schedule sensitivity index (Vanhoucke 2010), criticality x sd(duration) /
+      sd(project finish);
+    - ``merge_bias``: mean simulated early start minus the early start computed from mean
+      durations, for tasks with two or more predecessors (NaN otherwise).
+    """
+
+    ids: tuple[str, ...]
+    criticality: np.ndarray
+    sensitivity: np.ndarray
+    cruciality: np.ndarray
+    ssi: np.ndarray
+    mean_duration: np.ndarray
+    mean_start: np.ndarray
+    merge_bias: np.ndarray
+    sensitivity_iterations: int
+
+
+@dataclass(frozen=True)
+class TaskDates:
+    """P50/P80 early start and finish (working days) of every task, scenario order.
+
+    Computed over the first ``iterations`` iterations (the same subsample as the
+    sensitivity: all of them up to 10,000).
+    """
+
+    iterations: int
+    early_start: dict[int, np.ndarray]
+    early_finish: dict[int, np.ndarray]
+
+
+@dataclass(frozen=True)
+class RiskRanking:
+    """Exclusion ranking: what each risk adds to P80 finish and P80 cost.
+
+    Each value is (all risks) minus (all risks but this one), on the same random
+    numbers. ``mean_delay``/``mean_cost`` are the mean differences per iteration.
+    """
+
+    risk_ids: tuple[str, ...]
+    iterations: int
+    p80_finish_contribution: np.ndarray
+    p80_cost_contribution: np.ndarray
+    mean_delay: np.ndarray
+    mean_cost: np.ndarray
+
+    def order(self, by: str = "finish") -> list[int]:
+        """Risk indices, largest contribution first (ties in register order)."""
+        values = self.p80_finish_contribution if by == "finish" else self.p80_cost_contribution
+        return sorted(range(len(self.risk_ids)), key=lambda r: -values[r])
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a simulation produced. Arrays are read-only.
+
+    Attributes
+    ----------
+    finish_days : numpy.ndarray
+        Project finish in working days from the start, one value per iteration.
+    cost : numpy.ndarray or None
+        Total project cost per iteration (None when the scenario has no costs).
+    milestone_days : numpy.ndarray
+        (milestones, iterations) finishes of the tasks flagged ``milestone``.
+    risk_occurrence : numpy.ndarray
+        (risks, iterations) 1 where the risk occurred.
+    criticality : dict
+        Task id -> fraction of iterations in which the task was critical.
+    task_stats : TaskStats
+    risk_ranking : RiskRanking or None
+    deterministic : CPMSchedule
+        The deterministic schedule with most likely durations.
+    """
+
+    scenario: Scenario
+    iterations: int
+    seed: int
+    sampling: str
+    finish_days: np.ndarray
+    milestone_ids: tuple[str, ...]
+    milestone_days: np.ndarray
+    criticality: dict[str, float]
+    deterministic: CPMSchedule
+    mitigated: bool = False
+    cost: np.ndarray | None = None
+    risk_ids: tuple[str, ...] = ()
+    risk_occurrence: np.ndarray | None = None
+    task_stats: TaskStats | None = None
+    risk_ranking: RiskRanking | None = None
+    task_dates: TaskDates | None = None
+    deterministic_cost: float = 0.0
+    correlation: Any = None
+    elapsed: float = field(default=0.0, compare=False)
+    threads: int = field(default=1, compare=False)
+
+    # Finish dates ----------------------------------------------------------------------
+    def _finish_dates(self, days: Any, open_work: bool = True) -> np.ndarray:
+        p = self.scenario.project
+        dates = self.scenario.timeline.finish_dates(p.start, days)
+        return self.scenario.not_before_data_date(dates, open_work)
+
+    def _met_by(self, date: dt.date | str) -> np.ndarray:
+        """Per iteration: finished by the end of ``date``. Open work cannot finish
+        before the data date, even at the offset the day before it ends on."""
+        if isinstance(date, str):
+            date = dt.date.fromisoformat(date)
+        floor = self.scenario.open_from
+        if floor is not None and date < floor:
+            return np.zeros(self.finish_days.shape, dtype=bool)
+        return self.finish_days <= self.deadline_days(date)
+
+    def deadline_days(self, date: dt.date | str) -> float:
+        """Working days from day 0 through the end of ``date``."""
+        if isinstance(date, str):
+            date = dt.date.fromisoformat(date)
+        p = self.scenario.project
+        return self.scenario.timeline.days_until(p.start, date)
+
+    @property
+    def finish_dates(self) -> np.ndarray:
+        """Finish date of every iteration (``datetime64[D]``)."""
+        return self._finish_dates(self.finish_days)
+
+    def percentile(self, q: float | Any) -> float | np.ndarray:
+        """Finish in working days at percentile ``q`` (0-100); arrays of q allowed."""
+        return np.percentile(self.finish_days, q)
+
+    def percentile_date(self, q: float) -> dt.date:
+        """Finish date at percentile ``q``."""
+        return self._finish_dates(self.percentile(q)).astype(object)
+
+    def standard_error(self, q: float) -> float:
+        """Standard error (working days) of the finish percentile ``q``."""
+        return percentile_standard_error(self.finish_days, q)
+
+    def probability_by(self, date: dt.date | str) -> float:
+        """Probability of finishing on or before ``date`` (end of that day)."""
+        return float(np.mean(self._met_by(date)))
+
+    def probability_within(self, days: float) -> float:
+        """Probability of finishing within ``days`` working days."""
+        return float(np.mean(self.finish_days <= days))
+
+    @property
+    def mean_days(self) -> float:
+        return float(self.finish_days.mean())
+
+    def milestone(self, task_id: str) -> np.ndarray:
+        """Per-iteration finish (working days) of a milestone task."""
+        return self.milestone_days[self.milestone_ids.index(task_id)]
+
+    # Cost ------------------------------------------------------------------------------
+    def _cost(self) -> np.ndarray:
+        if self.cost is None:
+            raise ValueError("the scenario has no costs: add 'cost' to tasks or risks")
+        return self.cost
+
+    def cost_percentile(self, q: float | Any) -> float | np.ndarray:
+        """Total cost at percentile ``q``."""
+        return np.percentile(self._cost(), q)
+
+    def cost_standard_error(self, q: float) -> float:
+        return percentile_standard_error(self._cost(), q)
+
+    def probability_within_budget(self, budget: float) -> float:
+        """Probability that the total cost is at most ``budget``."""
+        return float(np.mean(self._cost() <= budget))
+
+    def jcl(self, date: dt.date | str | None = None, budget: float | None = None) -> float:
+        """Joint confidence level: P(finish <= date and cost <= budget).
+
+        Defaults to the scenario's deadline and budget.
+        """
+        p = self.scenario.project
+        date = p.deadline if date is None else date
+        budget = p.budget if budget is None else budget
+        if date is None or budget is None:
+            raise ValueError(
+                "the JCL needs a deadline and a budget (give both in [project] or as arguments)"
+            )
+        ok = self._met_by(date) & (self._cost() <= budget)
+        return float(np.mean(ok))
+
+    def jcl_frontier(self, level: float, points: int = 9) -> list[tuple[float, float]]:
+        """(finish days, cost) pairs with joint confidence ``level`` (0-100).
+
+        For finish targets from the level's finish percentile up to the latest finish,
+        the smallest budget that reaches the level; a higher finish target needs a
+        smaller budget. Points are spread evenly in finish percentile.
+        """
+        cost = self._cost()
+        n = self.iterations
+        need = math.ceil(level / 100.0 * n)
+        order = np.argsort(self.finish_days, kind="stable")
+        finish_sorted = self.finish_days[order]
+        cost_sorted = cost[order]
+        frontier = []
+        for frac in np.linspace(level / 100.0, 1.0, points):
+            m = max(math.ceil(float(frac) * n), need)
+            # The m iterations finishing earliest (ties included) meet this finish target.
+            target = finish_sorted[m - 1]
+            m = int(np.searchsorted(finish_sorted, target, side="right"))
+            within = np.sort(cost_sorted[:m])
+            frontier.append((float(target), float(within[need - 1])))
+        return frontier
+
+    # Risks -----------------------------------------------------------------------------
+    def risk_probability(self, risk_id: str) -> float:
+        """Share of iterations in which the risk occurred."""
+        return float(self.risk_occurrence[self.risk_ids.index(risk_id)].mean())
+
+    # Reports ---------------------------------------------------------------------------
+    def most_critical(self, count: int = 10) -> list[tuple[str, float]]:
+        """Tasks by decreasing criticality index (ties in file order)."""
+        ranked = sorted(self.criticality.items(), key=lambda kv: -kv[1])
+        return ranked[:count]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``pmo-sim run --json`` (keys are added, never renamed)."""
+        p = self.scenario.project
+        det = self.deterministic.finish
+        finish: dict[str, Any] = {
+            "deterministic": {
+                "date": iso(self.deterministic.finish_date),
+                "days": det,
+                "probability": self.probability_within(det),
+            },
+            "mean_days": self.mean_days,
+            "sd_days": float(self.finish_days.std(ddof=1)) if self.iterations > 1 else 0.0,
+            "min_days": float(self.finish_days.min()),
+            "max_days": float(self.finish_days.max()),
+            "percentiles": {
+                str(q): {
+                    "date": iso(self.percentile_date(q)),
+                    "days": float(self.percentile(q)),
+                    "standard_error_days": self.standard_error(q),
+                }
+                for q in REPORTED_PERCENTILES
+            },
+            "p_deadline": None if p.deadline is None else self.probability_by(p.deadline),
+        }
+        if p.deadline is not None:
+            finish["deadline"] = p.deadline.isoformat()
+        milestones = {}
+        done = {t.id for t in self.scenario.tasks if t.status == "complete"}
+        for k, mid in enumerate(self.milestone_ids):
+            days = self.milestone_days[k]
+            open_work = mid not in done
+            milestones[mid] = {
+                "mean_days": float(days.mean()),
+                "percentiles": {
+                    str(q): {
+                        "date": iso(self._finish_dates(np.percentile(days, q), open_work)),
+                        "days": float(np.percentile(days, q)),
+                    }
+                    for q in REPORTED_PERCENTILES
+                },
+            }
+        doc: dict[str, Any] = {
+            "pmo_sim_version": _version(),
+            "project": p.name,
+            "iterations": self.iterations,
+            "seed": self.seed,
+            "sampling": self.sampling,
+            "mitigated": self.mitigated,
+            "start": p.start.isoformat(),
+            "data_date": None if p.data_date is None else p.data_date.isoformat(),
+            "working_days": self.scenario.timeline.name,
+            "finish": finish,
+            "milestones": milestones,
+        }
+        if self.cost is not None:
+            doc["cost"] = self._cost_dict()
+            if p.deadline is not None and p.budget is not None:
+                doc["jcl"] = {
+                    "deadline": p.deadline.isoformat(),
+                    "budget": p.budget,
+                    "probability": self.jcl(),
+                    "frontier": {
+                        str(level): [
+                            {"date": iso(self._finish_dates(days)), "days": days, "cost": cost}
+                            for days, cost in self.jcl_frontier(level)
+                        ]
+                        for level in JCL_LEVELS
+                    },
+                }
+        doc["risks"] = self._risks_dict()
+        doc["tasks"] = self._tasks_dict()
+        if self.correlation is not None and self.correlation.repaired_pair is not None:
+            doc["correlation_repair"] = {
+                "largest_change": self.correlation.repaired_by,
+                "pair": list(self.correlation.repaired_pair),
+            }
+        return doc
+
+    def _cost_dict(self) -> dict[str, Any]:
+        cost = self._cost()
+        budget = self.scenario.project.budget
+        return {
+            "currency": self.scenario.project.currency,
+            "deterministic": self.deterministic_cost,
+            "mean": float(cost.mean()),
+            "sd": float(cost.std(ddof=1)) if self.iterations > 1 else 0.0,
+            "percentiles": {
+                str(q): {
+                    "value": float(np.percentile(cost, q)),
+                    "standard_error": percentile_standard_error(cost, q),
+                }
+                for q in REPORTED_PERCENTILES
+            },
+            "budget": budget,
+            "p_budget": None if budget is None else self.probability_within_budget(budget),
+        }
+
+    def _risks_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        ranking = self.risk_ranking
+        for r, rid in enumerate(self.risk_ids):
+            risk = next(x for x in self.scenario.risks if x.id == rid)
+            entry: dict[str, Any] = {
+                "name": risk.name,
+                "type": risk.type,
+                "probability": risk.state(self.mitigated).probability,
+                "observed_probability": float(self.risk_occurrence[r].mean()),
+            }
+            if ranking is not None:
+                entry.update(
+                    {
+                        "p80_finish_contribution_days": float(ranking.p80_finish_contribution[r]),
+                        "p80_cost_contribution": float(ranking.p80_cost_contribution[r]),
+                        "mean_delay_days": float(ranking.mean_delay[r]),
+                        "mean_cost": float(ranking.mean_cost[r]),
+                        "ranking_iterations": ranking.iterations,
+                    }
+                )
+            out[rid] = entry
+        return out
+
+    def _tasks_dict(self) -> dict[str, Any]:
+        st = self.task_stats
+        out = {}
+        for i, tid in enumerate(self.scenario.task_ids):
+            entry: dict[str, Any] = {"criticality": self.criticality[tid]}
+            if st is not None:
+                entry.update(
+                    {
+                        "sensitivity": float(st.sensitivity[i]),
+                        "cruciality": float(st.cruciality[i]),
+                        "ssi": float(st.ssi[i]),
+                        "mean_duration": float(st.mean_duration[i]),
+                        "mean_start": float(st.mean_start[i]),
+                        "merge_bias": _none_if_nan(st.merge_bias[i]),
+                    }
+                )
+            out[tid] = entry
+        return out
+
+
+def _version() -> str:
+    from ..base.version import __version__
+
+    return __version__

@@ -1,0 +1,308 @@
+"""Deterministic critical path method: forward and backward pass on working days.
+
+Link semantics (``lag`` in working days, ``d`` durations, ES/EF/LS/LF early and late
+start and finish):
+
+======  ==========================  ==========================
+type    forward (successor j)       backward (predecessor i)
+======  ==========================  ==========================
+FS      ES_j >= EF_i + lag          LF_i <= LS_j - lag
+SS      ES_j >= ES_i + lag          LS_i <= LS_j - lag
+FF      EF_j >= EF_i + lag          LF_i <= LF_j - lag
+SF      EF_j >= ES_i + lag          LS_i <= LF_j - lag
+======  ==========================  ==========================
+
+Nothing starts before the project start (offset 0) or a start-no-earlier-than date.
+The project finish is the latest early finish; every task's late finish is bounded by it.
+Total float is ``LS - ES``; free float is the smallest slack on the task's outgoing
+links (or to the project finish when it has none). A task is critical when its total
+float is at most ``CRITICAL_TOLERANCE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from ..model.calendar import iso
+from ..model.scenario import Scenario
+from .network import FF, FS, SS, Network, build_network
+from .passes import general_cpm
+from .timeline import IN_PROGRESS, general_model, is_general, lagged, own_time
+
+#: Total float (working days) at or below which a task counts as critical. Durations and
+#: lags are floats, so exact zero would be at the mercy of rounding; a millionth of a
+#: working day (well under a second) is far below any meaningful schedule difference.
+CRITICAL_TOLERANCE = 1e-6
+
+
+def forward_pass(net: Network, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Early start and finish of every task (topological positions) for given durations."""
+    n = net.size
+    es, ef = np.empty(n), np.empty(n)
+    ptr, pred, kind, lag = net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag
+    for j in range(n):
+        d = durations[j]
+        start = net.earliest_start[j]
+        for k in range(ptr[j], ptr[j + 1]):
+            i, t = pred[k], kind[k]
+            if t == FS:
+                bound = ef[i] + lag[k]
+            elif t == SS:
+                bound = es[i] + lag[k]
+            elif t == FF:
+                bound = ef[i] + lag[k] - d
+            else:  # SF
+                bound = es[i] + lag[k] - d
+            start = max(start, bound)
+        es[j] = start
+        ef[j] = start + d
+    return es, ef
+
+
+def backward_pass(
+    net: Network, durations: np.ndarray, finish: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Late start and finish of every task, with ``finish`` as the project's late finish."""
+    n = net.size
+    lf = np.full(n, finish)
+    ls = np.empty(n)
+    ptr, pred, kind, lag = net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag
+    for j in range(n - 1, -1, -1):
+        ls[j] = lf[j] - durations[j]
+        for k in range(ptr[j], ptr[j + 1]):
+            i, t = pred[k], kind[k]
+            if t == FS:
+                bound = ls[j] - lag[k]
+            elif t == SS:
+                bound = ls[j] - lag[k] + durations[i]
+            elif t == FF:
+                bound = lf[j] - lag[k]
+            else:  # SF
+                bound = lf[j] - lag[k] + durations[i]
+            lf[i] = min(lf[i], bound)
+    return ls, lf
+
+
+def link_slack(net: Network, es: np.ndarray, ef: np.ndarray) -> np.ndarray:
+    """Slack of every predecessor link: how far the predecessor could slip before the
+    link would push its successor's early dates."""
+    succ = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
+    pred, kind, lag = net.pred_task, net.pred_type, net.pred_lag
+    from_end = np.where((kind == FS) | (kind == FF), ef[pred], es[pred])
+    to_end = np.where((kind == FS) | (kind == SS), es[succ], ef[succ])
+    return to_end - lag - from_end
+
+
+@dataclass(frozen=True)
+class CPMSchedule:
+    """A deterministic schedule. Arrays are in the scenario's task order."""
+
+    scenario: Scenario
+    network: Network
+    durations: np.ndarray
+    early_start: np.ndarray
+    early_finish: np.ndarray
+    late_start: np.ndarray
+    late_finish: np.ndarray
+    total_float: np.ndarray
+    free_float: np.ndarray
+    finish: float
+    work_start: np.ndarray | None = None
+    complete: np.ndarray | None = None
+
+    @property
+    def critical(self) -> np.ndarray:
+        crit = self.total_float <= CRITICAL_TOLERANCE
+        return crit if self.complete is None else crit & ~self.complete
+
+    @property
+    def finish_date(self) -> Any:
+        s = self.scenario
+        day = s.timeline.finish_dates(s.project.start, self.finish)
+        return s.not_before_data_date(day).astype(object)
+
+    def dates(self) -> dict[str, np.ndarray]:
+        """Early and late start and finish dates (numpy datetime64) in task order; open
+        work is not dated before the data date."""
+        s = self.scenario
+        cal, start = s.timeline, s.project.start
+        es, ef = cal.task_dates(start, self.early_start, self.early_finish)
+        ls, lf = cal.task_dates(start, self.late_start, self.late_finish)
+        # A task in progress reports its actual start, a fact; its other dates are open.
+        not_started = np.array([t.status == "not started" for t in s.tasks])
+        open_rows = np.array([t.status != "complete" for t in s.tasks])
+        return {
+            "early_start": s.not_before_data_date(es, not_started),
+            "early_finish": s.not_before_data_date(ef, open_rows),
+            "late_start": s.not_before_data_date(ls, open_rows),
+            "late_finish": s.not_before_data_date(lf, open_rows),
+        }
+
+    def critical_paths(self, limit: int = 20) -> list[list[str]]:
+        """Chains of critical tasks joined by driving links, from start to finish.
+
+        A link drives when its slack is zero; at most ``limit`` paths are returned.
+        """
+        net = self.network
+        ef = self.early_finish[net.order]
+        crit = self.critical[net.order]
+        graph = nx.DiGraph()
+        graph.add_nodes_from(k for k in range(net.size) if crit[k])
+        for i, j in self._driving_links():
+            if crit[i] and crit[j]:
+                graph.add_edge(i, j)
+        sources = [k for k in graph if graph.in_degree(k) == 0]
+        sinks = [k for k in graph if graph.out_degree(k) == 0 and abs(ef[k] - self.finish) <= 1e-6]
+        paths: list[list[str]] = []
+        for s in sources:
+            for path in nx.all_simple_paths(graph, s, sinks) if s not in sinks else [[s]]:
+                paths.append([net.ids[k] for k in path])
+                if len(paths) >= limit:
+                    return paths
+        return paths
+
+    def _driving_links(self) -> list[tuple[int, int]]:
+        """(predecessor, successor) topological positions of links with no slack."""
+        net = self.network
+        es = (self.early_start if self.work_start is None else self.work_start)[net.order]
+        ef = self.early_finish[net.order]
+        if self.work_start is None:
+            slack = link_slack(net, es, ef)
+            succ = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
+            return [(int(net.pred_task[k]), int(succ[k])) for k in np.flatnonzero(slack <= 1e-6)]
+        gm = general_model(self.scenario)
+        cal = gm.tables.arrays
+        out = []
+        for j in range(net.size):
+            c = gm.task_cal[j]
+            for k in range(gm.pred_ptr[j], gm.pred_ptr[j + 1]):
+                i, t = int(gm.pred_task[k]), gm.pred_type[k]
+                source = ef[i] if t in (FS, FF) else es[i]
+                target = es[j] if t in (FS, SS) else ef[j]
+                bound = lagged(cal, gm.lag_cal[k], source, gm.pred_lag[k])
+                if c >= 0:
+                    bound, target = own_time(cal, c, bound), own_time(cal, c, target)
+                if bound >= target - 1e-6:
+                    out.append((i, j))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``pmo-sim cpm --json``."""
+        p = self.scenario.project
+        dates = self.dates()
+        es_dates, ef_dates = dates["early_start"], dates["early_finish"]
+        ls_dates, lf_dates = dates["late_start"], dates["late_finish"]
+        tasks = {}
+        for i, t in enumerate(self.scenario.tasks):
+            tasks[t.id] = {
+                "name": t.name,
+                "duration": float(self.durations[i]),
+                "early_start": float(self.early_start[i]),
+                "early_finish": float(self.early_finish[i]),
+                "late_start": float(self.late_start[i]),
+                "late_finish": float(self.late_finish[i]),
+                "total_float": float(self.total_float[i]),
+                "free_float": float(self.free_float[i]),
+                "critical": bool(self.critical[i]),
+                "early_start_date": iso(es_dates[i]),
+                "early_finish_date": iso(ef_dates[i]),
+                "late_start_date": iso(ls_dates[i]),
+                "late_finish_date": iso(lf_dates[i]),
+            }
+        return {
+            "project": p.name,
+            "start": p.start.isoformat(),
+            "calendar": p.calendar.name,
+            "finish": {"days": float(self.finish), "date": iso(self.finish_date)},
+            "critical_paths": self.critical_paths(),
+            "tasks": tasks,
+        }
+
+
+def _snap(values: np.ndarray) -> np.ndarray:
+    """Floats within rounding noise of zero (|x| < 1e-9 days) are reported as 0.
+
+    ``(a + d) - d`` need not equal ``a`` in floating point, so a critical task with a
+    fractional duration can come out with a float of -1e-14; that is noise, not a
+    negative float.
+    """
+    return np.where(np.abs(values) < 1e-9, 0.0, values)
+
+
+def deterministic_durations(scenario: Scenario, net: Network) -> np.ndarray:
+    """Each task's deterministic duration (most likely value), in topological order."""
+    return np.array([scenario.tasks[i].duration.deterministic for i in net.order])
+
+
+def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSchedule:
+    """Deterministic CPM of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    durations : numpy.ndarray, optional
+        Durations in the scenario's task order; defaults to each task's most likely value.
+    """
+    net = build_network(scenario)
+    if durations is None:
+        d = deterministic_durations(scenario, net)
+    else:
+        d = np.asarray(durations, dtype=float)[net.order]
+    if is_general(scenario):
+        return _general_schedule(scenario, net, d)
+    es, ef = forward_pass(net, d)
+    finish = float(ef.max()) if ef.size else 0.0
+    ls, lf = backward_pass(net, d, finish)
+    total_float = _snap(ls - es)
+    slack = link_slack(net, es, ef)
+    free = finish - ef
+    np.minimum.at(free, net.pred_task, slack)
+    free = _snap(free)
+    back = net.position  # topological position of each task in file order
+    return CPMSchedule(
+        scenario=scenario,
+        network=net,
+        durations=d[back],
+        early_start=es[back],
+        early_finish=ef[back],
+        late_start=ls[back],
+        late_finish=lf[back],
+        total_float=total_float[back],
+        free_float=free[back],
+        finish=finish,
+    )
+
+
+def _general_schedule(scenario: Scenario, net: Network, d: np.ndarray) -> CPMSchedule:
+    """CPM with task calendars and progress, through the kernels' own passes."""
+    gm = general_model(scenario)
+    args = (True, *gm.arrays)
+    n = net.size
+    d = np.array(d, dtype=float)
+    es, ef, ls, lf = (np.empty(n) for _ in range(4))
+    tf, ff = np.empty(n), np.empty(n)
+    crit = np.zeros(n, dtype=np.bool_)
+    general_cpm(args, d, es, ef, ls, lf, tf, ff, crit, CRITICAL_TOLERANCE)
+    complete = gm.complete
+    work_start = es.copy()
+    in_progress = gm.status == IN_PROGRESS
+    es[in_progress] = gm.fixed_es[in_progress]
+    back = net.position
+    return CPMSchedule(
+        scenario=scenario,
+        network=net,
+        durations=d[back],
+        early_start=es[back],
+        early_finish=ef[back],
+        late_start=ls[back],
+        late_finish=lf[back],
+        total_float=_snap(tf)[back],
+        free_float=_snap(ff)[back],
+        finish=float(ef.max()) if n else 0.0,
+        work_start=work_start[back],
+        complete=complete[back],
+    )

@@ -1,0 +1,155 @@
+"""The task network: graph checks with networkx, and the arrays every pass runs on.
+
+networkx answers the graph questions (cycles, topological order, paths); the passes
+themselves (``cpm.py`` and the numba kernels) only ever see the arrays built here, with
+tasks renumbered in topological order and predecessors stored as CSR rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from ..model.errors import Problem
+from ..model.graph import task_graph
+from ..model.scenario import Scenario
+from ..model.tasks import LINK_TYPES
+
+# Link type codes shared by every pass.
+FS, SS, FF, SF = (LINK_TYPES.index(k) for k in ("FS", "SS", "FF", "SF"))
+
+
+@dataclass(frozen=True)
+class Network:
+    """The scenario's network as arrays in topological order.
+
+    ``order[k]`` is the index (in ``scenario.tasks``) of the k-th task in topological
+    order and ``position[i]`` the inverse. Predecessor links of the k-th task are
+    ``pred_task[pred_ptr[k]:pred_ptr[k+1]]`` (topological positions), with their
+    ``pred_type`` (FS, SS, FF, SF codes) and ``pred_lag`` (working days).
+    ``earliest_start[k]`` is a lower bound on the start (0, or a constraint).
+    """
+
+    ids: tuple[str, ...]
+    order: np.ndarray
+    position: np.ndarray
+    pred_ptr: np.ndarray
+    pred_task: np.ndarray
+    pred_type: np.ndarray
+    pred_lag: np.ndarray
+    earliest_start: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def build_network(scenario: Scenario) -> Network:
+    """Arrays for the passes; ties in the topological order keep the file order.
+
+    Built once per scenario object (scenarios are immutable) and cached on it.
+    """
+    cached = scenario.__dict__.get("_network")
+    if cached is None:
+        cached = _build_network(scenario)
+        # Scenario is frozen; the cache is not a field, so it bypasses __setattr__.
+        object.__setattr__(scenario, "_network", cached)
+    return cached
+
+
+def _build_network(scenario: Scenario) -> Network:
+    tasks = scenario.tasks
+    graph = task_graph(tasks)
+    index = {t.id: i for i, t in enumerate(tasks)}
+    topo = list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))
+    order = np.array([index[t] for t in topo], dtype=np.int64)
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size)
+    ptr, pred, kind, lag = [0], [], [], []
+    for i in order:
+        for link in tasks[i].predecessors:
+            pred.append(position[index[link.predecessor]])
+            kind.append(LINK_TYPES.index(link.type))
+            lag.append(link.lag)
+        ptr.append(len(pred))
+    calendar, start = scenario.timeline, scenario.project.start
+    earliest = np.zeros(order.size)
+    for k, i in enumerate(order):
+        snet = tasks[i].start_no_earlier_than
+        if snet is not None:
+            earliest[k] = max(0.0, calendar.start_offset_of(start, snet))
+    return Network(
+        ids=tuple(tasks[i].id for i in order),
+        order=order,
+        position=position,
+        pred_ptr=np.array(ptr, dtype=np.int64),
+        pred_task=np.array(pred, dtype=np.int64),
+        pred_type=np.array(kind, dtype=np.int8),
+        pred_lag=np.array(lag, dtype=np.float64),
+        earliest_start=earliest,
+    )
+
+
+def health_warnings(scenario: Scenario) -> list[Problem]:
+    """Schedule-health findings that do not stop a run, but that an analyst should fix.
+
+    - open ends: tasks without a predecessor, or without a successor, other than the
+      project's start (the first such task in file order) and finish (the last such);
+    - negative lags (leads), which hide logic;
+    - tasks (other than zero-duration milestones) whose estimate has no range;
+    - milestones with a duration.
+    """
+    tasks = scenario.tasks
+    has_succ = {link.predecessor for t in tasks for link in t.predecessors}
+    no_pred = [t.id for t in tasks if not t.predecessors]
+    no_succ = [t.id for t in tasks if t.id not in has_succ]
+    found: list[Problem] = []
+    if len(no_pred) > 1:
+        found.append(
+            Problem(
+                "tasks",
+                f"{len(no_pred) - 1} task(s) besides the start {no_pred[0]!r} have no "
+                f"predecessor: {', '.join(no_pred[1:])}; link them to the logic",
+            )
+        )
+    if len(no_succ) > 1:
+        found.append(
+            Problem(
+                "tasks",
+                f"{len(no_succ) - 1} task(s) besides the finish {no_succ[-1]!r} have no "
+                f"successor: {', '.join(no_succ[:-1])}; a delay to them would not show in the "
+                "finish date",
+            )
+        )
+    for i, t in enumerate(tasks):
+        for k, link in enumerate(t.predecessors):
+            if link.lag < 0:
+                found.append(
+                    Problem(
+                        f"tasks[{i + 1}] (id {t.id!r}).predecessors[{k + 1}]",
+                        f"negative lag (lead) of {link.lag:g} days from {link.predecessor!r}; "
+                        "leads hide logic, consider splitting the predecessor",
+                    )
+                )
+        if t.milestone and t.duration.support != (0.0, 0.0):
+            found.append(
+                Problem(
+                    f"tasks[{i + 1}] (id {t.id!r})",
+                    "flagged as a milestone but has a duration; a milestone is a zero-duration "
+                    "event (its finish is still reported)",
+                )
+            )
+        elif (
+            t.duration.is_degenerate
+            and t.duration.deterministic != 0.0
+            and t.status != "complete"  # a complete task's duration is a fact
+        ):
+            found.append(
+                Problem(
+                    f"tasks[{i + 1}] (id {t.id!r})",
+                    "the duration estimate has no range, so this task adds no uncertainty",
+                )
+            )
+    return found

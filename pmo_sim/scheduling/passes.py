@@ -1,0 +1,400 @@
+"""The forward and backward passes on task calendars and progress, over a block of
+iterations (numba).
+
+The Monte Carlo kernel runs them for every block of iterations (``m`` iterations at a
+time) and the deterministic CPM runs them once (``m = 1``), so both schedule a task the
+same way to the bit. Tasks are in topological order; times are on the timeline (see
+``timeline.py``), converted to each task's working time only where a bound is applied.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..base.jit import kernel
+from ..model.calendar import SNAP, START_SNAP
+from .network import FF, FS, SF, SS
+from .timeline import COMPLETE, finish_time, own_time, start_time
+
+
+@kernel(inline="always")
+def row_within(row, m, limit):
+    """True when every value of ``row[:m]`` is in ``[0, limit)``."""
+    lo = np.inf
+    hi = -np.inf
+    for t in range(m):
+        lo = min(lo, row[t])
+        hi = max(hi, row[t])
+    return lo >= 0.0 and hi < limit
+
+
+@kernel
+def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
+    """Early start and finish of task ``j`` on its calendar, with progress (see
+    ``timeline.py``): bounds on the start (FS, SS) and on the finish (FF, SF) are
+    gathered on the timeline, then converted once to the task's working time. ``PF``
+    (the project finish) is raised to the task's finish. The early start lands in
+    ``ES[j]`` if SS/SF links read it, else in ``SB``. Lagged FS/SS links counted on the
+    task's own calendar (the default lag calendar) bound its work directly, in ``WB``:
+    converting them back to the timeline would only be undone."""
+    (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
+    lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags = prog
+    # Early starts go to their own row only where successors read them (SS/SF links);
+    # elsewhere to the start-bound row, which the caller reads right after.
+    es = ES[j] if flags[j] & 4 else SB
+    ef = EF[j]
+    if status[j] == COMPLETE:
+        for t in range(m):
+            es[t] = fixed_es[j]
+            ef[t] = fixed_ef[j]
+            PF[t] = max(PF[t], ef[t])
+        return
+    e = earliest[j]
+    fl = floor[j]
+    finish_bound = flags[j] & 1
+    for t in range(m):
+        SB[t] = e
+    if finish_bound:
+        for t in range(m):
+            FB[t] = fl
+    c = task_cal[j]
+    has_wb = False
+    for k in range(ptr[j], ptr[j + 1]):
+        i = pred[k]
+        lag = lags[k]
+        g = lag_cal[k]
+        ki = kinds[k]
+        src = EF[i] if (ki in (FS, FF)) else ES[i]
+        tgt = SB if (ki in (FS, SS)) else FB
+        if g < 0:
+            for t in range(m):
+                v = src[t] + lag
+                tgt[t] = v if v > tgt[t] else tgt[t]
+        elif g == c and ki in (FS, SS):
+            if not has_wb:
+                has_wb = True
+                for t in range(m):
+                    WB[t] = -np.inf
+            for t in range(m):
+                v = own_time(cal, g, src[t]) + lag
+                WB[t] = v if v > WB[t] else WB[t]
+        else:
+            for t in range(m):
+                v = finish_time(cal, g, own_time(cal, g, src[t]) + lag)
+                tgt[t] = v if v > tgt[t] else tgt[t]
+    d = D[j]
+    if c < 0:
+        if finish_bound:
+            for t in range(m):
+                v = FB[t] - d[t]
+                s = SB[t] if SB[t] > v else v
+                es[t] = s
+                ef[t] = s + d[t]
+                PF[t] = max(PF[t], ef[t])
+        else:
+            for t in range(m):
+                es[t] = SB[t]
+                ef[t] = SB[t] + d[t]
+                PF[t] = max(PF[t], ef[t])
+    elif not finish_bound and row_within(SB, m, cal[9][c]):
+        # The common case, only start bounds that all fall within the tables: branch-free
+        # lookups. Work done by the bound x on day k is cum[k] + min(x - k, work[k]);
+        # work starts at x on a working day, else on the next one (max with next_start).
+        cum = cal[0][c]
+        work = cal[1][c]
+        own = cal[2][c]
+        nxt = cal[8][c]
+        lo = np.inf
+        hi = -np.inf
+        for t in range(m):
+            x = SB[t]
+            k = int(x)
+            w = cum[k] + min(x - k, work[k])
+            s = max(x, nxt[k])
+            if np.floor(w + START_SNAP) != np.floor(w):
+                # Work just short of a whole number of days: it starts on the next
+                # working day, as start_time says (see START_SNAP). Rare.
+                s = start_time(cal, c, w)
+            if has_wb:
+                wb = WB[t]
+                if wb > w:
+                    w = wb
+                    s = start_time(cal, c, wb)
+                if d[t] == 0.0:
+                    x = max(x, finish_time(cal, c, wb))  # an instant's time
+            w += d[t]
+            es[t] = x if d[t] == 0.0 else s
+            ef[t] = w  # the work done at the finish, converted below
+            lo = min(lo, w)
+            hi = max(hi, w)
+        if lo > SNAP and hi < cal[3][c]:
+            for t in range(m):
+                v = ef[t]
+                # finish_time's value: work up to SNAP past a whole number n ends where
+                # n does (q = n - 1, and v - q = 1); otherwise q = ceil(v) - 1.
+                q = np.ceil(v - SNAP) - 1.0
+                f = own[int(q)] + min(v - q, 1.0)
+                # Never before the start: work a whole number of days plus at most SNAP
+                # finishes where that number does (see finish_time).
+                ef[t] = es[t] if d[t] == 0.0 else max(f, es[t])
+                PF[t] = max(PF[t], ef[t])
+        else:
+            for t in range(m):
+                ef[t] = es[t] if d[t] == 0.0 else max(finish_time(cal, c, ef[t]), es[t])
+                PF[t] = max(PF[t], ef[t])
+    elif not finish_bound:
+        for t in range(m):
+            dt = d[t]
+            if dt == 0.0:
+                x = SB[t]
+                if has_wb:
+                    x = max(x, finish_time(cal, c, WB[t]))
+                es[t] = x
+                ef[t] = x
+            else:
+                w = own_time(cal, c, SB[t])
+                if has_wb:
+                    w = max(w, WB[t])
+                es[t] = start_time(cal, c, w)
+                ef[t] = max(finish_time(cal, c, w + dt), es[t])
+            PF[t] = max(PF[t], ef[t])
+    else:
+        for t in range(m):
+            dt = d[t]
+            if dt == 0.0:
+                s = SB[t] if SB[t] > FB[t] else FB[t]
+                if has_wb:
+                    s = max(s, finish_time(cal, c, WB[t]))
+                es[t] = s
+                ef[t] = s
+            else:
+                w = own_time(cal, c, SB[t])
+                if has_wb:
+                    w = max(w, WB[t])
+                v = own_time(cal, c, FB[t]) - dt
+                w = w if w > v else v
+                es[t] = start_time(cal, c, w)
+                ef[t] = max(finish_time(cal, c, w + dt), es[t])
+            PF[t] = max(PF[t], ef[t])
+
+
+@kernel
+def push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m):
+    """Lower ``lfi`` (a predecessor's late finish, calendar ``ci``, durations ``di``) to
+    what one link allows from the successor's times ``src``: ``src`` less the lag on
+    calendar ``g``, and where the link bounds the predecessor's start (SS, SF), plus
+    its duration on its own calendar. ``U`` is scratch. A kernel of its own, called once
+    per link: inlined into the per-iteration loop (numba ``inline="always"``), the nested
+    lookups made numba count references to the table arrays in every iteration, fifteen
+    times slower."""
+    if not on_start and g >= 0 and lag != 0.0 and row_within(src, m, cal[5]):
+        # A lagged FS/FF link, every time within the tables: branch-free lookups, the
+        # same arithmetic as own_time and start_time.
+        cum = cal[0][g]
+        work = cal[1][g]
+        own = cal[2][g]
+        lo = np.inf
+        hi = -np.inf
+        for t in range(m):
+            x = src[t]
+            k = int(x)
+            w = cum[k] + min(x - k, work[k]) - lag
+            U[t] = w
+            lo = min(lo, w)
+            hi = max(hi, w)
+        if lo >= 0.0 and hi < cal[3][g] - 1.0:
+            for t in range(m):
+                w = U[t]
+                q = np.floor(w + START_SNAP)  # start_time's value, as in the forward pass
+                u = own[int(q)] + max(w - q, 0.0)
+                lfi[t] = u if u < lfi[t] else lfi[t]
+            return
+    for t in range(m):
+        x = src[t]
+        u = x - lag if g < 0 or lag == 0.0 else start_time(cal, g, own_time(cal, g, x) - lag)
+        if on_start:
+            if ci < 0:
+                u += di[t]
+            elif di[t] != 0.0:
+                u = start_time(cal, ci, own_time(cal, ci, u) + di[t])
+        lfi[t] = u if u < lfi[t] else lfi[t]
+
+
+@kernel
+def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
+    """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
+    number of iterations in which it is critical (total float on its own calendar).
+    ``LS``, ``WL`` and ``U`` are scratch rows."""
+    (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
+    lag_cal, _, task_cal, status, _, _, _, flags = prog
+    idle = cal[7]
+    if status[j] == COMPLETE:
+        return 0
+    d = D[j]
+    ef = EF[j]
+    lf = LF[j]
+    if TOUCHED[j] == 0:
+        for t in range(m):
+            lf[t] = PF[t]
+    c = task_cal[j]
+    count = 0
+    # The late finish is moved back to the end of a working day only where finish-based
+    # links (FF, SF) carry it to predecessors; elsewhere only LS and the float count.
+    snap = flags[j] & 2
+    max_idle = idle[c] + 1.0 + tol if c >= 0 else 0.0
+    if c < 0:
+        for t in range(m):
+            LS[t] = lf[t] - d[t]
+            if lf[t] - ef[t] <= tol:
+                count += 1
+    elif not snap and row_within(lf, m, cal[5]):
+        # Branch-free lookups while every late finish falls within the tables; the
+        # late start is converted below once the row is known to be within them too.
+        cum = cal[0][c]
+        work = cal[1][c]
+        own = cal[2][c]
+        lo = np.inf
+        hi = -np.inf
+        for t in range(m):
+            x = lf[t]
+            k = int(x)
+            wl = cum[k] + min(x - k, work[k])  # work done at the late finish
+            v = wl - d[t]  # ... and at the late start
+            WL[t] = wl
+            LS[t] = v
+            lo = min(lo, v)
+            hi = max(hi, v)
+        within = lo >= 0.0 and hi < cal[3][c] - 1.0
+        for t in range(m):
+            v = LS[t]
+            if d[t] == 0.0:
+                LS[t] = lf[t]
+            elif within:
+                # start_time's value: work up to START_SNAP short of a whole number n
+                # starts where n does (q = n, v - q < 0); otherwise q = floor(v).
+                q = np.floor(v + START_SNAP)
+                LS[t] = own[int(q)] + max(v - q, 0.0)
+            else:
+                LS[t] = start_time(cal, c, v)
+            slack = lf[t] - ef[t]
+            if tol < slack <= max_idle and d[t] != 0.0:
+                slack = WL[t] - own_time(cal, c, ef[t])
+            count += slack <= tol
+    else:
+        for t in range(m):
+            if d[t] == 0.0:
+                LS[t] = lf[t]
+                WL[t] = lf[t]
+                slack = lf[t] - ef[t]
+            else:
+                wl = own_time(cal, c, lf[t])
+                if snap:
+                    lf[t] = finish_time(cal, c, wl)
+                    # An FF/SF link holds the successor's finish in its own working
+                    # time, so a predecessor may run to the latest time with ``wl`` done.
+                    WL[t] = start_time(cal, c, wl)
+                LS[t] = start_time(cal, c, wl - d[t])
+                # Float on the task's calendar; the lookup is needed only when the gap
+                # could be made of days the calendar does not work.
+                slack = lf[t] - ef[t]
+                if tol < slack <= max_idle:
+                    slack = wl - own_time(cal, c, ef[t])
+            if slack <= tol:
+                count += 1
+    for k in range(ptr[j], ptr[j + 1]):
+        i = pred[k]
+        lag = lags[k]
+        g = lag_cal[k]
+        ki = kinds[k]
+        ci = task_cal[i]
+        lfi = LF[i]
+        di = D[i]
+        if TOUCHED[i] == 0:
+            TOUCHED[i] = 1
+            for t in range(m):
+                lfi[t] = PF[t]
+        # Finish-based links read the latest time with the late finish's work done (WL,
+        # set above where such links exist and the calendar is not the timeline's).
+        src = LS if (ki in (FS, SS)) else (WL if snap and c >= 0 else lf)
+        on_start = ki == SS or ki == SF  # the bound is on the predecessor's start
+        if not on_start and (g < 0 or lag == 0.0):
+            for t in range(m):
+                u = src[t] - lag
+                lfi[t] = u if u < lfi[t] else lfi[t]
+            continue
+        push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m)
+    return count
+
+
+@kernel
+def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critical, tol):
+    """Deterministic CPM through the calendar-and-progress passes (one iteration).
+
+    Arrays are in topological order; ``es`` receives the start of each task's (remaining)
+    work. Floats count working days of each task's calendar; complete tasks get no
+    float and are never critical.
+    """
+    n = durations.shape[0]
+    cal, prog = gen[2], gen[3]
+    ptr, pred, kinds, lags, _ = gen[1]
+    lag_cal, _, task_cal, status, _, _, fixed_d, _ = prog
+    D = np.empty((n, 1))
+    ES = np.empty((n, 1))
+    EF = np.empty((n, 1))
+    LF = np.empty((n, 1))
+    SB = np.empty(1)
+    FB = np.empty(1)
+    WB = np.empty(1)
+    PF = np.zeros(1)
+    LS = np.empty(1)
+    for j in range(n):
+        D[j, 0] = fixed_d[j] if status[j] == COMPLETE else durations[j]
+    for j in range(n):
+        forward_general(j, 1, gen, D, ES, EF, SB, FB, WB, PF)
+        if not prog[7][j] & 4:
+            ES[j, 0] = SB[0]
+    touched = np.zeros(n, dtype=np.uint8)
+    for j in range(n - 1, -1, -1):
+        critical[j] = backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, SB, WB, touched) > 0
+        if status[j] == COMPLETE:
+            ls[j] = ES[j, 0]
+            lf[j] = EF[j, 0]
+            total_float[j] = 0.0
+            continue
+        ls[j] = LS[0]
+        lf[j] = LF[j, 0]
+        c = task_cal[j]
+        if c >= 0 and D[j, 0] != 0.0:
+            # Not before the late start, as the early finish (see forward_general).
+            lf[j] = max(finish_time(cal, c, own_time(cal, c, lf[j])), ls[j])
+        if c < 0 or D[j, 0] == 0.0:
+            total_float[j] = lf[j] - EF[j, 0]
+        else:
+            total_float[j] = own_time(cal, c, lf[j]) - own_time(cal, c, EF[j, 0])
+    # Free float: the latest finish that keeps every successor's early dates.
+    free = np.full(n, PF[0])
+    for j in range(n):
+        c = task_cal[j]
+        # A finish-based link holds the successor's finish in its own working time: the
+        # predecessor may run to the latest time with the early finish's work done.
+        LS[0] = EF[j, 0]
+        if c >= 0 and D[j, 0] != 0.0:
+            LS[0] = start_time(cal, c, own_time(cal, c, EF[j, 0]))
+        for k in range(ptr[j], ptr[j + 1]):
+            i = pred[k]
+            ki = kinds[k]
+            g = lag_cal[k]
+            ci = task_cal[i]
+            src = ES[j] if (ki in (FS, SS)) else LS
+            push_late(cal, g, lags[k], ki in (SS, SF), ci, D[i], src, free[i : i + 1], WB, 1)
+    for j in range(n):
+        c = task_cal[j]
+        if status[j] == COMPLETE:
+            free_float[j] = 0.0
+        elif c < 0 or D[j, 0] == 0.0:
+            free_float[j] = free[j] - EF[j, 0]
+        else:
+            free_float[j] = own_time(cal, c, free[j]) - own_time(cal, c, EF[j, 0])
+        es[j] = ES[j, 0]
+        ef[j] = EF[j, 0]
+        durations[j] = D[j, 0]
