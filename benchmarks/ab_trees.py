@@ -4,7 +4,7 @@ On these noisy shared machines, a change to a kernel that gains or loses a few p
 cannot be seen in runs minutes apart. This script loads each given tree's ``pmo_sim``
 under a name of its own (a copy of the tree's package, ``pk_<name>``, in a scratch
 directory), builds the single- and six-calendar networks of ``bench_calendars.py``
-with it, and then times the kernels (``engine.run_blocks``: sampling, both passes and
+with it, and then times the kernels (``engine.blocks.run_blocks``: sampling, both passes and
 the per-task statistics, no result assembly) of every tree in turn, ``--repeat`` times,
 keeping the fastest CPU time of each. One thread, so the CPU time is the kernels' own.
 
@@ -41,8 +41,12 @@ def load(name: str, tree: Path, scratch: Path, args: argparse.Namespace) -> tupl
     namespace = {"__name__": f"bench_{name}", "__file__": str(HERE / "bench_calendars.py")}
     exec(compile(source, str(HERE / "bench_calendars.py"), "exec"), namespace)
     scenarios = namespace["build_scenarios"](args.tasks, args.iterations, 1, args.lag_share)
-    compile_scenario = importlib.import_module(f"{package}.compile").compile_scenario
-    engine = importlib.import_module(f"{package}.engine")
+    try:  # the layered package (pmo_sim.engine.blocks), or a tree from before it
+        compile_scenario = importlib.import_module(f"{package}.engine.compile").compile_scenario
+        engine = importlib.import_module(f"{package}.engine.blocks")
+    except ImportError:
+        compile_scenario = importlib.import_module(f"{package}.compile").compile_scenario
+        engine = importlib.import_module(f"{package}.engine")
     models = {net: compile_scenario(scenarios[net]) for net in NETWORKS}
     for model in models.values():  # compile the kernels (or load them from the cache)
         engine.run_blocks(model, 1, "random", engine.DEFAULT_BLOCK, 0, 1, 1, full=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import pmo_sim
 from pmo_sim import (
     Correlation,
     Impact,
@@ -27,7 +28,7 @@ from pmo_sim import (
     Triangular,
     Uniform,
 )
-from pmo_sim.engine.blocks import RawRun, run_kernel
+from pmo_sim.engine.blocks import BlockRun, RawRun, run_kernel
 from pmo_sim.engine.compile import compiled_model
 from pmo_sim.engine.runners.checkpoint import MANIFEST, run_with_checkpoint, scenario_hash
 from pmo_sim.engine.runners.local import LocalRunner
@@ -120,11 +121,12 @@ class CountingRunner:
         self.stop_after = stop_after
         self.groups: list[tuple[int, int]] = []
 
-    def __call__(self, model, seed, sampling, iterations, block_size, ranges, **options):
-        for raw in self.inner(model, seed, sampling, iterations, block_size, ranges, **options):
+    def __call__(self, run, ranges, **options):
+        size = run.block_size
+        for raw in self.inner(run, ranges, **options):
             if self.stop_after is not None and len(self.groups) == self.stop_after:
                 raise Interrupted
-            self.groups.append((raw.first // block_size, -(-raw.iterations // block_size)))
+            self.groups.append((raw.first // size, -(-raw.iterations // size)))
             yield raw
 
 
@@ -335,3 +337,27 @@ def test_scenario_file_loads_hash_alike(tmp_path, scenario_file):
     first = pmo_sim.load(scenario_file(text, "one.toml"))
     second = pmo_sim.load(scenario_file("# a comment\n" + text.replace(" = ", "=", 1), "two.toml"))
     assert scenario_hash(first) == scenario_hash(second)
+
+
+def test_simulate_takes_a_runner(uninterrupted):
+    """``simulate(runner=...)`` runs its blocks on that runner, with the default answer
+    bit for bit; a runner and a client together are refused."""
+    plain = pmo_sim.simulate(SCENARIO, ITERATIONS, SEED, "lhs", threads=2, block_size=BLOCK)
+    counting = CountingRunner()
+    ran = pmo_sim.simulate(SCENARIO, ITERATIONS, SEED, "lhs", block_size=BLOCK, runner=counting)
+    assert counting.groups == [(0, -(-ITERATIONS // BLOCK))]
+    assert np.array_equal(ran.finish_days, plain.finish_days)
+    assert np.array_equal(ran.finish_days, uninterrupted.finish)
+    assert np.array_equal(ran.cost, plain.cost)
+    assert ran.criticality == plain.criticality
+    with pytest.raises(ValueError, match="not both"):
+        pmo_sim.simulate(SCENARIO, 100, runner=LocalRunner(), client=object())
+
+
+def test_block_run_spans_cover_the_iterations():
+    """A run's blocks cover its iterations exactly; the last block may be short."""
+    run = BlockRun(MODEL, SEED, "lhs", 1000, 256)
+    assert run.total_blocks == 4
+    assert [run.span(b, 1) for b in range(4)] == [256, 256, 256, 232]
+    assert run.span(0, run.total_blocks) == 1000
+    assert run.span(3, 5) == 232

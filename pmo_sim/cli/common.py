@@ -7,10 +7,12 @@ Data goes to stdout; warnings and progress to stderr.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -150,10 +152,42 @@ SIM_OPTIONS = [
 ]
 
 
+@dataclass(frozen=True)
+class SimOptions:
+    """The simulation options every simulating command takes (``SIM_OPTIONS``)."""
+
+    iterations: int | None
+    seed: int | None
+    sampling: str | None
+    threads: int | None
+    repair_correlations: bool
+    quiet: bool
+
+    def engine(self, **overrides: Any) -> dict[str, Any]:
+        """The options as ``simulate`` keyword arguments (``quiet`` is the CLI's own)."""
+        options = {
+            "iterations": self.iterations,
+            "seed": self.seed,
+            "sampling": self.sampling,
+            "threads": self.threads,
+            "repair_correlations": self.repair_correlations,
+        }
+        options.update(overrides)
+        return options
+
+
 def sim_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``SIM_OPTIONS`` to a command, which then receives them as one ``sim``
+    argument (a ``SimOptions``)."""
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        given = {f.name: kwargs.pop(f.name) for f in dataclasses.fields(SimOptions)}
+        return fn(*args, sim=SimOptions(**given), **kwargs)
+
     for option in reversed(SIM_OPTIONS):
-        fn = option(fn)
-    return fn
+        command = option(command)
+    return command
 
 
 def repair_note(r) -> None:

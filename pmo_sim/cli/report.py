@@ -16,6 +16,7 @@ import click
 
 from .common import (
     SCENARIO,
+    SimOptions,
     UserError,
     guard,
     load_scenario,
@@ -48,25 +49,24 @@ def _write(path: str, data: bytes) -> None:
 
 
 def _run_all(
-    scenario: str,
-    quiet: bool,
-    ranking: bool,
-    ranking_iterations: int | None,
-    **kw: Any,
+    scenario: str, sim: SimOptions, ranking: bool, ranking_iterations: int | None
 ) -> tuple[Any, Any, float]:
     """The ranked run, the post-mitigation run (or None) and the seconds they took."""
     from ..scheduling.network import health_warnings
 
     s = load_scenario(scenario)
+    quiet = sim.quiet
     if not quiet:
         warn(health_warnings(s))
     started = time.perf_counter()
     pre = simulate_with_progress(
-        s, not quiet, rank=ranking, ranking_iterations=ranking_iterations, **kw
+        s, not quiet, **sim.engine(rank=ranking, ranking_iterations=ranking_iterations)
     )
     if not quiet:
         repair_note(pre)
-    post = simulate_with_progress(s, not quiet, mitigated=True, **kw) if s.has_mitigations else None
+    post = None
+    if s.has_mitigations:
+        post = simulate_with_progress(s, not quiet, **sim.engine(mitigated=True))
     return pre, post, time.perf_counter() - started
 
 
@@ -117,12 +117,7 @@ def plot(
     scenario: str,
     out_dir: str,
     fmt: str,
-    iterations: int | None,
-    seed: int | None,
-    sampling: str | None,
-    threads: int | None,
-    repair_correlations: bool,
-    quiet: bool,
+    sim: SimOptions,
     ranking: bool,
     ranking_iterations: int | None,
 ) -> None:
@@ -148,14 +143,9 @@ def plot(
 
     pre, post, _ = _run_all(
         scenario,
-        quiet,
+        sim,
         ranking,
         ranking_iterations,
-        iterations=iterations,
-        seed=seed,
-        sampling=sampling,
-        threads=threads,
-        repair_correlations=repair_correlations,
     )
     try:
         os.makedirs(out_dir, exist_ok=True)
@@ -163,7 +153,7 @@ def plot(
         raise UserError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
     for name, fig in figures(pre, post).items():
         if fig is None:
-            if not quiet:
+            if not sim.quiet:
                 reason = ABSENT[name]
                 if name == "risks" and pre.scenario.risks and not ranking:
                     reason = "--no-ranking"
@@ -190,12 +180,7 @@ def plot(
 def report(
     scenario: str,
     output: str,
-    iterations: int | None,
-    seed: int | None,
-    sampling: str | None,
-    threads: int | None,
-    repair_correlations: bool,
-    quiet: bool,
+    sim: SimOptions,
     ranking: bool,
     ranking_iterations: int | None,
 ) -> None:
@@ -224,14 +209,9 @@ def report(
 
     pre, post, elapsed = _run_all(
         scenario,
-        quiet,
+        sim,
         ranking,
         ranking_iterations,
-        iterations=iterations,
-        seed=seed,
-        sampling=sampling,
-        threads=threads,
-        repair_correlations=repair_correlations,
     )
     text = render_report(pre, post, source_path=scenario, elapsed=elapsed)
     _write(output, text.encode("utf-8"))

@@ -11,6 +11,7 @@ from ..report.text import days, table
 from .cluster import cluster_context, cluster_options
 from .common import (
     SCENARIO,
+    SimOptions,
     UserError,
     guard,
     load_scenario,
@@ -190,12 +191,7 @@ def cpm(scenario: str, as_json: bool) -> None:
 @guard
 def run(
     scenario: str,
-    iterations: int | None,
-    seed: int | None,
-    sampling: str | None,
-    threads: int | None,
-    repair_correlations: bool,
-    quiet: bool,
+    sim: SimOptions,
     mitigated: bool,
     ranking: bool,
     ranking_iterations: int | None,
@@ -232,7 +228,7 @@ def run(
     from ..io import exports
     from ..scheduling.network import health_warnings
 
-    if until_converged and iterations is not None:
+    if until_converged and sim.iterations is not None:
         raise UserError(
             "--iterations and --until-converged exclude each other; use "
             "--max-iterations to cap a converging run"
@@ -243,14 +239,11 @@ def run(
             "--scheduler, --dask-local or --checkpoint"
         )
     s = load_scenario(scenario)
+    quiet = sim.quiet
     if not quiet:
         warn(health_warnings(s))
-    common = dict(
-        seed=seed,
-        sampling=sampling,
-        threads=threads,
+    options = sim.engine(
         mitigated=mitigated,
-        repair_correlations=repair_correlations,
         rank=ranking,
         ranking_iterations=ranking_iterations,
         task_dates=task_dates is not None,
@@ -278,13 +271,13 @@ def run(
             cost_tolerance=cost_tolerance,
             max_iterations=max_iterations,
             on_step=show,
-            **common,
+            **{k: v for k, v in options.items() if k != "iterations"},
         )
     else:
         log = None if quiet else (lambda line: click.echo(line, err=True))
         with cluster_context(scheduler, dask_local, log=log) as client:
             r = simulate_with_progress(
-                s, not quiet, iterations=iterations, client=client, checkpoint=checkpoint, **common
+                s, not quiet, client=client, checkpoint=checkpoint, **options
             )
     if not quiet:
         repair_note(r)
@@ -310,12 +303,7 @@ def run(
 @guard
 def compare(
     scenario: str,
-    iterations: int | None,
-    seed: int | None,
-    sampling: str | None,
-    threads: int | None,
-    repair_correlations: bool,
-    quiet: bool,
+    sim: SimOptions,
     as_json: bool,
 ) -> None:
     """Compare the pre- and post-mitigation risk register on the same random numbers.
@@ -336,15 +324,8 @@ def compare(
             "to compare; add mitigated = {{ probability = ..., response_cost = "
             "... }} to a risk"
         )
-    kw = dict(
-        iterations=iterations,
-        seed=seed,
-        sampling=sampling,
-        threads=threads,
-        repair_correlations=repair_correlations,
-    )
-    pre = simulate_with_progress(s, not quiet, **kw)
-    post = simulate_with_progress(s, not quiet, mitigated=True, **kw)
+    pre = simulate_with_progress(s, not sim.quiet, **sim.engine())
+    post = simulate_with_progress(s, not sim.quiet, **sim.engine(mitigated=True))
     doc = comparison(pre, post)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
@@ -367,12 +348,7 @@ def compare(
 @guard
 def risks(
     scenario: str,
-    iterations: int | None,
-    seed: int | None,
-    sampling: str | None,
-    threads: int | None,
-    repair_correlations: bool,
-    quiet: bool,
+    sim: SimOptions,
     mitigated: bool,
     by: str,
     as_json: bool,
@@ -394,18 +370,13 @@ def risks(
     s = load_scenario(scenario)
     if not s.risks:
         raise UserError(f"{scenario}: the scenario has no [[risks]] to rank")
-    n = iterations if iterations is not None else min(s.simulation.iterations, RANKING_ITERATIONS)
+    n = sim.iterations
+    if n is None:
+        n = min(s.simulation.iterations, RANKING_ITERATIONS)
     r = simulate_with_progress(
         s,
-        not quiet,
-        iterations=n,
-        seed=seed,
-        sampling=sampling,
-        threads=threads,
-        mitigated=mitigated,
-        repair_correlations=repair_correlations,
-        rank=True,
-        ranking_iterations=n,
+        not sim.quiet,
+        **sim.engine(iterations=n, mitigated=mitigated, rank=True, ranking_iterations=n),
     )
     if as_json:
         click.echo(

@@ -78,6 +78,42 @@ class RawRun:
         return int(self.finish.size)
 
 
+@dataclass(frozen=True)
+class BlockRun:
+    """One run as runners see it: the compiled model, seed, sampling, iterations and
+    block size. Any range of its blocks gives the same partial result wherever it runs,
+    so runners only decide where ranges run."""
+
+    model: CompiledModel
+    seed: int
+    sampling: str
+    iterations: int
+    block_size: int = DEFAULT_BLOCK
+
+    @property
+    def total_blocks(self) -> int:
+        return -(-self.iterations // self.block_size)
+
+    def span(self, first_block: int, n_blocks: int) -> int:
+        """Iterations in blocks ``first_block .. first_block + n_blocks - 1``."""
+        lo = first_block * self.block_size
+        return max(0, min((first_block + n_blocks) * self.block_size, self.iterations) - lo)
+
+    def run(self, first_block: int, n_blocks: int, threads: int, **options: Any) -> RawRun:
+        """``run_blocks`` of this run on this process's ``threads``."""
+        return run_blocks(
+            self.model,
+            self.seed,
+            self.sampling,
+            self.iterations,
+            first_block,
+            n_blocks,
+            threads,
+            self.block_size,
+            **options,
+        )
+
+
 def run_blocks(
     model: CompiledModel,
     seed: int,
@@ -121,14 +157,18 @@ def run_blocks(
     date_cols = sub_d.shape[1] if keep_dates else 0
     sub_es = np.empty((n, date_cols))
     sub_ef = np.empty((n, date_cols))
-    s_task = np.empty((threads, 3, n, block_size))
-    # Early starts are kept only by the calendar-and-progress passes.
-    s_es = np.empty((threads, n if model.general is not None else 0, block_size))
-    s_vec = np.empty((threads, 5, block_size))
-    s_occ = np.empty((threads, R, block_size), dtype=np.uint8)
-    s_risk = np.empty((threads, 2, R, block_size))
-    s_imp = np.empty((threads, 2, n_imp, block_size))
-    s_corr = np.empty((threads, 2, k, block_size))
+    # Scratch with a leading worker axis (see kernels.block.worker_scratch); early starts
+    # are kept only by the calendar-and-progress passes.
+    work = (
+        np.empty((threads, 3, n, block_size)),
+        np.empty((threads, n if model.general is not None else 0, block_size)),
+        np.empty((threads, 5, block_size)),
+        np.empty((threads, R, block_size), dtype=np.uint8),
+        np.empty((threads, 2, R, block_size)),
+        np.empty((threads, 2, n_imp, block_size)),
+        np.empty((threads, 2, k, block_size)),
+    )
+    out = (finish, cost, milestones, occurrence, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
     wave = threads * max(
         WAVE_BLOCKS_PER_WORKER, -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1)))
     )
@@ -146,26 +186,11 @@ def run_blocks(
                 sampling == "lhs",
                 full,
                 full,
-                *args,
+                args,
                 model.milestone_pos,
                 CRITICAL_TOLERANCE,
-                finish,
-                cost,
-                milestones,
-                occurrence,
-                crit,
-                sum_d,
-                sum_es,
-                sub_d,
-                sub_es,
-                sub_ef,
-                s_task,
-                s_es,
-                s_vec,
-                s_occ,
-                s_risk,
-                s_imp,
-                s_corr,
+                out,
+                work,
             )
             if progress is not None:
                 progress(min((start + count) * block_size, last) - first, span)
@@ -220,24 +245,9 @@ def run_kernel(
     iterations: int,
     threads: int,
     block_size: int = DEFAULT_BLOCK,
-    *,
-    full: bool = True,
-    enabled: np.ndarray | None = None,
-    keep_dates: bool = False,
-    progress: Callable[[int, int], Any] | None = None,
+    **options: Any,
 ) -> RawRun:
-    """Run all ``iterations`` iterations of ``model`` on local threads."""
-    return run_blocks(
-        model,
-        seed,
-        sampling,
-        iterations,
-        0,
-        -(-iterations // block_size),
-        threads,
-        block_size,
-        full=full,
-        enabled=enabled,
-        keep_dates=keep_dates,
-        progress=progress,
-    )
+    """Run all ``iterations`` iterations of ``model`` on local threads; ``options`` as for
+    ``run_blocks`` (``full``, ``enabled``, ``keep_dates``, ``progress``)."""
+    run = BlockRun(model, seed, sampling, iterations, block_size)
+    return run.run(0, run.total_blocks, threads, **options)

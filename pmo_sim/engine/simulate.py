@@ -19,7 +19,7 @@ import numpy as np
 from ..model.scenario import Scenario
 from ..results.simulation import Results, TaskDates
 from ..scheduling.cpm import CPMSchedule, schedule
-from .blocks import DEFAULT_BLOCK, RawRun
+from .blocks import DEFAULT_BLOCK, BlockRun, RawRun
 from .compile import CompiledModel, compiled_model
 from .kernels import block as kernels
 from .ranking import RANKING_ITERATIONS, rank_risks
@@ -60,7 +60,7 @@ def sample_durations(
     model = compiled_model(scenario, mitigated, repair_correlations)
     out = np.empty((model.size, whole_number("count", count)))
     kernels.sample_durations(
-        whole_number("first", first, 0), count, sampling == "lhs", *model.kernel_args(seed), out
+        whole_number("first", first, 0), count, sampling == "lhs", model.kernel_args(seed), out
     )
     return out[model.network.position]
 
@@ -128,6 +128,8 @@ def simulate(
         runner = LocalRunner(run.threads) if client is None else DaskRunner(client)
     elif client is not None:
         raise ValueError("give a runner or a client, not both (a DaskRunner holds its client)")
+    if client is None and isinstance(runner, DaskRunner):
+        client = runner.client  # the exclusion ranking runs on the same cluster
     if checkpoint is not None:
         from .runners.checkpoint import run_with_checkpoint, scenario_hash
 
@@ -145,16 +147,8 @@ def simulate(
             keep_dates=task_dates,
         )
     else:
-        raw = run_all(
-            runner,
-            model,
-            run.seed,
-            run.sampling,
-            run.iterations,
-            run.block_size,
-            progress=progress,
-            keep_dates=task_dates,
-        )
+        blocks = BlockRun(model, run.seed, run.sampling, run.iterations, run.block_size)
+        raw = run_all(runner, blocks, progress=progress, keep_dates=task_dates)
     return build_results(
         scenario,
         model,

@@ -26,156 +26,50 @@ import numba
 import numpy as np
 
 from ...base.jit import kernel
-from ...scheduling.network import FF, FS, SS
 from ...scheduling.passes import backward_general, forward_general
-from ...scheduling.timeline import COMPLETE, IN_PROGRESS
-from ..quantiles import sample_row, transform_row
-from .risks import risk_prelude
+from ...scheduling.timeline import IN_PROGRESS
+from .backward import backward_task
+from .forward import forward_task
+from .risks import risk_costs, risk_prelude
+from .sampling import task_cost, task_duration
 
 #: Fixed-point resolution of per-task sums (mean start and duration): 2**-16 days.
 SUM_SCALE = 65536.0
 
 
 @kernel
-def _run_block(
-    i0,
-    m,
-    lhs,
-    backward,
-    stats,
-    sub_base,
-    net,
-    dists,
-    tasks,
-    risks,
-    corr,
-    gen,
-    tol,
-    D,
-    ES,
-    EF,
-    LF,
-    PF,
-    COST,
-    TMP,
-    FB,
-    WB,
-    TOUCHED,
-    OCC,
-    SEV,
-    RC,
-    FAC,
-    DEL,
-    Z,
-    U,
-    crit,
-    sum_d,
-    sum_es,
-    sub_d,
-    sub_es,
-    sub_ef,
-):
-    ptr, pred, kinds, lags, earliest = net
-    codes, params, table = dists
-    (dur_keys, cost_keys, cost_row, cost_const, rate, has_cost, timp_ptr, timp_idx, corr_task) = (
-        tasks
-    )
-    imp_risk, imp_delay_row, imp_factor_row = risks[7], risks[8], risks[9]
-    rcost_row = risks[5]
-    n = dur_keys.shape[0]
+def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc):
+    """One block: iterations ``i0 .. i0 + m - 1`` of ``model`` (the kernel arguments:
+    network, distributions, tasks, risks, correlation and the calendar-pass arguments),
+    in a worker's ``scratch`` (``worker_scratch``), adding to its accumulators ``acc``
+    (criticality counts, duration and start sums, kept durations and dates).
+
+    Per task in topological order: its duration and cost (``sampling``), its early dates
+    (``forward``), its statistics; then the risk costs, and the backward pass
+    (``backward``) for the criticality counts.
+    """
+    net, dists, tasks, risks, corr, gen = model
+    D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U = scratch
+    crit, sum_d, sum_es, sub_d, sub_es, sub_ef = acc
+    n = tasks[0].shape[0]
     general = gen[0]
-    status, fixed_es, fixed_d, gflags = gen[3][3], gen[3][4], gen[3][6], gen[3][7]
-    risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DEL, Z, U)
+    status, fixed_es, gflags = gen[3][3], gen[3][4], gen[3][7]
+    risk_prelude(i0, m, lhs, dists, risks, corr, tasks[0], OCC, SEV, RC, FAC, DEL, Z, U)
     for t in range(m):
         PF[t] = 0.0
         COST[t] = 0.0
     for j in range(n):
         d = D[j]
-        # Duration: the task's own draw (or its copula uniform), then its risk impacts;
-        # a complete task took its actual duration.
-        c = corr_task[j]
-        if general and status[j] == COMPLETE:
-            fd = fixed_d[j]
-            for t in range(m):
-                d[t] = fd
-        elif c >= 0:
-            u = U[c]
-            for t in range(m):
-                d[t] = u[t]
-            transform_row(codes[j], params[j], table, d, m)
-        else:
-            sample_row(codes[j], params[j], table, dur_keys[j], i0, lhs, d, m)
-        q0 = timp_ptr[j]
-        q1 = timp_ptr[j + 1]
-        if q1 > q0 and not (general and status[j] == COMPLETE):
-            for q in range(q0, q1):
-                imp = timp_idx[q]
-                if imp_factor_row[imp] >= 0:
-                    occ = OCC[imp_risk[imp]]
-                    f = FAC[imp]
-                    for t in range(m):
-                        if occ[t]:
-                            d[t] *= f[t]
-            for q in range(q0, q1):
-                imp = timp_idx[q]
-                if imp_delay_row[imp] >= 0:
-                    occ = OCC[imp_risk[imp]]
-                    dl = DEL[imp]
-                    for t in range(m):
-                        if occ[t]:
-                            d[t] += dl[t]
-            for t in range(m):
-                d[t] = d[t] if d[t] > 0.0 else 0.0
-        if has_cost[j]:
-            rj = rate[j]
-            row = cost_row[j]
-            if row >= 0:
-                sample_row(codes[row], params[row], table, cost_keys[j], i0, lhs, TMP, m)
-                for t in range(m):
-                    COST[t] += TMP[t] + rj * d[t]
-            else:
-                cj = cost_const[j]
-                for t in range(m):
-                    COST[t] += cj + rj * d[t]
+        task_duration(j, i0, m, lhs, dists, tasks, risks, gen, OCC, FAC, DEL, U, d)
+        task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST)
         if general:
             forward_general(j, m, gen, D, ES, EF, TMP, FB, WB, PF)
             es = ES[j] if gflags[j] & 4 else TMP
-            ef = EF[j]
         else:
-            # Forward pass over the predecessor links, into the start row ``es``
-            # (scratch); only early finishes are kept: an FS link, the common case,
-            # then reads one row.
+            # Only early finishes are kept: the start row is scratch.
             es = TMP
-            e = earliest[j]
-            for t in range(m):
-                es[t] = e
-            for k in range(ptr[j], ptr[j + 1]):
-                i = pred[k]
-                lag = lags[k]
-                ki = kinds[k]
-                efi = EF[i]
-                di = D[i]
-                if ki == FS:
-                    for t in range(m):
-                        v = efi[t] + lag
-                        es[t] = v if v > es[t] else es[t]
-                elif ki == SS:
-                    for t in range(m):
-                        v = efi[t] - di[t] + lag
-                        es[t] = v if v > es[t] else es[t]
-                elif ki == FF:
-                    for t in range(m):
-                        v = efi[t] + lag - d[t]
-                        es[t] = v if v > es[t] else es[t]
-                else:  # SF
-                    for t in range(m):
-                        v = efi[t] - di[t] + lag - d[t]
-                        es[t] = v if v > es[t] else es[t]
-            ef = EF[j]
-            for t in range(m):
-                f = es[t] + d[t]
-                ef[t] = f
-                PF[t] = f if f > PF[t] else PF[t]
+            forward_task(j, m, net, D, EF, es, PF)
+        ef = EF[j]
         if general and status[j] == IN_PROGRESS:
             # Reported start of a task in progress: its actual start (the row holds the
             # start of the remaining work).
@@ -184,29 +78,8 @@ def _run_block(
             for t in range(m):
                 es[t] = a
         if stats:
-            sd = 0
-            se = 0
-            for t in range(m):
-                # Durations and starts are >= 0, so truncating x + 1/2 rounds to nearest.
-                sd += np.int64(d[t] * SUM_SCALE + 0.5)
-                se += np.int64(es[t] * SUM_SCALE + 0.5)
-            sum_d[j] += sd
-            sum_es[j] += se
-            # Kept durations: column c of sub_d is iteration sub_base + c.
-            top = min(m, sub_base + sub_d.shape[1] - i0)
-            for t in range(max(0, sub_base - i0), top):
-                sub_d[j, i0 + t - sub_base] = d[t]
-            if sub_es.shape[1] > 0:
-                for t in range(max(0, sub_base - i0), top):
-                    sub_es[j, i0 + t - sub_base] = es[t]
-                    sub_ef[j, i0 + t - sub_base] = ef[t]
-    for r in range(OCC.shape[0]):
-        if rcost_row[r] >= 0:
-            occ = OCC[r]
-            rc = RC[r]
-            for t in range(m):
-                if occ[t]:
-                    COST[t] += rc[t]
+            task_statistics(j, i0, m, sub_base, d, es, ef, sum_d, sum_es, sub_d, sub_es, sub_ef)
+    risk_costs(m, risks, OCC, RC, COST)
     if not backward:
         return
     # Backward pass: late finishes pushed from successors to predecessors. A row is set
@@ -220,44 +93,55 @@ def _run_block(
             crit[j] += backward_general(j, m, gen, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED)
         return
     for j in range(n - 1, -1, -1):
-        d = D[j]
-        ef = EF[j]
-        lf = LF[j]
-        if TOUCHED[j] == 0:
-            for t in range(m):
-                lf[t] = PF[t]
-        count = 0
-        for t in range(m):
-            LS[t] = lf[t] - d[t]
-            if lf[t] - ef[t] <= tol:
-                count += 1
-        crit[j] += count
-        for k in range(ptr[j], ptr[j + 1]):
-            i = pred[k]
-            lag = lags[k]
-            ki = kinds[k]
-            lfi = LF[i]
-            di = D[i]
-            if TOUCHED[i] == 0:
-                TOUCHED[i] = 1
-                for t in range(m):
-                    lfi[t] = PF[t]
-            if ki == FS:
-                for t in range(m):
-                    v = LS[t] - lag
-                    lfi[t] = v if v < lfi[t] else lfi[t]
-            elif ki == SS:
-                for t in range(m):
-                    v = LS[t] - lag + di[t]
-                    lfi[t] = v if v < lfi[t] else lfi[t]
-            elif ki == FF:
-                for t in range(m):
-                    v = lf[t] - lag
-                    lfi[t] = v if v < lfi[t] else lfi[t]
-            else:  # SF
-                for t in range(m):
-                    v = lf[t] - lag + di[t]
-                    lfi[t] = v if v < lfi[t] else lfi[t]
+        crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED)
+
+
+@kernel(inline="always")
+def task_statistics(j, i0, m, sub_base, d, es, ef, sum_d, sum_es, sub_d, sub_es, sub_ef):
+    """Add task ``j``'s durations and starts to its fixed-point sums, and keep the
+    durations (and dates, when ``sub_es`` has columns) of the iterations in the
+    sensitivity subsample: column c of ``sub_d`` is iteration ``sub_base + c``."""
+    sd = 0
+    se = 0
+    for t in range(m):
+        # Durations and starts are >= 0, so truncating x + 1/2 rounds to nearest.
+        sd += np.int64(d[t] * SUM_SCALE + 0.5)
+        se += np.int64(es[t] * SUM_SCALE + 0.5)
+    sum_d[j] += sd
+    sum_es[j] += se
+    top = min(m, sub_base + sub_d.shape[1] - i0)
+    for t in range(max(0, sub_base - i0), top):
+        sub_d[j, i0 + t - sub_base] = d[t]
+    if sub_es.shape[1] > 0:
+        for t in range(max(0, sub_base - i0), top):
+            sub_es[j, i0 + t - sub_base] = es[t]
+            sub_ef[j, i0 + t - sub_base] = ef[t]
+
+
+@kernel(inline="always")
+def worker_scratch(work, w):
+    """Worker ``w``'s scratch rows, as ``_run_block`` takes them, from the scratch arrays
+    ``work = (task, es, vec, occ, risk, imp, corr)`` that have a leading worker axis."""
+    s_task, s_es, s_vec, s_occ, s_risk, s_imp, s_corr = work
+    return (
+        s_task[w, 0],  # D: durations
+        s_es[w],  # ES: early starts (calendar-and-progress passes only)
+        s_task[w, 1],  # EF: early finishes
+        s_task[w, 2],  # LF: late finishes
+        s_vec[w, 0],  # PF: project finish
+        s_vec[w, 1],  # COST
+        s_vec[w, 2],  # TMP
+        s_vec[w, 3],  # FB: finish bounds
+        s_vec[w, 4],  # WB: bounds in working time
+        np.zeros(s_task.shape[2], dtype=np.uint8),  # TOUCHED
+        s_occ[w],  # OCC: occurrences
+        s_risk[w, 0],  # SEV: severities
+        s_risk[w, 1],  # RC: risk costs
+        s_imp[w, 0],  # FAC: impact factors
+        s_imp[w, 1],  # DEL: impact delays
+        s_corr[w, 0],  # Z: correlated normals
+        s_corr[w, 1],  # U: their uniforms
+    )
 
 
 @kernel(parallel=True)
@@ -270,36 +154,17 @@ def simulate_blocks(
     lhs,
     backward,
     stats,
-    net,
-    dists,
-    tasks,
-    risks,
-    corr,
-    gflag,
-    gnet,
-    gcal,
-    gprog,
+    args,
     milestones,
     tol,
-    out_finish,
-    out_cost,
-    out_milestones,
-    out_occ,
-    crit,
-    sum_d,
-    sum_es,
-    sub_d,
-    sub_es,
-    sub_ef,
-    s_task,
-    s_es,
-    s_vec,
-    s_occ,
-    s_risk,
-    s_imp,
-    s_corr,
+    out,
+    work,
 ):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
+
+    ``args`` are the model's kernel arguments (``CompiledModel.kernel_args``), ``out`` =
+    (finish, cost, milestones, occurrences, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
+    and ``work`` the scratch arrays (see ``worker_scratch``).
 
     Output arrays start at iteration ``base`` (index ``i - base``), so a runner can
     hand out any range of blocks with outputs sized to that range alone; ``sub_d``
@@ -311,21 +176,18 @@ def simulate_blocks(
     ``sub_d.shape[1]`` iterations (for rank-based sensitivity), and ``sub_es``/``sub_ef``
     their early starts and finishes when they have columns (for task date percentiles).
     """
-    workers = s_task.shape[0]
+    net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog = args
+    out_finish, out_cost, out_milestones, out_occ, crit, sum_d, sum_es, sub_d, sub_es, sub_ef = out
+    workers = work[0].shape[0]
     keep_occ = out_occ.shape[1] > 0
     for w in numba.prange(workers):
-        gen = (gflag, gnet, gcal, gprog)
-        D = s_task[w, 0]
-        EF = s_task[w, 1]
-        LF = s_task[w, 2]
-        ES = s_es[w]
-        PF = s_vec[w, 0]
-        COST = s_vec[w, 1]
-        TMP = s_vec[w, 2]
-        FB = s_vec[w, 3]
-        WB = s_vec[w, 4]
-        TOUCHED = np.zeros(s_task.shape[2], dtype=np.uint8)
-        OCC = s_occ[w]
+        model = (net, dists, tasks, risks, corr, (gflag, gnet, gcal, gprog))
+        scratch = worker_scratch(work, w)
+        EF = scratch[2]
+        PF = scratch[4]
+        COST = scratch[5]
+        OCC = scratch[10]
+        acc = (crit[w], sum_d[w], sum_es[w], sub_d, sub_es, sub_ef)
         lo = n_blocks * w // workers
         hi = n_blocks * (w + 1) // workers
         for bb in range(lo, hi):
@@ -333,44 +195,7 @@ def simulate_blocks(
             m = min(block, iterations - i0)
             if m <= 0:
                 continue
-            _run_block(
-                i0,
-                m,
-                lhs,
-                backward,
-                stats,
-                base,
-                net,
-                dists,
-                tasks,
-                risks,
-                corr,
-                gen,
-                tol,
-                D,
-                ES,
-                EF,
-                LF,
-                PF,
-                COST,
-                TMP,
-                FB,
-                WB,
-                TOUCHED,
-                OCC,
-                s_risk[w, 0],
-                s_risk[w, 1],
-                s_imp[w, 0],
-                s_imp[w, 1],
-                s_corr[w, 0],
-                s_corr[w, 1],
-                crit[w],
-                sum_d[w],
-                sum_es[w],
-                sub_d,
-                sub_es,
-                sub_ef,
-            )
+            _run_block(i0, m, lhs, backward, stats, base, model, tol, scratch, acc)
             for t in range(m):
                 out_finish[i0 + t - base] = PF[t]
                 out_cost[i0 + t - base] = COST[t]
@@ -385,64 +210,32 @@ def simulate_blocks(
 
 
 @kernel
-def sample_durations(
-    first, count, lhs, net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog, out
-):
+def sample_durations(first, count, lhs, args, out):
     """Durations (risk impacts included) of iterations first..first+count-1, all tasks.
 
     The same draws the simulation uses, so any iteration can be recomputed alone.
     """
-    gen = (gflag, gnet, gcal, gprog)
+    net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog = args
+    model = (net, dists, tasks, risks, corr, (gflag, gnet, gcal, gprog))
     n = out.shape[0]
     R = risks[3].shape[0]
     n_imp = risks[7].shape[0]
     k = corr[0].shape[0]
-    s_task = np.empty((1, 4, n, count))
-    s_vec = np.empty((1, 5, count))
-    s_occ = np.empty((1, R, count), dtype=np.uint8)
-    s_risk = np.empty((1, 2, R, count))
-    s_imp = np.empty((1, 2, n_imp, count))
-    s_corr = np.empty((1, 2, k, count))
-    zero = np.zeros((1, n), dtype=np.int64)
-    sub = np.empty((n, 0), dtype=np.float32)
-    _run_block(
-        first,
-        count,
-        lhs,
-        False,
-        False,
-        0,
-        net,
-        dists,
-        tasks,
-        risks,
-        corr,
-        gen,
-        0.0,
-        s_task[0, 0],
-        s_task[0, 3],
-        s_task[0, 1],
-        s_task[0, 2],
-        s_vec[0, 0],
-        s_vec[0, 1],
-        s_vec[0, 2],
-        s_vec[0, 3],
-        s_vec[0, 4],
-        np.zeros(n, dtype=np.uint8),
-        s_occ[0],
-        s_risk[0, 0],
-        s_risk[0, 1],
-        s_imp[0, 0],
-        s_imp[0, 1],
-        s_corr[0, 0],
-        s_corr[0, 1],
-        zero[0],
-        zero[0],
-        zero[0],
-        sub,
-        np.empty((n, 0)),
-        np.empty((n, 0)),
+    work = (
+        np.empty((1, 3, n, count)),
+        np.empty((1, n, count)),
+        np.empty((1, 5, count)),
+        np.empty((1, R, count), dtype=np.uint8),
+        np.empty((1, 2, R, count)),
+        np.empty((1, 2, n_imp, count)),
+        np.empty((1, 2, k, count)),
     )
+    scratch = worker_scratch(work, 0)
+    zero = np.zeros(n, dtype=np.int64)
+    none = np.empty((n, 0))
+    acc = (zero, zero, zero, np.empty((n, 0), dtype=np.float32), none, none)
+    _run_block(first, count, lhs, False, False, 0, model, 0.0, scratch, acc)
+    D = scratch[0]
     for j in range(n):
         for t in range(count):
-            out[j, t] = s_task[0, 0, j, t]
+            out[j, t] = D[j, t]

@@ -74,3 +74,16 @@ def risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DE
             out = FAC[q]
             for t in range(m):
                 out[t] = ppf(codes[row], params[row], table, sev[t])
+
+
+@kernel(inline="always")
+def risk_costs(m, risks, OCC, RC, COST):
+    """Add the cost of every risk that occurred to ``COST``."""
+    rcost_row = risks[5]
+    for r in range(OCC.shape[0]):
+        if rcost_row[r] >= 0:
+            occ = OCC[r]
+            rc = RC[r]
+            for t in range(m):
+                if occ[t]:
+                    COST[t] += rc[t]

@@ -45,7 +45,7 @@ import numpy as np
 from ...base.files import atomic_write
 from ...model.errors import CheckpointError, must
 from ...model.scenario import Scenario
-from ..blocks import DEFAULT_BLOCK, RawRun, merge_runs
+from ..blocks import DEFAULT_BLOCK, BlockRun, RawRun, merge_runs
 from ..compile import CompiledModel
 from .local import LocalRunner, Runner
 
@@ -342,7 +342,8 @@ def run_with_checkpoint(
     CheckpointError
         The directory holds another run's checkpoint, or cannot be read or written.
     """
-    total_blocks = -(-iterations // block_size)
+    run = BlockRun(model, seed, sampling, iterations, block_size)
+    total_blocks = run.total_blocks
     if group_blocks is None:
         group_blocks = max(1, math.ceil(total_blocks / GROUPS_PER_RUN))
     elif isinstance(group_blocks, bool) or not isinstance(group_blocks, int | np.integer):
@@ -354,10 +355,6 @@ def run_with_checkpoint(
     expected = _manifest(model, scenario_hash, seed, sampling, iterations, block_size, run_options)
     _open_directory(directory, expected, int(group_blocks))
     identity = _identity(expected)
-
-    def span(first_block: int, count: int) -> int:
-        lo = first_block * block_size
-        return min((first_block + count) * block_size, iterations) - lo
 
     parts: list[RawRun] = []
     covered: list[tuple[int, int]] = []
@@ -380,7 +377,7 @@ def run_with_checkpoint(
         if (
             raw is None
             or raw.first != first_block * block_size
-            or raw.iterations != span(first_block, count)
+            or raw.iterations != run.span(first_block, count)
         ):
             with contextlib.suppress(OSError):
                 path.unlink()  # damaged: run these blocks again
@@ -401,7 +398,7 @@ def run_with_checkpoint(
     todo = _missing(covered, total_blocks, int(group_blocks))
     by_first = {first_block * block_size: (first_block, count) for first_block, count in todo}
     if todo:
-        produced = runner(model, seed, sampling, iterations, block_size, todo, **run_options)
+        produced = runner(run, todo, **run_options)
         try:
             for raw in produced:
                 first_block, count = by_first.pop(raw.first)

@@ -60,7 +60,7 @@ import numba
 import numpy as np
 
 from ...model.errors import ClusterError, must
-from ..blocks import DEFAULT_BLOCK, RawRun, merge_runs, run_blocks
+from ..blocks import DEFAULT_BLOCK, BlockRun, RawRun, merge_runs, run_blocks
 from ..compile import CompiledModel
 from ..exclusion import exclusion_runs
 
@@ -316,11 +316,7 @@ def _result(future: Any) -> Any:
 
 def iter_ranges_on_dask(
     client: Client,
-    model: CompiledModel,
-    seed: int,
-    sampling: str,
-    iterations: int,
-    block_size: int,
+    run: BlockRun,
     ranges: Sequence[tuple[int, int]],
     blocks_per_task: int | None = None,
     *,
@@ -329,8 +325,9 @@ def iter_ranges_on_dask(
     progress: Callable[[int, int], Any] | None = None,
     **run_options: Any,
 ) -> Iterator[RawRun]:
-    """Run each ``(first_block, n_blocks)`` range on the cluster; yield one ``RawRun`` per
-    range as soon as all of it is done (so in completion order, not block order).
+    """Run each ``(first_block, n_blocks)`` range of ``run`` on the cluster; yield one
+    ``RawRun`` per range as soon as all of it is done (so in completion order, not block
+    order).
 
     Each range is split into Dask tasks of ``blocks_per_task`` blocks (default:
     ``default_blocks_per_task``). ``progress(done, total)`` is called with iterations
@@ -344,13 +341,9 @@ def iter_ranges_on_dask(
     if blocks_per_task is None:
         blocks_per_task = default_blocks_per_task(total_blocks, _total_threads(client))
 
-    def span(first_block: int, count: int) -> int:
-        lo = first_block * block_size
-        return max(0, min((first_block + count) * block_size, iterations) - lo)
-
-    total = sum(span(f, c) for f, c in ranges)
+    total = sum(run.span(f, c) for f, c in ranges)
     token = uuid.uuid4().hex[:8]
-    model_future = client.scatter(model, broadcast=True, hash=False)
+    model_future = client.scatter(run.model, broadcast=True, hash=False)
     owner: dict[Any, int] = {}  # task future -> index of its range
     waiting: list[int] = []  # tasks still running per range
     parts: list[list[RawRun]] = []
@@ -363,10 +356,10 @@ def iter_ranges_on_dask(
                 future = client.submit(
                     _run_range,
                     model_future,
-                    seed,
-                    sampling,
-                    iterations,
-                    block_size,
+                    run.seed,
+                    run.sampling,
+                    run.iterations,
+                    run.block_size,
                     b,
                     n,
                     full,
@@ -412,26 +405,9 @@ class DaskRunner:
         self.blocks_per_task = _whole_or_none("blocks_per_task", blocks_per_task)
 
     def __call__(
-        self,
-        model: CompiledModel,
-        seed: int,
-        sampling: str,
-        iterations: int,
-        block_size: int,
-        ranges: Sequence[tuple[int, int]],
-        **run_options: Any,
+        self, run: BlockRun, ranges: Sequence[tuple[int, int]], **run_options: Any
     ) -> Iterator[RawRun]:
-        return iter_ranges_on_dask(
-            self.client,
-            model,
-            seed,
-            sampling,
-            iterations,
-            block_size,
-            ranges,
-            self.blocks_per_task,
-            **run_options,
-        )
+        return iter_ranges_on_dask(self.client, run, ranges, self.blocks_per_task, **run_options)
 
 
 def run_on_dask(
@@ -469,16 +445,12 @@ def run_on_dask(
     progress : callable, optional
         ``progress(done, total)`` in iterations, after each task.
     """
-    total_blocks = -(-iterations // block_size)
+    run = BlockRun(model, seed, sampling, iterations, block_size)
     parts = list(
         iter_ranges_on_dask(
             client,
-            model,
-            seed,
-            sampling,
-            iterations,
-            block_size,
-            [(0, total_blocks)],
+            run,
+            [(0, run.total_blocks)],
             blocks_per_task,
             full=full,
             enabled=enabled,

@@ -10,24 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-from ..blocks import RawRun, merge_runs, run_blocks
-from ..compile import CompiledModel
+from ..blocks import BlockRun, RawRun, merge_runs
 from ..settings import thread_count
 
 
 class Runner(Protocol):
-    """Runs ranges of blocks, yielding one ``RawRun`` per ``(first_block, n_blocks)``
-    range in any order (each one's ``first`` tells which)."""
+    """Runs ranges of blocks of ``run``, yielding one ``RawRun`` per
+    ``(first_block, n_blocks)`` range in any order (each one's ``first`` tells which);
+    ``run_options`` go to ``engine.blocks.run_blocks``."""
 
     def __call__(
-        self,
-        model: CompiledModel,
-        seed: int,
-        sampling: str,
-        iterations: int,
-        block_size: int,
-        ranges: Sequence[tuple[int, int]],
-        **run_options: Any,
+        self, run: BlockRun, ranges: Sequence[tuple[int, int]], **run_options: Any
     ) -> Iterable[RawRun]: ...
 
 
@@ -44,51 +37,20 @@ class LocalRunner:
         self.threads = thread_count(threads)
 
     def __call__(
-        self,
-        model: CompiledModel,
-        seed: int,
-        sampling: str,
-        iterations: int,
-        block_size: int,
-        ranges: Sequence[tuple[int, int]],
-        **run_options: Any,
+        self, run: BlockRun, ranges: Sequence[tuple[int, int]], **run_options: Any
     ) -> Iterator[RawRun]:
         for first_block, n_blocks in ranges:
-            yield run_blocks(
-                model,
-                seed,
-                sampling,
-                iterations,
-                first_block,
-                n_blocks,
-                self.threads,
-                block_size,
-                **run_options,
-            )
+            yield run.run(first_block, n_blocks, self.threads, **run_options)
 
 
 def run_all(
     runner: Runner,
-    model: CompiledModel,
-    seed: int,
-    sampling: str,
-    iterations: int,
-    block_size: int,
+    run: BlockRun,
     *,
     progress: Callable[[int, int], Any] | None = None,
     **run_options: Any,
 ) -> RawRun:
-    """All ``iterations`` iterations of ``model`` on ``runner``, as one range of blocks:
-    the same ``RawRun`` bit for bit whichever runner runs it."""
-    total_blocks = -(-iterations // block_size)
-    parts = runner(
-        model,
-        seed,
-        sampling,
-        iterations,
-        block_size,
-        [(0, total_blocks)],
-        progress=progress,
-        **run_options,
-    )
+    """All iterations of ``run`` on ``runner``, as one range of blocks: the same
+    ``RawRun`` bit for bit whichever runner runs it."""
+    parts = runner(run, [(0, run.total_blocks)], progress=progress, **run_options)
     return merge_runs(list(parts))

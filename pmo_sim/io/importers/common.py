@@ -323,6 +323,30 @@ def scenario_calendar_names(
     return names
 
 
+def warn_dropped_constraints(c: Collector, where: str, dropped: dict[str, list[str]]) -> None:
+    """One warning per constraint type the import leaves out, naming its tasks."""
+    for kind, ids in dropped.items():
+        c.warn(
+            where,
+            f"{len(ids)} '{kind}' constraints are not carried over (they do not move early "
+            f"dates, or the engine cannot hold them): {id_list(ids)}",
+        )
+
+
+def schedule_calendar_warnings(
+    c: Collector,
+    where: str,
+    infos: Iterable[CalendarInfo],
+    start: dt.date,
+    tasks: Iterable[ImportedTask],
+) -> None:
+    """``calendar_limit_warnings`` from the project start to the file's last early
+    finish (ten years when the file gives none)."""
+    finishes = [t.early_finish for t in tasks if t.early_finish is not None]
+    end = max(finishes).date() if finishes else start + dt.timedelta(days=3650)
+    calendar_limit_warnings(c, where, infos, start, end)
+
+
 def calendar_limit_warnings(
     c: Collector,
     where: str,

@@ -67,13 +67,14 @@ from .common import (
     Collector,
     ImportedSchedule,
     ImportedTask,
-    calendar_limit_warnings,
     id_list,
     in_range,
     read_bytes,
     scenario_calendar_names,
+    schedule_calendar_warnings,
     settle_progress,
     start_for_finish,
+    warn_dropped_constraints,
     weekmask_text,
 )
 
@@ -503,12 +504,7 @@ class _Reader:
             if built is not None:
                 tasks.append(built[0])
                 extras.append(built[1])
-        for kind, ids in dropped.items():
-            c.warn(
-                "Tasks",
-                f"{len(ids)} '{kind}' constraints are not carried over (they do not move early "
-                f"dates, or the engine cannot hold them): {id_list(ids)}",
-            )
+        warn_dropped_constraints(c, "Tasks", dropped)
         if manual:
             c.warn(
                 "Tasks",
@@ -516,10 +512,8 @@ class _Reader:
                 f"(from their links and durations): {id_list(manual)}",
             )
         c.raise_if_any()
-        finishes = [t.early_finish for t in extras if t.early_finish is not None]
-        end = max(finishes).date() if finishes else project_start + dt.timedelta(days=3650)
-        calendar_limit_warnings(
-            c, "Calendars/Calendar UID {id}", [calendars[u] for u in names], project_start, end
+        schedule_calendar_warnings(
+            c, "Calendars/Calendar UID {id}", [calendars[u] for u in names], project_start, extras
         )
         project = Project(
             name=name,

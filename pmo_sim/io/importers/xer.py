@@ -72,14 +72,15 @@ from .common import (
     ImportedSchedule,
     ImportedTask,
     Progress,
-    calendar_limit_warnings,
     id_list,
     in_range,
     read_bytes,
     scenario_calendar_names,
+    schedule_calendar_warnings,
     serial_to_date,
     settle_progress,
     start_for_finish,
+    warn_dropped_constraints,
 )
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
@@ -591,24 +592,8 @@ class _Reader:
         data_date = prow.date("last_recalc_date")
         plan_start = prow.date("plan_start_date")
         must_finish = prow.date("plan_end_date")
-        options = next(
-            (r for _, r in self.table("SCHEDOPTIONS", False).rows if r.get("proj_id") == pid), {}
-        )
-        lag_option = options.get("sched_calendar_on_relationship_lag", "").strip()
-        if lag_option not in LAG_CALENDARS:
-            if lag_option:
-                c.warn(
-                    "SCHEDOPTIONS",
-                    f"unknown sched_calendar_on_relationship_lag {lag_option!r}; lags count "
-                    "on the predecessor's calendar, P6's default",
-                )
-            lag_option = "rcal_Predecessor"
-
-        calendars = {}
-        for line, r in self.table("CALENDAR").rows:
-            row = _Row(c, "CALENDAR", line, r, f"clndr_id {r.get('clndr_id', '')}")
-            info = parse_calendar(row)
-            calendars[info.id] = info
+        lag_option = self._lag_option(pid)
+        calendars = self._calendars()
         default_cal = proj.get("clndr_id", "").strip() or next(
             (
                 r.get("clndr_id", "")
@@ -629,41 +614,7 @@ class _Reader:
             )
         costs = self._costs()
 
-        by_internal: dict[str, str] = {}  # P6 task_id -> task_code
-        skipped: dict[str, str] = {}
-        seen: dict[str, int] = {}
-        seen_internal: dict[str, int] = {}
-        parsed = []
-        for line, r in task_rows:
-            code = r.get("task_code", "").strip()
-            row = _Row(c, "TASK", line, r, f"task_code {code!r}")
-            if not code:
-                c.error(row.where, "'task_code' must be a non-empty activity id (got '')")
-                continue
-            if code in seen:
-                c.error(row.where, f"duplicate task_code {code!r} (first on line {seen[code]})")
-                continue
-            seen[code] = line
-            internal = row.text("task_id")
-            if internal and internal in seen_internal:
-                # Relations name activities by task_id: they could not be told apart.
-                c.error(
-                    row.where,
-                    f"duplicate task_id {internal!r} (first on line {seen_internal[internal]}); "
-                    "export the project from P6 again",
-                )
-                continue
-            seen_internal[internal] = line
-            kind = r.get("task_type", "").strip()
-            if kind in DERIVED_TYPES:
-                skipped[r.get("task_id", "")] = code
-                continue
-            cid = row.text("clndr_id") or default_cal
-            if cid not in calendars:
-                c.error(row.where, f"calendar id {cid} is not in the CALENDAR table")
-                continue
-            by_internal[r.get("task_id", "").strip()] = code
-            parsed.append((row, cid))
+        parsed, by_internal, skipped = self._activities(task_rows, calendars, default_cal)
         if skipped:
             c.warn(
                 "TASK",
@@ -678,10 +629,10 @@ class _Reader:
 
         # The project calendar: the one most activities use (the project's default
         # calendar on a tie), or the default calendar when lags count on it.
-        used = Counter(cid for _, cid in parsed)
         if lag_option == "rcal_ProjDefault" and default_cal in calendars:
             main_id = default_cal
         else:
+            used = Counter(cid for _, cid in parsed)
             ranked = sorted(used.items(), key=lambda kv: (-kv[1], kv[0] != default_cal))
             main_id = ranked[0][0]
         main = calendars[main_id]
@@ -721,28 +672,12 @@ class _Reader:
             if built is not None:
                 tasks.append(built[0])
                 extras.append(built[1])
-        for kind, ids in dropped_constraints.items():
-            c.warn(
-                "TASK",
-                f"{len(ids)} '{kind}' constraints are not carried over (they do not move early "
-                f"dates, or the engine cannot hold them): {id_list(ids)}",
-            )
+        warn_dropped_constraints(c, "TASK", dropped_constraints)
         c.raise_if_any()
-        finishes = [t.early_finish for t in extras if t.early_finish is not None]
-        end = max(finishes).date() if finishes else start + dt.timedelta(days=3650)
-        calendar_limit_warnings(
-            c, "CALENDAR clndr_id {id}", [calendars[cid] for cid in names], start, end
+        schedule_calendar_warnings(
+            c, "CALENDAR clndr_id {id}", [calendars[cid] for cid in names], start, extras
         )
-        for cid in names:
-            info = calendars[cid]
-            declared = info.declared_hours_per_day
-            if declared and abs(declared - info.hours_per_day) > 1e-9:
-                c.warn(
-                    f"CALENDAR clndr_id {info.id}",
-                    f"calendar {info.label} declares {declared:g} hours per day (day_hr_cnt) "
-                    f"but its work week has {info.hours_per_day:g}; durations are converted "
-                    f"with {info.hours_per_day:g} h per day, as P6 schedules them",
-                )
+        self._warn_declared_hours([calendars[cid] for cid in names])
         project = Project(
             name=proj.get("proj_short_name", "").strip() or f"project {pid}",
             start=start,
@@ -776,6 +711,90 @@ class _Reader:
             warnings=tuple(c.warnings),
             notes=(f"read with codec {self.codec}",),
         )
+
+    def _lag_option(self, pid: str) -> str:
+        """The project's sched_calendar_on_relationship_lag (P6's default when absent)."""
+        options = next(
+            (r for _, r in self.table("SCHEDOPTIONS", False).rows if r.get("proj_id") == pid), {}
+        )
+        lag_option = options.get("sched_calendar_on_relationship_lag", "").strip()
+        if lag_option not in LAG_CALENDARS:
+            if lag_option:
+                self.c.warn(
+                    "SCHEDOPTIONS",
+                    f"unknown sched_calendar_on_relationship_lag {lag_option!r}; lags count "
+                    "on the predecessor's calendar, P6's default",
+                )
+            lag_option = "rcal_Predecessor"
+        return lag_option
+
+    def _calendars(self) -> dict[str, CalendarInfo]:
+        """Every calendar of the CALENDAR table, by clndr_id."""
+        calendars = {}
+        for line, r in self.table("CALENDAR").rows:
+            row = _Row(self.c, "CALENDAR", line, r, f"clndr_id {r.get('clndr_id', '')}")
+            info = parse_calendar(row)
+            calendars[info.id] = info
+        return calendars
+
+    def _activities(
+        self,
+        task_rows: list[tuple[int, dict[str, str]]],
+        calendars: dict[str, CalendarInfo],
+        default_cal: str,
+    ) -> tuple[list[tuple[_Row, str]], dict[str, str], dict[str, str]]:
+        """The project's activities with their calendar ids, P6 task_id -> task_code of
+        each, and the level-of-effort and WBS-summary activities left out (task_id ->
+        task_code). Duplicate ids and unknown calendars are reported."""
+        c = self.c
+        by_internal: dict[str, str] = {}  # P6 task_id -> task_code
+        skipped: dict[str, str] = {}
+        seen: dict[str, int] = {}
+        seen_internal: dict[str, int] = {}
+        parsed = []
+        for line, r in task_rows:
+            code = r.get("task_code", "").strip()
+            row = _Row(c, "TASK", line, r, f"task_code {code!r}")
+            if not code:
+                c.error(row.where, "'task_code' must be a non-empty activity id (got '')")
+                continue
+            if code in seen:
+                c.error(row.where, f"duplicate task_code {code!r} (first on line {seen[code]})")
+                continue
+            seen[code] = line
+            internal = row.text("task_id")
+            if internal and internal in seen_internal:
+                # Relations name activities by task_id: they could not be told apart.
+                c.error(
+                    row.where,
+                    f"duplicate task_id {internal!r} (first on line {seen_internal[internal]}); "
+                    "export the project from P6 again",
+                )
+                continue
+            seen_internal[internal] = line
+            kind = r.get("task_type", "").strip()
+            if kind in DERIVED_TYPES:
+                skipped[r.get("task_id", "")] = code
+                continue
+            cid = row.text("clndr_id") or default_cal
+            if cid not in calendars:
+                c.error(row.where, f"calendar id {cid} is not in the CALENDAR table")
+                continue
+            by_internal[r.get("task_id", "").strip()] = code
+            parsed.append((row, cid))
+        return parsed, by_internal, skipped
+
+    def _warn_declared_hours(self, infos: list[CalendarInfo]) -> None:
+        """Warn where a calendar's day_hr_cnt disagrees with its work week."""
+        for info in infos:
+            declared = info.declared_hours_per_day
+            if declared and abs(declared - info.hours_per_day) > 1e-9:
+                self.c.warn(
+                    f"CALENDAR clndr_id {info.id}",
+                    f"calendar {info.label} declares {declared:g} hours per day (day_hr_cnt) "
+                    f"but its work week has {info.hours_per_day:g}; durations are converted "
+                    f"with {info.hours_per_day:g} h per day, as P6 schedules them",
+                )
 
     def _progress(
         self,
