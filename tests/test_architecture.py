@@ -19,8 +19,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pmo_sim"
 
 #: Sub-packages from the bottom up: a module may import from its own layer and the
 #: layers below it, never from a layer above. ``pmo_sim/__init__.py`` (the public API)
-#: and ``__main__`` sit on top of everything.
-LAYERS = ("base", "model", "scheduling", "results", "engine", "io", "report", "cli")
+#: and ``__main__`` sit on top of everything. ``history`` (the store of recorded runs) has
+#: its place before it has its package.
+LAYERS = ("base", "model", "scheduling", "results", "engine", "io", "history", "report", "cli")
 
 
 def module_name(path: Path) -> str:

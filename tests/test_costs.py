@@ -1,10 +1,10 @@
 """Costs: per-iteration totals, risk and response costs, percentiles, budget and JCL.
 
-The reference for the per-iteration cost is the README's rule, computed naively from the
-durations the simulation used (``sample_durations``) and the iterations in which each
-risk occurred (``Results.risk_occurrence``): the sum over tasks of ``fixed + per_day x
-duration``, plus each occurring risk's cost, plus the response costs when mitigated.
-"""
+The reference for the per-iteration cost is the documented rule (docs/risk-model.md),
+computed naively from the durations the simulation used (``sample_durations``) and the
+iterations in which each risk occurred (``Results.risk_occurrence``): the sum over tasks
+of ``fixed + per_day x duration``, plus each occurring risk's cost, plus the response
+costs when mitigated."""
 
 from __future__ import annotations
 
@@ -210,7 +210,7 @@ def working_days_through(start: dt.date, date: dt.date) -> int:
 
 
 def finish_date(days: float) -> dt.date:
-    """README rule: a finish at offset f > 0 is the end of working day ceil(f) - 1."""
+    """Documented rule: a finish at offset f > 0 is the end of working day ceil(f) - 1."""
     index = max(math.ceil(days) - 1, 0)
     day = START
     while True:

@@ -1,12 +1,11 @@
 """The risk register: occurrence, impacts (delays and factors), opportunities, mitigation.
 
-Semantics pinned here (README "[[risks]]" and ``kernels.py``): each risk occurs with
-its probability on its own random stream; one severity uniform per risk and iteration
-drives all of its impacts; for each task, the occurring factors multiply the sampled
-duration, then the occurring delays add, and the result is clamped at 0. Streams are
-named by ids, so the same scenario without its risks gives the base draws, which the
-exact checks below use as their reference.
-"""
+Semantics pinned here (docs/scenario-format.md "[[risks]]" and ``engine/kernels``): each
+risk occurs with its probability on its own random stream; one severity uniform per risk
+and iteration drives all of its impacts; for each task, the occurring factors multiply
+the sampled duration, then the occurring delays add, and the result is clamped at 0.
+Streams are named by ids, so the same scenario without its risks gives the base draws,
+which the exact checks below use as their reference."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 ``load(path)`` returns a validated ``Scenario`` or raises ``ScenarioError`` listing every
 problem in the file, each with its place (``tasks[3] (id 'build', line 42).duration``)
-and the rule it breaks. The format is documented in the README.
+and the rule it breaks. The format is documented in docs/scenario-format.md.
 """
 
 from __future__ import annotations

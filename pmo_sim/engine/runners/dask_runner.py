@@ -28,7 +28,7 @@ instead of four ranges fighting over them. Single-threaded worker processes
 (``dask worker --nthreads 1 --nworkers N``, or ``--dask-local N``) are the simplest.
 
 Numba kernels on workers. The kernels are compiled with ``cache=True``: the machine code
-is written next to the package (``pmo_sim/__pycache__/*.nbi, *.nbc``), or, when that
+is written next to each kernel module (``__pycache__/*.nbi, *.nbc``), or, when that
 folder is read-only, to numba's per-user cache (``~/.cache/numba``; set
 ``NUMBA_CACHE_DIR`` to choose another place). A worker process loads the cached kernels
 the first time it runs a task (about a second). Worker processes on the same machine,

@@ -1,6 +1,6 @@
 """Plans and risk registers kept in spreadsheets: CSV files, or XLSX through openpyxl.
 
-Two tables, documented column by column in the README ("Task tables (CSV or XLSX)"):
+Two tables, documented column by column in docs/importing.md ("Task tables (CSV or XLSX)"):
 
 - a **task table**: ``id``, ``name``, ``predecessors`` (``a;b:SS+2;c:FF-1``), a duration
   (``duration`` for a fixed number, or ``dist`` and its parameters ``min``, ``mode``,
