@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import pmo_sim
-from pmo_sim.base.files import atomic_write
+from pmo_sim.base.files import OutputError, atomic_write
 from pmo_sim.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="No space left on device"):
         atomic_write(target, lambda handle: handle.write("new"))
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.toml"]

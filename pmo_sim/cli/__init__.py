@@ -11,10 +11,13 @@ Data goes to stdout; warnings and progress to stderr.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..base.version import __version__
 from . import imports, report, run
+from .common import silence_stdout
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -50,4 +53,21 @@ for command in (
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="pmo-sim")
+    try:
+        cli(prog_name="pmo-sim")
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - click always exits
+        code = 0
+    try:
+        # What is still buffered is written here, not at the interpreter's exit, so a
+        # full device is reported like any other output error (exit 2).
+        sys.stdout.flush()
+    except OSError as exc:
+        silence_stdout()
+        click.echo(
+            f"pmo-sim: error: cannot write the standard output: {exc.strerror or exc}",
+            err=True,
+        )
+        code = 2
+    sys.exit(code)

@@ -7,7 +7,9 @@ Data goes to stdout; warnings and progress to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import functools
 import os
 import sys
@@ -17,6 +19,7 @@ from typing import Any
 
 import click
 
+from ..base.files import OutputError, check_output
 from ..model.errors import ScenarioError
 
 
@@ -39,6 +42,8 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
             raise UserError(exc.report()) from None
+        except OutputError as exc:
+            raise UserError(str(exc)) from None
         except KeyboardInterrupt:
             click.echo("\npmo-sim: interrupted; no output file was written or changed", err=True)
             sys.exit(130)
@@ -46,10 +51,16 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            silence_stdout()
             sys.exit(1)
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS:
+                # Only writing the output meets these (files go through atomic_write,
+                # which names them): standard output is on a full or broken device.
+                silence_stdout()
+                raise UserError(
+                    f"cannot write the standard output: {exc.strerror or exc}"
+                ) from None
             if os.environ.get("PMO_SIM_DEBUG"):
                 raise
             click.echo(
@@ -63,7 +74,34 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+#: System errors of a device that cannot take the output (no space, quota, file too
+#: large, input/output error, read-only file system).
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
+
+
+def silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush of what
+    could not be written does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 SCENARIO = click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+
+#: ``--force``: the one switch that lets a command replace a read-only output file.
+FORCE = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace output files even when they are read-only.",
+)
+
+
+def check_outputs(*paths: str | None, force: bool = False) -> None:
+    """Check every output path before a long run (``base.files.check_output``)."""
+    for path in paths:
+        if path is not None:
+            check_output(path, force=force)
 
 
 def load_scenario(path: str):

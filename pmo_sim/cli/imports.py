@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..base.files import atomic_write
-from .common import UserError, guard
+from .common import FORCE, check_outputs, guard
 
 #: Exit status of ``pmo-sim check --strict`` when a metric fails.
 CHECK_FAILED = 3
@@ -58,10 +58,14 @@ def import_scenario(
     from ..io.toml_writer import dumps
     from ..model.errors import ScenarioError
     from ..model.scenario import Scenario
+    from ..scheduling.network import no_logic
 
     imported = _read(schedule_path, project, start, calendar, links, data_date)
     scenario = imported.scenario
     warnings = [str(w) for w in imported.warnings]
+    unlinked = no_logic(scenario)
+    if unlinked is not None:
+        warnings.insert(0, str(unlinked))
     hits: list[Any] = []
     if ranges is not None:
         scenario, hits = apply_ranges(scenario, read_rules(ranges), imported)
@@ -176,6 +180,7 @@ def _verify(text: str, scenario: Any) -> None:
     help="Scenario file to write (default: print the TOML on stdout).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No warnings or range report on stderr.")
+@FORCE
 @guard
 def import_(
     schedule: str,
@@ -188,6 +193,7 @@ def import_(
     data_date: str | None,
     output: str | None,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Import a schedule into a scenario file that pmo-sim can run.
 
@@ -205,6 +211,7 @@ def import_(
       pmo-sim import tasks.csv --start 2027-01-04 -o plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
     """
+    check_outputs(output, force=force)
     text, scenario, hits, imported, warnings = import_scenario(
         schedule,
         project=project,
@@ -227,10 +234,7 @@ def import_(
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        atomic_write(output, lambda handle: handle.write(text))
-    except OSError as exc:
-        raise UserError(f"{output}: cannot write the scenario ({exc.strerror or exc})") from None
+    atomic_write(output, lambda handle: handle.write(text), force=force)
     links_count = sum(len(t.predecessors) for t in scenario.tasks)
     click.echo(
         f"wrote {output}: {len(scenario.tasks)} tasks, {links_count} links, "

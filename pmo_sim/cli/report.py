@@ -14,10 +14,13 @@ from typing import Any
 
 import click
 
+from ..base.files import atomic_write
 from .common import (
+    FORCE,
     SCENARIO,
     SimOptions,
     UserError,
+    check_outputs,
     guard,
     load_scenario,
     repair_note,
@@ -39,13 +42,8 @@ def _need_matplotlib() -> None:
         ) from None
 
 
-def _write(path: str, data: bytes) -> None:
-    from ..base.files import atomic_write
-
-    try:
-        atomic_write(path, lambda handle: handle.write(data), binary=True)
-    except OSError as exc:
-        raise UserError(f"{path}: cannot write the file: {exc.strerror or exc}") from None
+def _write(path: str, data: bytes, force: bool) -> None:
+    atomic_write(path, lambda handle: handle.write(data), binary=True, force=force)
 
 
 def _run_all(
@@ -112,6 +110,7 @@ def _ranking_options(fn: Any) -> Any:
 )
 @sim_options
 @_ranking_options
+@FORCE
 @guard
 def plot(
     scenario: str,
@@ -120,6 +119,7 @@ def plot(
     sim: SimOptions,
     ranking: bool,
     ranking_iterations: int | None,
+    force: bool,
 ) -> None:
     """Draw the charts of a simulation as PNG or SVG files.
 
@@ -139,18 +139,15 @@ def plot(
       pmo-sim plot scenarios/office_move.toml -o charts -n 50000 --seed 7
     """
     _need_matplotlib()
-    from ..report.plots import ABSENT, figures, to_bytes
+    from ..report.plots import ABSENT, CHARTS, figures, to_bytes
 
-    pre, post, _ = _run_all(
-        scenario,
-        sim,
-        ranking,
-        ranking_iterations,
-    )
+    # The folder is created, and every chart's path checked, before the runs.
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
+    check_outputs(*(os.path.join(out_dir, f"{name}.{fmt}") for name in CHARTS), force=force)
+    pre, post, _ = _run_all(scenario, sim, ranking, ranking_iterations)
     for name, fig in figures(pre, post).items():
         if fig is None:
             if not sim.quiet:
@@ -160,7 +157,7 @@ def plot(
                 click.echo(f"note: no {name} chart: {reason}", err=True)
             continue
         path = os.path.join(out_dir, f"{name}.{fmt}")
-        _write(path, to_bytes(fig, fmt))
+        _write(path, to_bytes(fig, fmt), force)
         click.echo(path)
 
 
@@ -176,6 +173,7 @@ def plot(
 )
 @sim_options
 @_ranking_options
+@FORCE
 @guard
 def report(
     scenario: str,
@@ -183,6 +181,7 @@ def report(
     sim: SimOptions,
     ranking: bool,
     ranking_iterations: int | None,
+    force: bool,
 ) -> None:
     """Write a self-contained HTML report that opens in any browser.
 
@@ -200,19 +199,10 @@ def report(
       pmo-sim report scenarios/office_move.toml --no-ranking -q
     """
     _need_matplotlib()
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise UserError(
-            f"{output}: the folder {folder} does not exist; create it or choose another --output"
-        )
+    check_outputs(output, force=force)  # before the runs
     from ..report.html import render_report
 
-    pre, post, elapsed = _run_all(
-        scenario,
-        sim,
-        ranking,
-        ranking_iterations,
-    )
+    pre, post, elapsed = _run_all(scenario, sim, ranking, ranking_iterations)
     text = render_report(pre, post, source_path=scenario, elapsed=elapsed)
-    _write(output, text.encode("utf-8"))
+    _write(output, text.encode("utf-8"), force)
     click.echo(output)

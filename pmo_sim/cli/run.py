@@ -10,9 +10,11 @@ import click
 from ..report.text import days, table
 from .cluster import cluster_context, cluster_options
 from .common import (
+    FORCE,
     SCENARIO,
     SimOptions,
     UserError,
+    check_outputs,
     guard,
     load_scenario,
     repair_note,
@@ -188,6 +190,7 @@ def cpm(scenario: str, as_json: bool) -> None:
     help="With --until-converged: stop here at the latest.",
 )
 @cluster_options
+@FORCE
 @guard
 def run(
     scenario: str,
@@ -206,6 +209,7 @@ def run(
     scheduler: str | None,
     dask_local: int | None,
     checkpoint: str | None,
+    force: bool,
 ) -> None:
     """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
 
@@ -238,6 +242,7 @@ def run(
             "--until-converged runs on this machine; it cannot be combined with "
             "--scheduler, --dask-local or --checkpoint"
         )
+    check_outputs(out_json, iterations_csv, task_dates, force=force)  # before a long run
     s = load_scenario(scenario)
     quiet = sim.quiet
     if not quiet:
@@ -281,13 +286,13 @@ def run(
             )
     if not quiet:
         repair_note(r)
-    # Each file is complete before it replaces anything (see exports.atomic_write).
+    # Each file is complete before it replaces anything (see base.files.atomic_write).
     if out_json:
-        exports.write_json(r, out_json)
+        exports.write_json(r, out_json, force=force)
     if iterations_csv:
-        exports.write_text(exports.iterations_csv(r), iterations_csv)
+        exports.write_text(exports.iterations_csv(r), iterations_csv, force=force)
     if task_dates:
-        exports.write_text(exports.task_dates_csv(r), task_dates)
+        exports.write_text(exports.task_dates_csv(r), task_dates, force=force)
     if as_json:
         click.echo(json.dumps(r.to_dict(), indent=2))
         return

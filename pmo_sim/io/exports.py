@@ -7,31 +7,29 @@ complete.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 
 from ..base.files import atomic_write
 from ..model.calendar import iso
 from ..results.simulation import Results
+from .cells import csv_text
 
 
-def write_json(results: Results, path: str | os.PathLike[str]) -> None:
-    """The ``run --json`` document."""
-    atomic_write(path, lambda h: h.write(json.dumps(results.to_dict(), indent=2) + "\n"))
+def write_json(results: Results, path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """The ``run --json`` document (``force``: replace a read-only file)."""
+    text = json.dumps(results.to_dict(), indent=2) + "\n"
+    atomic_write(path, lambda h: h.write(text), force=force)
 
 
 def iterations_csv(results: Results) -> str:
     """One row per iteration: finish days and date, total cost, each risk's occurrence."""
-    out = io.StringIO()
-    w = csv.writer(out)
     header = ["iteration", "finish_days", "finish_date", "total_cost"]
     header += [f"risk_{rid}" for rid in results.risk_ids]
-    w.writerow(header)
     dates = results.finish_dates
     cost = results.cost
     occ = results.risk_occurrence
+    rows = []
     for i in range(results.iterations):
         row = [
             i,
@@ -40,8 +38,8 @@ def iterations_csv(results: Results) -> str:
             "" if cost is None else repr(float(cost[i])),
         ]
         row += [int(occ[r, i]) for r in range(len(results.risk_ids))]
-        w.writerow(row)
-    return out.getvalue()
+        rows.append(row)
+    return csv_text(header, rows)
 
 
 def task_dates_csv(results: Results) -> str:
@@ -69,24 +67,20 @@ def task_dates_csv(results: Results) -> str:
             row += [iso(es_d[i]), iso(ef_d[i])]
         row.append(repr(results.criticality[t.id]))
         rows.append(row)
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(
-        [
-            "id",
-            "name",
-            "deterministic_start",
-            "deterministic_finish",
-            "p50_start",
-            "p50_finish",
-            "p80_start",
-            "p80_finish",
-            "criticality",
-        ]
-    )
-    w.writerows(rows)
-    return out.getvalue()
+    header = [
+        "id",
+        "name",
+        "deterministic_start",
+        "deterministic_finish",
+        "p50_start",
+        "p50_finish",
+        "p80_start",
+        "p80_finish",
+        "criticality",
+    ]
+    return csv_text(header, rows)
 
 
-def write_text(text: str, path: str | os.PathLike[str]) -> None:
-    atomic_write(path, lambda h: h.write(text))
+def write_text(text: str, path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """``text`` into ``path`` (``force``: replace a read-only file)."""
+    atomic_write(path, lambda h: h.write(text), force=force)

@@ -173,6 +173,17 @@ def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
     if "id" not in table:
         c.add(where, "'id' is required: a unique task id such as \"design\"")
         return None
+    if isinstance(table.get("calendar"), str) and not table["calendar"].strip():
+        # The model reads "" as the project calendar; written out, it is a mistake.
+        c.add(
+            f"{where}.calendar",
+            must(
+                "calendar",
+                "the name of a [calendars.NAME] table (leave it out for the project calendar)",
+                table["calendar"],
+            ),
+        )
+        return None
     return c.build(
         where,
         lambda: Task(

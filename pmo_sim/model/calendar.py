@@ -13,6 +13,7 @@ carries that task's finish date.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -69,17 +70,29 @@ def weekmask_from_spec(spec: Any) -> str:
     )
 
 
+#: Dates a project may hold, in scenario files, the Python API and imports alike. Outside
+#: them the calendar arithmetic leaves Python's and numpy's date ranges (a start in 9999,
+#: a data date in year 1).
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+DATE_RANGE = "a date between 1900-01-01 and 2199-12-31"
+
+
 def as_date(name: str, value: Any) -> dt.date:
+    """``value`` (a date, a datetime or ISO text) as a date in ``FIRST_DATE ..
+    LAST_DATE``."""
+    day = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(must(name, "a date like 2027-01-04", value))
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(value)
+    if day is None:
+        raise ValueError(must(name, "a date like 2027-01-04", value))
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(must(name, DATE_RANGE, day.isoformat()))
+    return day
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ and their post-mitigation values."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from .fields import (
 )
 
 RISK_TYPES = ("threat", "opportunity")
+#: Largest duration factor of a risk impact.
+MAX_FACTOR = 100.0
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,22 @@ class Impact:
             within_days("delay", *delay.support, delay.deterministic, delay.as_given)
         if self.factor is not None:
             factor = distribution_field("factor", self.factor)
-            if not factor.support[0] > 0:
+            lo, hi = factor.support
+            if not lo > 0:
                 raise ValueError(
                     must("factor", "greater than 0 over its whole range", factor.as_given)
+                )
+            # Like durations and delays, a factor is bounded: by its upper bound, or by
+            # its typical value where the bound is infinite (a lognormal's tail).
+            reach = hi if math.isfinite(hi) else factor.deterministic
+            if not reach <= MAX_FACTOR:
+                raise ValueError(
+                    must(
+                        "factor",
+                        f"at most {MAX_FACTOR:g} (it reaches {reach:.4g}; a risk that "
+                        "multiplies work more than that is a new estimate)",
+                        factor.as_given,
+                    )
                 )
             object.__setattr__(self, "factor", factor)
 

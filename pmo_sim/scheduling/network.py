@@ -95,6 +95,7 @@ def _build_network(scenario: Scenario) -> Network:
 def health_warnings(scenario: Scenario) -> list[Problem]:
     """Schedule-health findings that do not stop a run, but that an analyst should fix.
 
+    - no logic at all (``no_logic``);
     - open ends: tasks without a predecessor, or without a successor, other than the
       project's start (the first such task in file order) and finish (the last such);
     - negative lags (leads), which hide logic;
@@ -106,7 +107,10 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
     no_pred = [t.id for t in tasks if not t.predecessors]
     no_succ = [t.id for t in tasks if t.id not in has_succ]
     found: list[Problem] = []
-    if len(no_pred) > 1:
+    unlinked = no_logic(scenario)
+    if unlinked is not None:
+        found.append(unlinked)  # every task is an open end: one warning says it all
+    elif len(no_pred) > 1:
         found.append(
             Problem(
                 "tasks",
@@ -114,7 +118,7 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
                 f"predecessor: {', '.join(no_pred[1:])}; link them to the logic",
             )
         )
-    if len(no_succ) > 1:
+    if len(no_succ) > 1 and unlinked is None:
         found.append(
             Problem(
                 "tasks",
@@ -153,3 +157,19 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
                 )
             )
     return found
+
+
+def no_logic(scenario: Scenario) -> Problem | None:
+    """The warning for a schedule of several tasks without a single link (an export
+    without its relationship table, a table without its predecessors column), else
+    None: every task then starts at the project start, and the finish is the longest
+    task alone."""
+    tasks = scenario.tasks
+    if len(tasks) < 2 or any(t.predecessors for t in tasks):
+        return None
+    return Problem(
+        "tasks",
+        f"the schedule has no logic: none of its {len(tasks)} tasks has a predecessor, so "
+        "each starts at the project start and the finish is the longest task alone; add "
+        "the links (was the file exported without its relationships?)",
+    )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...model.calendar import Calendar
+from ...model.calendar import DATE_RANGE, FIRST_DATE, LAST_DATE, Calendar
 from ...model.errors import Problem, ScenarioError, must
 from ...model.fields import MAX_DAYS
 from ...model.scenario import Scenario
@@ -29,12 +29,6 @@ NOT_STARTED, IN_PROGRESS, COMPLETE = "not started", "in progress", "complete"
 SERIAL_EPOCH = dt.date(1899, 12, 30)
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-#: Dates a schedule may hold. Outside them the calendar arithmetic leaves Python's and
-#: numpy's date ranges (a start in 9999, a data date in year 1), so readers refuse them.
-FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-DATE_RANGE = "a date between 1900-01-01 and 2199-12-31"
 
 
 def start_for_finish(cal: Calendar, day: dt.date, duration: float) -> dt.date:

@@ -200,7 +200,25 @@ def read_rows(
         table = list(reader)
     except csv.Error as exc:
         raise ScenarioError(f"not a readable CSV table: {exc}", os.fspath(p)) from None
+    _refuse_cut_short(text, table, os.fspath(p))
     return _rows_from_table(table, os.fspath(p))
+
+
+def _refuse_cut_short(text: str, table: list[list[str]], source: str) -> None:
+    """A table whose last row stops short of the header's columns with no line break
+    after it was cut mid-row (an interrupted download, a mail attachment limit):
+    refuse it rather than read a plausible but wrong last task."""
+    rows = [r for r in table if any(cell.strip() for cell in r)]
+    if len(rows) < 2 or text.endswith(("\n", "\r")):
+        return
+    last, header = rows[-1], rows[0]
+    if len(last) < len(header):
+        raise ScenarioError(
+            f"row {len(table)}: the table stops after {len(last)} of its {len(header)} "
+            "columns, with no line break after it: the file was cut short; save or copy "
+            "the whole table again",
+            source,
+        )
 
 
 def _xlsx_rows(path: Path, sheet: str | None, prefer: str | None) -> list[Row]:

@@ -193,10 +193,12 @@ def parse_tables(text: str, c: Collector) -> dict[str, XerTable]:
     """Split XER text into its tables; malformed lines become problems."""
     tables: dict[str, XerTable] = {}
     current: XerTable | None = None
-    saw_header = False
+    saw_header = saw_end = False
+    last = 0  # the last line that is not blank
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        last = number
         parts = line.rstrip("\r\n").split("\t")
         tag = parts[0]
         if tag == "ERMHDR":
@@ -227,6 +229,7 @@ def parse_tables(text: str, c: Collector) -> dict[str, XerTable]:
             values += [""] * (len(current.fields) - len(values))
             current.rows.append((number, dict(zip(current.fields, values, strict=False))))
         elif tag == "%E":
+            saw_end = True
             break
         elif number == 1:
             break  # reported below: not an XER file
@@ -235,6 +238,16 @@ def parse_tables(text: str, c: Collector) -> dict[str, XerTable]:
             "",
             "not a Primavera P6 XER file: it does not start with an ERMHDR line and has no "
             "%T tables (export the project from P6 with File > Export > Primavera PM (XER))",
+        )
+    elif not saw_end:
+        # P6 ends every export with %E; a file without it was cut short (an interrupted
+        # download, a mail attachment limit), and its last tables would be read as a
+        # plausible but wrong schedule.
+        inside = f" inside table {current.name}" if current is not None else ""
+        c.error(
+            f"line {last}",
+            f"the file stops at line {last}{inside} without P6's end line (%E): it was cut "
+            "short; export it from P6 again or copy the whole file",
         )
     return tables
 
