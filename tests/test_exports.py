@@ -175,3 +175,25 @@ def test_atomic_write_gives_the_file_ordinary_permissions(tmp_path):
         assert target.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(umask)
+
+
+def test_converging_run_prints_the_standard_error_against_its_tolerance():
+    """The progress line shows enough digits to tell the SE from the tolerance, and the
+    tolerance itself."""
+    res = CliRunner().invoke(
+        cli, ["run", EXAMPLE, "--until-converged", "--tolerance", "0.25", "--seed", "3"]
+    )
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.output.splitlines() if line.startswith("converging:")]
+    assert lines and all("tolerance 0.25)" in line for line in lines)
+    for line in lines:
+        se = line.split("(SE ")[1].split(",")[0]
+        assert len(se.split(".")[1]) >= 4  # 0.25 takes two places: two more are shown
+        if float(se) == 0.25:
+            pytest.fail(f"{line}: the SE prints as the tolerance")
+
+
+def test_decimals_counts_the_places_as_written():
+    from pmo_sim.cli.run import decimals
+
+    assert [decimals(x) for x in (0.25, 1e-3, 2, 0.1, 1.5)] == [2, 3, 0, 1, 1]

@@ -393,6 +393,20 @@ def test_register_errors_name_row_and_risk(tmp_path):
     assert "row 5 (id 'R4')" in message and "between 0 and 1" in message
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["id,name,t", "id,probability,tasks,delay_min,delay_mode,delay_max\n", "foo,bar\n"],
+    ids=["a header cut short", "a header alone", "no id column"],
+)
+def test_a_register_with_no_risk_rows_is_refused(tmp_path, text):
+    """A header with no rows is what a cut-short export or the wrong file looks like:
+    refused like an empty file, never read as a register of 0 risks."""
+    path = tmp_path / "risks.csv"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match="the risk register has no risks"):
+        read_risk_register(path)
+
+
 # --------------------------------------------------------------------------- templates
 
 

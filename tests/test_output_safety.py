@@ -290,11 +290,96 @@ def test_standard_output_on_a_full_disk_is_exit_2(args):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="/proc and /sys are Linux's")
 @pytest.mark.parametrize("path", ["/proc/pmo-sim-test.json", "/sys/pmo-sim-test.json"])
-def test_an_output_the_system_refuses_is_exit_2(path):
-    """--out into /proc or /sys: exit 2 naming the path and the system's reason."""
+def test_an_output_the_system_refuses_is_exit_2_before_the_run(path, monkeypatch):
+    """--out into /proc or /sys: exit 2 naming the path, found by probing the folder
+    before the simulation rather than after it."""
+    no_simulation(monkeypatch)
     res = invoke("run", EXAMPLE, "-q", "-n", "50", "--out", path)
     assert res.exit_code == 2, res.output
-    assert path in res.output and "cannot write the file" in res.output
+    assert path in res.output
+    assert "Traceback" not in res.output
+
+
+def test_a_pipe_or_device_is_refused_and_left_as_it_is(tmp_path, monkeypatch):
+    """A named pipe (or a device such as /dev/null) cannot be replaced atomically and
+    must never become a regular file: exit 2 before the run, the pipe still a pipe."""
+    no_simulation(monkeypatch)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    res = invoke("run", EXAMPLE, "-q", "--out", str(fifo))
+    assert res.exit_code == 2, res.output
+    assert "not a regular file" in res.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    if Path("/dev/null").exists():
+        res = invoke("run", EXAMPLE, "-q", "--task-dates", "/dev/null", "--force")
+        assert res.exit_code == 2 and "not a regular file" in res.output
+        assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_symbolic_link_loop_is_refused(tmp_path, monkeypatch):
+    """Two links pointing at each other: exit 2 saying so; both stay links."""
+    no_simulation(monkeypatch)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    res = invoke("run", EXAMPLE, "-q", "--out", str(a))
+    assert res.exit_code == 2, res.output
+    assert "loops" in res.output
+    assert a.is_symlink() and b.is_symlink()
+    monkeypatch.undo()  # a checkpoint directory is opened by the run, before any block
+    res = invoke("run", EXAMPLE, "-q", "-n", "200", "--checkpoint", str(a))
+    assert res.exit_code == 2, res.output
+    assert "checkpoint directory: it is a symbolic link that loops" in res.output
+
+
+def test_a_read_only_folder_is_not_written_into(tmp_path, monkeypatch):
+    """A folder without write permission bits is refused before the run even for a
+    superuser (who could write there): the user made it read-only on purpose."""
+    no_simulation(monkeypatch)
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        res = invoke("run", EXAMPLE, "-q", "--out", str(folder / "x.json"))
+        assert res.exit_code == 2, res.output
+        assert "is read-only" in res.output
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_dash_is_not_taken_for_a_file_name(tmp_path, monkeypatch):
+    """`-o -` would write a file named '-': refused, pointing at the standard output."""
+    monkeypatch.chdir(tmp_path)
+    res = invoke(
+        "import",
+        str(ROOT / "scenarios" / "templates" / "tasks.csv"),
+        "--start",
+        "2027-01-04",
+        "-q",
+        "-o",
+        "-",
+    )
+    assert res.exit_code == 2, res.output
+    assert "standard output" in res.output
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["run", "--help"]])
+def test_help_on_a_full_disk_is_exit_2(args):
+    """Help and version go through the same exit path as a command's output."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "pmo_sim", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "cannot write the standard output" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 # --- truncated input -------------------------------------------------------------------

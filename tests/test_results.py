@@ -243,3 +243,18 @@ def test_to_dict_round_trips_through_json_for_one_iteration():
     doc = simulate(scenario, 1, 5, "lhs").to_dict()
     assert round_trip(doc) == doc
     assert doc["finish"]["sd_days"] == 0.0
+
+
+def test_probability_by_none_means_the_deadline():
+    """probability_by() without a date is the deadline's probability; with no deadline
+    it says how to give one, and a date that is not one is named."""
+    run = simulate(pmo_sim.load(ISSUE_EXAMPLE), 500, 7, "lhs")
+    assert run.probability_by(None) == run.probability_by(dt.date(2027, 9, 30))
+    assert run.probability_by("2027-09-30") == run.probability_by(dt.datetime(2027, 9, 30, 17))
+    no_deadline = simulate(make_scenario(Task("t", duration=Uniform(1, 3))), 100, 1, "lhs")
+    with pytest.raises(ValueError, match="no deadline"):
+        no_deadline.probability_by(None)
+    with pytest.raises(ValueError, match="must be a date like 2027-09-30"):
+        run.probability_by("30/09/2027")
+    with pytest.raises(TypeError, match="must be a date"):
+        run.probability_by(20270930)

@@ -792,3 +792,24 @@ def test_calendar_and_progress_problems_are_reported_with_entry_errors(scenario_
     )
     # 'night' has a problem of its own; tasks naming it are not also reported.
     assert "tasks[4]" not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "extra"),
+    [
+        ("plan.xer", "a Primavera P6 export", ""),
+        ("plan.XML", "an MS Project XML file", ""),
+        ("tasks.csv", "a task table (CSV)", " --start YYYY-MM-DD"),
+    ],
+)
+def test_a_schedule_given_as_a_scenario_points_to_the_import(tmp_path, name, kind, extra):
+    """`pmo-sim run plan.xer` says to import it first, naming the command to type,
+    instead of reporting a TOML syntax error in a P6 export."""
+    path = tmp_path / name
+    path.write_text("ERMHDR\t19.12\n")
+    with pytest.raises(ScenarioError) as err:
+        pmo_sim.load(path)
+    message = str(err.value)
+    stem = name.split(".")[0]
+    assert f"this is {kind}" in message
+    assert f"'pmo-sim import {name}{extra} -o {stem}.toml'" in message

@@ -5,8 +5,10 @@ The rule (``check_output``, applied again by ``atomic_write``):
 - the folder must exist (pmo-sim never guesses a folder into being for a file);
 - a symbolic link is followed: its target is written, atomically beside the target,
   and the link stays a link;
-- an existing read-only file is not replaced unless the caller says ``force``;
-- a folder is never replaced by a file.
+- an existing read-only file, or a file in a read-only folder, is not written unless
+  the caller says ``force``;
+- a folder, a device, a pipe or a socket is never replaced by a file, and a link that
+  loops is refused.
 
 Commands check every output path before they simulate, so a bad path costs no run. A
 file is written to a temporary file in the target's directory, then renamed over the
@@ -18,6 +20,7 @@ permissions; a new one gets those any new file gets (0666 less the umask).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -35,13 +38,33 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Check that ``path`` may be written; return the file that will be written (the
     target of a symbolic link).
 
+    Besides the rule above, the folder is probed (a file is created in it and removed),
+    so a folder where nothing can be created (a read-only file system, ``/proc``) is
+    found before a long run rather than after it.
+
     Raises
     ------
     OutputError
-        The folder does not exist, the path is a folder, or it is a read-only file and
-        ``force`` is false.
+        The folder does not exist or cannot be written, the path is a folder, a device,
+        a pipe or a link that loops, or it is a read-only file and ``force`` is false.
     """
     given = os.fspath(path)
+    if given == "-":
+        raise OutputError(
+            "'-' is not a file name here: leave the option out to write to the standard "
+            "output where the command offers it, or name a file"
+        )
+    try:
+        info: os.stat_result | None = os.stat(given)  # follows links, as the write will
+    except FileNotFoundError:
+        info = None  # a new file, or a link to one
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputError(
+                f"{given}: a symbolic link that loops (or is nested too deep); point it at "
+                "a file, or remove it"
+            ) from None
+        raise OutputError(f"{given}: cannot use this path: {_reason(exc)}") from None
     target = Path(os.path.realpath(given))
     folder = target.parent
     where = given if target == Path(os.path.abspath(given)) else f"{given} (a link to {target})"
@@ -49,14 +72,44 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
         raise OutputError(
             f"{where}: the folder {folder} does not exist; create it first or choose another path"
         )
-    if target.is_dir():
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise OutputError(f"{where}: is a folder; name a file to write")
-    if target.exists() and not force and not target.stat().st_mode & 0o222:
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        # A device or pipe cannot be replaced atomically, and must never be replaced by
+        # a regular file (``/dev/null`` would stop being the null device).
+        raise OutputError(
+            f"{where}: is not a regular file (a device, pipe or socket); pmo-sim writes "
+            "its outputs as files, so name a file"
+        )
+    if info is not None and not force and not info.st_mode & 0o222:
         raise OutputError(
             f"{where}: the file is read-only, so it is not replaced; make it writable, or "
             "rerun with --force to replace it"
         )
+    writable = os.access(folder, os.W_OK)
+    if not writable or (not force and not folder.stat().st_mode & 0o222):
+        # The mode bits as well as access(): a superuser may write anywhere, yet a
+        # folder made read-only was meant to stay as it is.
+        hint = ", or rerun with --force" if writable else ""
+        raise OutputError(
+            f"{where}: the folder {folder} is read-only, so no file is written in it; make "
+            f"it writable or choose another folder{hint}"
+        )
+    _probe(folder, where)
     return target
+
+
+def _probe(folder: Path, where: str) -> None:
+    """Create and remove a file in ``folder``: what the write will need."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".pmo-sim-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(
+            f"{where}: cannot create a file in the folder {folder}: {_reason(exc)}"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
 
 
 def atomic_write(

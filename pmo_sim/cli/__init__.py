@@ -11,6 +11,7 @@ Data goes to stdout; warnings and progress to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -33,7 +34,10 @@ def cli() -> None:
     Examples:
       pmo-sim validate scenarios/office_move.toml
       pmo-sim cpm scenarios/office_move.toml
-      pmo-sim cpm scenarios/office_move.toml --json
+      pmo-sim run scenarios/office_move.toml
+      pmo-sim run scenarios/office_move.toml -n 50000 --seed 7 --json
+      pmo-sim report scenarios/office_move.toml -o report.html
+      pmo-sim import plan.xer --ranges ranges.toml --risks risks.csv -o plan.toml
     """
 
 
@@ -57,6 +61,15 @@ def main() -> None:
         cli(prog_name="pmo-sim")
     except SystemExit as exc:
         code = exc.code
+    except BrokenPipeError:
+        # The reader went away (`pmo-sim --help | head`): stop quietly, as the guard does.
+        silence_stdout()
+        code = 1
+    except OSError as exc:
+        # Outside a command's guard (--help, --version, a usage error): the standard
+        # output is on a full or broken device.
+        _stdout_failed(exc)
+        code = 2
     else:  # pragma: no cover - click always exits
         code = 0
     try:
@@ -64,10 +77,15 @@ def main() -> None:
         # full device is reported like any other output error (exit 2).
         sys.stdout.flush()
     except OSError as exc:
-        silence_stdout()
+        _stdout_failed(exc)
+        code = 2
+    sys.exit(code)
+
+
+def _stdout_failed(exc: OSError) -> None:
+    silence_stdout()
+    with contextlib.suppress(OSError):
         click.echo(
             f"pmo-sim: error: cannot write the standard output: {exc.strerror or exc}",
             err=True,
         )
-        code = 2
-    sys.exit(code)

@@ -259,6 +259,15 @@ def run(
         def show(step) -> None:
             if quiet:
                 return
+            # Enough digits to tell the standard error from the tolerance it is held to
+            # (0.25004 is not yet within 0.25, yet prints as 0.250 with three).
+            digits = max(3, decimals(tolerance) + 2)
+            while (
+                digits < 12
+                and step.se_finish != tolerance
+                and (float(f"{step.se_finish:.{digits}f}") == tolerance)
+            ):
+                digits += 1
             cost = (
                 ""
                 if step.se_cost is None
@@ -266,7 +275,8 @@ def run(
             )
             click.echo(
                 f"converging: {step.iterations:,} iterations, P80 finish "
-                f"{step.p80_finish:.2f} days (SE {step.se_finish:.3f}){cost}",
+                f"{step.p80_finish:.2f} days (SE {step.se_finish:.{digits}f}, tolerance "
+                f"{tolerance:g}){cost}",
                 err=True,
             )
 
@@ -397,3 +407,9 @@ def risks(
         )
     else:
         click.echo(risks_report(r, by))
+
+
+def decimals(x: float) -> int:
+    """Decimal places of ``x`` as written (0.25 -> 2, 1e-3 -> 3, 2 -> 0)."""
+    text = f"{x:.12f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0

@@ -507,6 +507,18 @@ def _with_lines(problems: list[Problem], text: str | None) -> list[Problem]:
     return out
 
 
+#: Schedule files that ``pmo-sim import`` reads, by extension: given where a scenario
+#: belongs, they get a pointer to the import instead of a TOML parser error.
+SCHEDULE_FILES = {
+    ".xer": "a Primavera P6 export (XER)",
+    ".xml": "an MS Project XML file",
+    ".mpp": "an MS Project file (MPP)",
+    ".csv": "a task table (CSV)",
+    ".xlsx": "a task table (XLSX)",
+    ".xlsm": "a task table (XLSX)",
+}
+
+
 def load(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a TOML scenario file.
 
@@ -516,6 +528,17 @@ def load(path: str | os.PathLike[str]) -> Scenario:
         With every problem found: place in the file, field, and the rule broken.
     """
     source = os.fspath(path)
+    kind = SCHEDULE_FILES.get(os.path.splitext(source)[1].lower())
+    if kind is not None:
+        name = os.path.basename(source)
+        stem = os.path.splitext(name)[0]
+        extra = " --start YYYY-MM-DD" if kind.startswith("a task table") else ""
+        raise ScenarioError(
+            f"this is {kind}, not a pmo-sim scenario file: import it first, "
+            f"'pmo-sim import {name}{extra} -o {stem}.toml', then run {stem}.toml "
+            "(add --ranges and --risks to the import for a meaningful run)",
+            source=source,
+        )
     try:
         with open(source, "rb") as fh:
             raw = fh.read()

@@ -151,20 +151,39 @@ class Results:
         dates = self.scenario.timeline.finish_dates(p.start, days)
         return self.scenario.not_before_data_date(dates, open_work)
 
-    def _met_by(self, date: dt.date | str) -> np.ndarray:
-        """Per iteration: finished by the end of ``date``. Open work cannot finish
-        before the data date, even at the offset the day before it ends on."""
-        if isinstance(date, str):
-            date = dt.date.fromisoformat(date)
+    def _met_by(self, date: dt.date | str | None) -> np.ndarray:
+        """Per iteration: finished by the end of ``date`` (None: the project's deadline).
+        Open work cannot finish before the data date, even at the offset the day before
+        it ends on."""
+        date = self._date(date)
         floor = self.scenario.open_from
         if floor is not None and date < floor:
             return np.zeros(self.finish_days.shape, dtype=bool)
         return self.finish_days <= self.deadline_days(date)
 
-    def deadline_days(self, date: dt.date | str) -> float:
-        """Working days from day 0 through the end of ``date``."""
+    def _date(self, date: dt.date | str | None) -> dt.date:
+        """``date`` as a date; None means the project's deadline."""
+        if date is None:
+            date = self.scenario.project.deadline
+            if date is None:
+                raise ValueError(
+                    "the scenario has no deadline: give a date, for example "
+                    "probability_by('2027-09-30'), or set 'deadline' in [project]"
+                )
         if isinstance(date, str):
-            date = dt.date.fromisoformat(date)
+            try:
+                return dt.date.fromisoformat(date)
+            except ValueError:
+                raise ValueError(must_be_date(date)) from None
+        if isinstance(date, dt.datetime):
+            return date.date()
+        if not isinstance(date, dt.date):
+            raise TypeError(must_be_date(date))
+        return date
+
+    def deadline_days(self, date: dt.date | str | None) -> float:
+        """Working days from day 0 through the end of ``date`` (None: the deadline)."""
+        date = self._date(date)
         p = self.scenario.project
         return self.scenario.timeline.days_until(p.start, date)
 
@@ -185,8 +204,9 @@ class Results:
         """Standard error (working days) of the finish percentile ``q``."""
         return percentile_standard_error(self.finish_days, q)
 
-    def probability_by(self, date: dt.date | str) -> float:
-        """Probability of finishing on or before ``date`` (end of that day)."""
+    def probability_by(self, date: dt.date | str | None) -> float:
+        """Probability of finishing on or before ``date`` (end of that day); ``None``
+        means the project's deadline (a ``ValueError`` when it has none)."""
         return float(np.mean(self._met_by(date)))
 
     def probability_within(self, days: float) -> float:
@@ -412,3 +432,7 @@ def _version() -> str:
     from ..base.version import __version__
 
     return __version__
+
+
+def must_be_date(value: Any) -> str:
+    return f"'date' must be a date like 2027-09-30, or None for the deadline (got {value!r})"

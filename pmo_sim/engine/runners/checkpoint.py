@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import itertools
 import json
@@ -245,7 +246,10 @@ def _open_directory(directory: Path, expected: dict[str, Any], group_blocks: int
         directory.mkdir(parents=True, exist_ok=True)
         entries = [p for p in directory.iterdir() if not _TEMP_FILE.match(p.name)]
     except OSError as exc:
-        raise CheckpointError(f"cannot use the checkpoint directory: {exc}", source=where) from None
+        raise CheckpointError(
+            f"cannot use the checkpoint directory: {_directory_problem(directory, exc)}",
+            source=where,
+        ) from None
     path = directory / MANIFEST
     if not path.exists():
         if entries:
@@ -283,6 +287,18 @@ def _open_directory(directory: Path, expected: dict[str, Any], group_blocks: int
             "it, or use a new checkpoint directory (or delete this one) to start afresh",
             source=where,
         )
+
+
+def _directory_problem(directory: Path, exc: OSError) -> str:
+    """What is wrong with ``directory``, in words (not the bare system error)."""
+    try:
+        os.stat(directory)
+    except OSError as inner:
+        if inner.errno == errno.ELOOP:
+            return "it is a symbolic link that loops; point it at a directory, or remove it"
+    if directory.exists() and not directory.is_dir():
+        return "a file of that name is in the way; name a directory"
+    return exc.strerror or str(exc)
 
 
 def _missing(covered: list[tuple[int, int]], total_blocks: int, per: int) -> list[tuple[int, int]]:

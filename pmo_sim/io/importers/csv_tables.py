@@ -838,6 +838,14 @@ def read_risk_register(
     rows = read_rows(path, sheet, prefer="risks")
     c = Collector(source)
     risks = risks_from_rows(rows, c)
+    if not rows and not c.problems:
+        # A header alone (or a stray line) is what an export cut short or the wrong file
+        # looks like: refused like an empty file, not read as a register with no risks.
+        c.error(
+            "",
+            "the risk register has no risks: it needs a header row with an 'id' column "
+            "and a row per risk; leave out --risks for a run without risks",
+        )
     if task_ids is not None:
         known = set(task_ids)
         by_id = {str(r.get("id")): r.number for r in rows if r.get("id") is not None}
