@@ -63,6 +63,21 @@ progress works its remaining ``d`` from no earlier than the morning of DD (and i
 incoming links), is reported to start on its actual start, and its SS/SF links count
 from that actual start (a fact, so they bound nobody in the backward pass either);
 not-started tasks start no earlier than the morning of DD.
+
+Constraints: a start-no-earlier-than date bounds ``S`` by that day's morning, a
+finish-no-earlier-than date bounds ``F`` by that day's end (``days_through``), for any
+task not complete. A mandatory start (of a task not started) sets ``S`` to that day's
+morning (no earlier than the data date's) and a mandatory finish sets ``F`` to that
+day's end, whatever the start-no-earlier-than date says; either way the task's incoming
+links are dropped from both passes.
+
+An as-late-as-possible task that has not started is then moved as late as its
+successors' early dates allow (no later than the project finish): the
+backward rule above applied with each successor's early dates (of a task in progress,
+the start of its remaining work) in place of its late dates gives its latest finish
+``B``; with ``w = own(c, B)`` it starts at
+``start(c, w - d)`` and finishes at ``max(that, finish(c, w))`` (``B`` itself when
+``d == 0``). Its total float is then counted from that finish; no other task moves.
 """
 
 from __future__ import annotations
@@ -237,11 +252,20 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
     project_rule = DayRule.of(p.calendar)
     complete = {tid for tid, t in tasks.items() if t.status == "complete"}
     in_progress = {tid for tid, t in tasks.items() if t.status == "in progress"}
+
+    def mandatory(t) -> bool:
+        """A hard date overrides the task's incoming links (a started task's mandatory
+        start is settled by its actual start)."""
+        return t.mandatory_finish is not None or (
+            t.mandatory_start is not None and t.status == "not started"
+        )
+
     links = [
         (link.predecessor, t.id, link.type, float(link.lag))
         for t in scenario.tasks
         for link in t.predecessors
-        if t.id not in complete  # a complete task's dates are facts
+        # A complete task's dates are facts; a mandatory date overrides the links.
+        if t.id not in complete and not mandatory(t)
     ]
 
     def lag_rule(i: str, j: str) -> DayRule:
@@ -265,6 +289,8 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
         bound = 0.0
         if t.start_no_earlier_than is not None:
             bound = max(bound, float(tl.index_on_or_after(t.start_no_earlier_than)))
+        if t.mandatory_start is not None and mandatory(t) and t.mandatory_finish is None:
+            bound = float(tl.index_on_or_after(t.mandatory_start))  # whatever else says
         if data_morning is not None:
             bound = max(bound, data_morning)
         return bound
@@ -279,6 +305,10 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
             if tid in complete:
                 continue
             s, f = earliest(tid), -math.inf
+            if tasks[tid].finish_no_earlier_than is not None:
+                f = float(tl.days_through(tasks[tid].finish_no_earlier_than))
+            if tasks[tid].mandatory_finish is not None:
+                f = float(tl.days_through(tasks[tid].mandatory_finish))
             for i, j, kind, lag in links:
                 if j != tid:
                     continue
@@ -306,6 +336,27 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
 
     finish = max(ef.values())
     open_tasks = [tid for tid in tasks if tid not in complete]
+
+    def latest_keeping(tid: str, starts: dict, finishes: dict) -> float:
+        """The latest finish of ``tid`` that its successors' dates (``starts``,
+        ``finishes``) allow, by the backward rule."""
+        d, c = dur[tid], rule[tid]
+        bound = finish
+        for i, j, kind, lag in backward_links:
+            if i != tid:
+                continue
+            if kind[1] == "S":
+                x = starts[j]
+            elif dur[j] == 0:
+                x = finishes[j]
+            else:
+                x = tl.start(rule[j], tl.own(rule[j], finishes[j]))
+            u = tl.unlagged(lag_rule(i, j), x, lag)
+            if kind[0] == "S":  # u bounds the start: the finish may be d later
+                u = u if d == 0 else tl.start(c, tl.own(c, u) + d)
+            bound = min(bound, u)
+        return bound
+
     backward_links = [
         (i, j, kind, lag)
         for i, j, kind, lag in links
@@ -317,20 +368,7 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
         changed = False
         for tid in open_tasks:
             d, c = dur[tid], rule[tid]
-            bound = finish
-            for i, j, kind, lag in backward_links:
-                if i != tid:
-                    continue
-                if kind[1] == "S":
-                    x = ls[j]
-                elif dur[j] == 0:
-                    x = lf[j]
-                else:
-                    x = tl.start(rule[j], tl.own(rule[j], lf[j]))
-                u = tl.unlagged(lag_rule(i, j), x, lag)
-                if kind[0] == "S":  # u bounds the start: the finish may be d later
-                    u = u if d == 0 else tl.start(c, tl.own(c, u) + d)
-                bound = min(bound, u)
+            bound = latest_keeping(tid, ls, lf)
             if d == 0:
                 new_lf = new_ls = bound
             else:
@@ -344,6 +382,23 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
             break
     else:  # pragma: no cover
         raise AssertionError("backward relaxation did not settle: is the network acyclic?")
+
+    # As late as possible: each moved against the others' as-soon-as-possible dates.
+    moved = {}
+    for tid in open_tasks:
+        if tasks[tid].as_late_as_possible and tid not in in_progress:
+            d, c = dur[tid], rule[tid]
+            # A link into a task in progress bounds its remaining work: work_start.
+            bound = latest_keeping(tid, work_start, ef)
+            if d == 0:
+                moved[tid] = (bound, bound)
+            else:
+                w = tl.own(c, bound)
+                new_start = tl.start(c, w - d)
+                moved[tid] = (new_start, max(new_start, tl.finish(c, w)))
+    for tid, (new_start, new_finish) in moved.items():
+        if new_finish > ef[tid]:
+            es[tid], ef[tid], work_start[tid] = new_start, new_finish, new_start
 
     total_float, critical, actual_duration = {}, {}, {}
     for tid in tasks:

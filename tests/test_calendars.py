@@ -9,6 +9,7 @@ is simply 2027-01-04 + k days; otherwise the case says what the timeline is.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -537,11 +538,14 @@ LONG_DURATIONS = st.one_of(st.just(0.0), st.integers(1, 200).map(lambda q: q / 4
 
 
 @st.composite
-def calendar_scenarios(draw, progress: bool = False, long: bool = False) -> Scenario:
+def calendar_scenarios(
+    draw, progress: bool = False, long: bool = False, alap: bool = False
+) -> Scenario:
     """A random DAG of 2-10 tasks on random calendars, with every link type, leads and
-    fractional lags, a random lag calendar, some start-no-earlier-than dates and, with
-    ``progress``, a data date and random (even out-of-sequence) progress; ``long`` draws
-    durations up to 50 days and lags up to 25."""
+    fractional lags, a random lag calendar, some start- and finish-no-earlier-than and
+    mandatory dates and, with ``progress``, a data date and random (even out-of-sequence) progress;
+    ``long`` draws durations up to 50 days and lags up to 25; ``alap`` makes some tasks
+    as late as possible (which only the deterministic schedule dates late)."""
     durations, lags = (LONG_DURATIONS, LONG_LAGS) if long else (QUARTER_DURATIONS, QUARTER_LAGS)
     start = START + dt.timedelta(days=draw(st.integers(0, 6)))
     cals = draw(random_calendars(start))
@@ -554,10 +558,18 @@ def calendar_scenarios(draw, progress: bool = False, long: bool = False) -> Scen
         for i in draw(st.lists(st.integers(0, j - 1), max_size=3)) if j else []:
             kind = draw(st.sampled_from(["FS", "SS", "FF", "SF"]))
             preds.append(Link(f"t{i}", kind, draw(lags)))
-        snet = None
+        snet = fnet = None
         if draw(st.integers(0, 5)) == 0:
             snet = start + dt.timedelta(days=draw(st.integers(-2, 15)))
+        if draw(st.integers(0, 5)) == 0:
+            fnet = start + dt.timedelta(days=draw(st.integers(-2, 25)))
         fields = {}
+        if alap and draw(st.integers(0, 3)) == 0:
+            fields["as_late_as_possible"] = True
+        hard = draw(st.integers(0, 7))
+        if hard < 2:
+            day = start + dt.timedelta(days=draw(st.integers(-2, 20)))
+            fields["mandatory_start" if hard == 0 else "mandatory_finish"] = day
         if data_date is not None:
             status = draw(st.sampled_from(["not started", "in progress", "complete"]))
             if status != "not started":
@@ -575,6 +587,7 @@ def calendar_scenarios(draw, progress: bool = False, long: bool = False) -> Scen
                 predecessors=tuple(preds),
                 calendar=draw(st.sampled_from(["", *names])),
                 start_no_earlier_than=snet,
+                finish_no_earlier_than=fnet,
                 **fields,
             )
         )
@@ -615,14 +628,14 @@ def test_naive_reference_uses_the_documented_critical_tolerance():
 
 
 @settings(max_examples=200, deadline=None)
-@given(calendar_scenarios())
+@given(calendar_scenarios(alap=True))
 def test_random_calendar_networks_match_naive(scenario):
     """On random networks over random calendars the CPM equals the day-by-day reference."""
     assert_matches_naive(pmo_sim.schedule(scenario), naive_calendar_cpm(scenario))
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.booleans().flatmap(lambda progress: calendar_scenarios(progress, long=True)))
+@given(st.booleans().flatmap(lambda progress: calendar_scenarios(progress, long=True, alap=True)))
 def test_long_random_calendar_networks_match_naive(scenario):
     """Far past the last holiday (where calendars repeat weekly), with or without
     progress, the CPM still equals the day-by-day reference."""
@@ -761,38 +774,12 @@ def _with(tasks, **project_fields) -> Scenario:
 
 def _flag_all(tasks) -> tuple[Task, ...]:
     """The same tasks, each reported as a milestone (its finish kept every iteration)."""
-    return tuple(
-        Task(
-            t.id,
-            t.duration,
-            predecessors=t.predecessors,
-            milestone=True,
-            calendar=t.calendar,
-            start_no_earlier_than=t.start_no_earlier_than,
-            status=t.status,
-            actual_start=t.actual_start,
-            actual_finish=t.actual_finish,
-        )
-        for t in tasks
-    )
+    return tuple(dataclasses.replace(t, milestone=True) for t in tasks)
 
 
 def _fixed(tasks) -> tuple[Task, ...]:
     """The same tasks with their most likely durations as fixed durations."""
-    return tuple(
-        Task(
-            t.id,
-            Fixed(t.duration.deterministic),
-            predecessors=t.predecessors,
-            milestone=t.milestone,
-            calendar=t.calendar,
-            start_no_earlier_than=t.start_no_earlier_than,
-            status=t.status,
-            actual_start=t.actual_start,
-            actual_finish=t.actual_finish,
-        )
-        for t in tasks
-    )
+    return tuple(dataclasses.replace(t, duration=Fixed(t.duration.deterministic)) for t in tasks)
 
 
 @pytest.mark.parametrize("lag_calendar", ["successor", "predecessor", "project"])
@@ -847,19 +834,8 @@ def _uncertain(s: Scenario) -> Scenario:
     tasks = []
     for t in s.tasks:
         d = t.duration.deterministic
-        tasks.append(
-            Task(
-                t.id,
-                Triangular(0.5 * d, d, 1.5 * d + 1) if d > 0 else Fixed(0),
-                predecessors=t.predecessors,
-                milestone=True,
-                calendar=t.calendar,
-                start_no_earlier_than=t.start_no_earlier_than,
-                status=t.status,
-                actual_start=t.actual_start,
-                actual_finish=t.actual_finish,
-            )
-        )
+        duration = Triangular(0.5 * d, d, 1.5 * d + 1) if d > 0 else Fixed(0)
+        tasks.append(dataclasses.replace(t, duration=duration, milestone=True))
     return Scenario(s.project, tuple(tasks))
 
 

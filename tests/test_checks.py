@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from pmo_sim import Link, Project, Scenario, Task
 from pmo_sim.cli import cli
 from pmo_sim.io.importers.common import ImportedSchedule, ImportedTask
+from pmo_sim.io.scenario_file import load
 from pmo_sim.scheduling.health import assess
 
 REPO = Path(__file__).resolve().parents[1]
@@ -298,3 +300,74 @@ def test_bei_counts_tasks_completed_ahead_of_their_baseline():
     )
     bei = metric(assess(s, imp), 14)
     assert (bei.value, bei.result, bei.offenders) == (1.0, "pass", ("t1",))
+
+
+@pytest.mark.parametrize("columns", [None, "70", "80", "120"])
+def test_check_table_fits_the_width_and_keeps_every_result(columns):
+    """`pmo-sim check` fits its output to COLUMNS (100 when unset and stdout is not a
+    terminal): every line fits, each metric's first line keeps its number, measured value
+    and result, and no word of a metric, offender or skip reason is lost."""
+    path = REPO / "scenarios" / "warehouse_build.toml"
+    result = CliRunner().invoke(cli, ["check", str(path)], env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    width = int(columns or 100)
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    body = result.stdout.split("\n\n")[0].splitlines()[2:]
+    starts = {line.split()[0]: line for line in body if line[:1].isdigit()}
+    a = assess(load(path))
+    assert list(starts) == [str(m.number) for m in a.metrics]
+    words = result.stdout.split()
+    flat = " ".join(words)
+    for m in a.metrics:
+        first = starts[str(m.number)]
+        assert re.search(rf"  {re.escape(m.measured())}\s+{m.result}(\s|$)", first), first
+        assert all(word in words for word in m.name.split())
+        for offender in m.offenders[:5]:
+            assert any(offender in line for line in lines), offender
+        if m.skipped:
+            assert f"{m.number}. {m.name}: skipped: {m.skipped}" in flat
+    if len(m.offenders) > 5:
+        assert f"(+{len(m.offenders) - 5})" in words
+    assert "6 passed, 4 failed, 4 skipped" in result.stdout
+
+
+def _render_before_wrapping(assessment) -> str:
+    """The check's text as it was printed before it fitted the width (the wide layout)."""
+    from pmo_sim.report.text import table
+
+    rows = []
+    for m in assessment.metrics:
+        offenders = ", ".join(m.offenders[:5]) + (
+            f" (+{len(m.offenders) - 5})" if len(m.offenders) > 5 else ""
+        )
+        rows.append([str(m.number), m.name, m.threshold, m.measured(), m.result, offenders])
+    out = [
+        table(
+            ["#", "metric", "threshold", "measured", "result", "offending tasks"], rows, right=set()
+        )
+    ]
+    c = assessment.counts()
+    out.append(
+        f"\n{c['pass']} passed, {c['fail']} failed, {c['skipped']} skipped "
+        f"(float from {assessment.float_source})"
+    )
+    for m in assessment.metrics:
+        if m.skipped:
+            out.append(f"  {m.number}. {m.name}: skipped: {m.skipped}")
+    for n in assessment.notes:
+        out.append(f"note: {n}")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("name", ["warehouse_build.toml", "office_move.toml"])
+def test_check_text_is_unchanged_when_it_fits(name):
+    """Where the whole table fits the width, the check prints it as before, one line per
+    metric; the metric names stay whole at the default 100 columns."""
+    from pmo_sim.report.health import render
+
+    a = assess(load(REPO / "scenarios" / name))
+    assert render(a, width=400) == _render_before_wrapping(a)
+    narrow = render(a, width=100)
+    for m in a.metrics:
+        assert f"  {m.name}  " in narrow

@@ -182,3 +182,148 @@ def test_version_and_help():
     assert run("--version").stdout.strip() == f"pmo-sim, version {pmo_sim.__version__}"
     help_text = run("-h").stdout
     assert "validate" in help_text and "cpm" in help_text
+
+
+GATED = (
+    PROJECT_HEAD
+    + """\
+[[tasks]]
+id = "kickoff"
+milestone = true
+[[tasks]]
+id = "a"
+duration = { dist = "triangular", min = 2, mode = 3, max = 6 }
+predecessors = ["kickoff"]
+[[tasks]]
+id = "gate"
+duration = 0
+predecessors = ["a"]
+[[tasks]]
+id = "b"
+duration = { dist = "triangular", min = 4, mode = 5, max = 12 }
+predecessors = ["gate"]
+[[tasks]]
+id = "c"
+duration = 3
+predecessors = ["gate"]
+[[tasks]]
+id = "d"
+duration = 2
+predecessors = ["b", "c"]
+[[tasks]]
+id = "end"
+milestone = true
+predecessors = ["d"]
+"""
+)
+
+
+def test_run_summary_ranks_tasks_by_cruciality_and_leaves_milestones_out(scenario_file):
+    """The "Most critical tasks" table of run is ordered by |cruciality| (then
+    criticality), lists no milestone (flagged or of fixed zero duration) and no task
+    that is never critical."""
+    path = str(scenario_file(GATED))
+    doc = json.loads(run("run", path, "-n", "1000", "--json", "--quiet").stdout)
+    result = run("run", path, "-n", "1000", "--quiet")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("Most critical tasks:\n", 1)[1].split("\n\n")[0].splitlines()
+    assert lines[0].split() == ["id", "name", "criticality", "sensitivity", "cruciality"]
+    ids = [line.split()[0] for line in lines[2:]]
+
+    def crux(tid: str) -> float:
+        value = doc["tasks"][tid]["cruciality"]
+        return 0.0 if math.isnan(value) else abs(value)
+
+    order = ["kickoff", "a", "gate", "b", "c", "d", "end"]
+    expected = sorted(
+        ["a", "b", "d"], key=lambda t: (-crux(t), -doc["tasks"][t]["criticality"], order.index(t))
+    )
+    assert ids == expected
+    # d is always critical but has a fixed duration: it comes after the uncertain tasks.
+    assert crux("a") > 0 and crux("b") > 0 and ids[-1] == "d"
+    assert doc["tasks"]["kickoff"]["criticality"] == 1.0  # left out although critical
+
+
+FLAT = PROJECT_HEAD + '[[tasks]]\nid = "a"\nduration = 3\n[[tasks]]\nid = "b"\nduration = 2\n'
+FLAT_NOTE = (
+    "note: no task duration has a range and there are no risks, so every iteration gives "
+    "the same finish (P10 = P90); give the durations ranges (see 'Range rules' in "
+    "docs/importing.md)\n"
+)
+
+
+def test_run_notes_a_flat_scenario_once_and_not_when_something_varies(scenario_file):
+    """run says on stderr when no duration has a range and no risk exists; a range or a
+    risk silences it, and so does --quiet."""
+    flat = str(scenario_file(FLAT, name="flat.toml"))
+    result = run("run", flat, "-n", "100", "--no-ranking")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(FLAT_NOTE) == 1
+    assert "note: no task duration" not in run("run", flat, "-n", "100", "-q").stderr
+    ranged = FLAT.replace("duration = 2", 'duration = { dist = "uniform", min = 1, max = 3 }')
+    risky = FLAT + '[[risks]]\nid = "R1"\nprobability = 0.5\ncost = 100\n'
+    for text, name in ((ranged, "ranged.toml"), (risky, "risky.toml")):
+        result = run("run", str(scenario_file(text, name=name)), "-n", "100", "--no-ranking")
+        assert result.exit_code == 0, result.output
+        assert "note: no task duration" not in result.stderr
+
+
+COMPILE_NOTE = "note: compiling the simulation kernels (first run on this machine only, about "
+
+
+def test_compile_note_off_a_terminal_and_not_with_quiet(scenario_file, monkeypatch):
+    """With the kernels not cached the note shows on a stderr that is no terminal, never
+    with --quiet; once they are compiled in the process, it does not show."""
+    from pmo_sim.base import jit
+    from pmo_sim.engine.kernels import block
+
+    path = str(scenario_file(CLEAN))
+    run("run", path, "-n", "100", "-q")  # compiles (or loads) the kernels in this process
+    assert jit.is_cached(block.simulate_blocks)
+    assert jit.is_cached(object())  # no numba internals to read: no note rather than a false one
+    assert COMPILE_NOTE not in run("run", path, "-n", "100").stderr
+    monkeypatch.setattr(jit, "is_cached", lambda kernel: False)
+    shown = run("run", path, "-n", "100")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stderr.count(f"{COMPILE_NOTE}{jit.COMPILE_SECONDS} s)\n") == 1
+    assert COMPILE_NOTE not in run("run", path, "-n", "100", "-q").stderr
+    assert COMPILE_NOTE not in run("run", path, "-n", "100", "--quiet", "--json").output
+
+
+def test_first_run_in_an_empty_numba_cache_says_it_compiles(tmp_path):
+    """A run with an empty NUMBA_CACHE_DIR prints the compile note on stderr (a pipe, not a
+    terminal); the next run in the same cache finds the kernels and prints no note, with
+    the same results. Slow: the first run compiles every kernel (about a minute)."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(CLEAN)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    command = [sys.executable, "-m", "pmo_sim", "run", str(path), "-n", "100", "--json"]
+    first, second = (
+        subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        for _ in range(2)
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count(COMPILE_NOTE) == 1
+    assert second.returncode == 0, second.stderr
+    assert COMPILE_NOTE not in second.stderr
+    assert json.loads(first.stdout)["finish"] == json.loads(second.stdout)["finish"]
+
+
+def test_top_level_help_shows_run_report_and_import_examples():
+    """`pmo-sim --help` shows how to run the main job, not only validate and cpm."""
+    from click.testing import CliRunner
+
+    from pmo_sim.cli import cli
+
+    res = CliRunner().invoke(cli, ["--help"])
+    assert res.exit_code == 0
+    for example in (
+        "pmo-sim run scenarios/office_move.toml",
+        "pmo-sim report scenarios/office_move.toml -o report.html",
+        "pmo-sim import plan.xer",
+    ):
+        assert example in res.output

@@ -8,6 +8,8 @@ settings.
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -429,3 +431,139 @@ def test_every_bad_entry_is_reported_at_once(scenario_file):
     assert result.exit_code == 2
     assert "2 problems found" in result.stderr
     assert "risks[1] (id 'R1'" in result.stderr and "risks[2] (id 'R2'" in result.stderr
+
+
+# --- risks and compare: what the tables show -------------------------------------------
+
+LONG_NAMES = (
+    PROJECT_HEAD
+    + """
+[[tasks]]
+id = "a"
+duration = { dist = "triangular", min = 2, mode = 3, max = 6 }
+
+[[risks]]
+id = "R1"
+name = "Leased line install slips (wayleave or civils on the street)"
+probability = 0.5
+impacts = [ { tasks = ["a"], delay = 2 } ]
+
+[[risks]]
+id = "R2"
+name = "Pneumonoultramicroscopicsilicovolcanoconiosis outbreak"
+probability = 0.5
+impacts = [ { tasks = ["a"], delay = 1 } ]
+
+[[risks]]
+id = "R3"
+name = "A name of exactly forty characters: kept"
+probability = 0.5
+impacts = [ { tasks = ["a"], delay = 1 } ]
+"""
+)
+
+
+def test_risks_shortens_long_names_at_a_word_with_an_ellipsis(scenario_file):
+    """risks cuts a name over 40 characters at the last word that fits and ends it with
+    '…'; a name with no space in reach is cut mid-word, one of 40 characters is kept."""
+    result = invoke("risks", str(scenario_file(LONG_NAMES)), "-n", "500", "--quiet")
+    assert result.exit_code == 0, result.output
+    lines = {
+        line[:2]: line for line in result.stdout.splitlines() if line[:2] in {"R1", "R2", "R3"}
+    }
+    expected = {
+        "R1": "Leased line install slips (wayleave or…",
+        "R2": "Pneumonoultramicroscopicsilicovolcanoco…",
+        "R3": "A name of exactly forty characters: kept",
+    }
+    for rid, name in expected.items():
+        assert len(name) <= 40
+        prefix = f"{rid}  {name}"
+        assert lines[rid].startswith(prefix), lines[rid]
+        assert lines[rid][len(prefix)] == " "
+
+
+def _risk_rows(stdout: str) -> dict[str, str]:
+    return {line[:2]: line for line in stdout.splitlines() if line[:2] in {"R1", "R2", "O1", "C1"}}
+
+
+@pytest.mark.parametrize("by", ["finish", "cost"])
+def test_risks_draws_opportunities_left_of_the_axis(by):
+    """risks draws an opportunity's negative contribution as '=' left of a '|' axis and a
+    threat's as '#' right of it, both on one scale (the largest |contribution|)."""
+    doc = json.loads(invoke("risks", REGISTER, "-n", "1000", "--json", "--quiet").stdout)
+    key = "p80_finish_contribution_days" if by == "finish" else "p80_cost_contribution"
+    values = {rid: e[key] for rid, e in doc["risks"].items()}
+    assert values["O1"] < 0 < values["R1"]  # the register has both sides
+    scale = max(abs(v) for v in values.values())
+
+    def length(v: float) -> int:
+        return max(1, round(30 * abs(v) / scale)) if v else 0
+
+    left = max(length(v) for v in values.values() if v < 0)
+    result = invoke("risks", REGISTER, "-n", "1000", "--by", by, "--quiet")
+    assert result.exit_code == 0, result.output
+    rows = _risk_rows(result.stdout)
+    for rid, v in values.items():
+        neg, pos = (length(v), 0) if v < 0 else (0, length(v))
+        bar = ("=" * neg).rjust(left) + "|" + "#" * pos
+        assert rows[rid].endswith("  " + bar), (rid, rows[rid])
+    assert rows["O1"].endswith("=|")
+    assert "opportunit" in result.stdout.split("\n\n")[-1]
+
+
+def test_risks_without_opportunities_keeps_the_plain_bars(scenario_file):
+    """With no negative contribution, bars are plain '#' runs with no axis."""
+    result = invoke("risks", str(scenario_file(LONG_NAMES)), "-n", "500", "--quiet")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line[:2] in {"R1", "R2", "R3"}]
+    assert rows[0].endswith("  " + "#" * 30)
+    assert "|" not in result.stdout and "=" not in result.stdout
+
+
+def test_risks_by_cost_shows_the_currency():
+    """risks --by cost shows each P80 cost contribution with the scenario's currency."""
+    doc = json.loads(invoke("risks", REGISTER, "-n", "1000", "--json", "--quiet").stdout)
+    result = invoke("risks", REGISTER, "-n", "1000", "--by", "cost", "--quiet")
+    assert result.exit_code == 0, result.output
+    rows = _risk_rows(result.stdout)
+    for rid, entry in doc["risks"].items():
+        assert f"  {entry['p80_cost_contribution']:+,.0f} EUR  " in rows[rid], rows[rid]
+
+
+def _shown(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(REGISTER, "-n", "1000"), (str(SCENARIOS[0]),)],
+    ids=["register", SCENARIOS[0].name],
+)
+def test_compare_shift_is_the_difference_of_the_shown_values(args):
+    """Every shift compare prints, and the net benefit, is post minus pre of the figures
+    as printed (29.2 d after 31.8 d is -2.6 d, 77.0% after 70.6% is +6.4 pts)."""
+    result = invoke("compare", *args, "--quiet")
+    assert result.exit_code == 0, result.output
+    patterns = [
+        r"P\d0 finish\s+\S+ \(([\d.]+) d\)\s+\S+ \(([\d.]+) d\)\s+([+-][\d.]+) d",
+        r"(?:P\(deadline\)|P\(budget\)|JCL)\s+([\d.]+)%\s+([\d.]+)%\s+([+-][\d.]+) pts",
+        r"P\d0 cost\s+([\d,]+) [A-Z]{3}\s+([\d,]+) [A-Z]{3}\s+([+-][\d,]+)",
+    ]
+    checked = 0
+    for line in result.stdout.splitlines():
+        for pattern in patterns:
+            m = re.fullmatch(pattern, line)
+            if m:
+                pre, post, shift = (_shown(g) for g in m.groups())
+                assert post - pre == shift, line
+                checked += 1
+    assert checked == 7
+    m = re.search(
+        r"Response cost ([\d,]+) [A-Z]{3} against an expected saving of (-?[\d,]+) [A-Z]{3} "
+        r"\(net ([+-][\d,]+) [A-Z]{3}\)",
+        result.stdout,
+    )
+    assert m, result.stdout
+    response, saving, net = (_shown(g) for g in m.groups())
+    assert saving - response == net

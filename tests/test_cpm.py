@@ -438,3 +438,118 @@ def test_random_network_invariants(scenario):
             start_or_finish = {"S": es[i], "F": ef[i]}[link.type[0]]
             successor_end = {"S": es[j], "F": ef[j]}[link.type[1]]
             assert successor_end >= start_or_finish + link.lag - tol, (link, task.id)
+
+
+# Finish-no-earlier-than and as-late-as-possible -------------------------------------------
+
+
+def _constrained(**b) -> Scenario:
+    """a (5 days) -> b (2 days, with ``b``'s fields) -> c (1 day); a -> long (12) -> c."""
+    return Scenario(
+        PROJECT,
+        (
+            Task("a", 5),
+            Task("b", 2, predecessors=(Link("a"),), **b),
+            Task("long", 12, predecessors=(Link("a"),)),
+            Task("c", 1, predecessors=(Link("b"), Link("long"))),
+        ),
+    )
+
+
+def test_finish_no_earlier_than_holds_the_finish_by_hand():
+    """b may finish on day 7 (Tuesday 12 January) by logic; not before the end of
+    Wednesday 20 January (13 working days from Monday 4 January): its two days start
+    on Tuesday 19th, and the path through 'long' (finish day 17) still drives c."""
+    plan = pmo_sim.schedule(_constrained(finish_no_earlier_than=dt.date(2027, 1, 20)))
+    k = plan.scenario.task_ids.index("b")
+    assert (plan.early_start[k], plan.early_finish[k]) == (11.0, 13.0)
+    assert str(plan.dates()["early_start"][k]) == "2027-01-19"
+    assert plan.finish == 18.0
+    # Past the other path's finish it drives the project: c waits for it.
+    late = pmo_sim.schedule(_constrained(finish_no_earlier_than=dt.date(2027, 1, 29)))
+    # Friday 29 January ends working day 20; c follows on day 21.
+    assert late.finish == 21.0 and late.critical[late.scenario.task_ids.index("b")]
+
+
+def test_finish_no_earlier_than_holds_in_every_iteration():
+    """Whatever duration an iteration draws, the task finishes no earlier than the end
+    of its date: a short draw waits, a long one finishes later."""
+    s = Scenario(
+        PROJECT,
+        (
+            Task("a", 5),
+            Task(
+                "b",
+                Triangular(1, 4, 12),
+                predecessors=(Link("a"),),
+                finish_no_earlier_than=dt.date(2027, 1, 15),
+                milestone=True,
+            ),
+        ),
+    )
+    r = pmo_sim.simulate(s, 4000, 5)
+    d = pmo_sim.sample_durations(s, 5, None, 0, 4000)[1]
+    np.testing.assert_array_equal(r.milestone("b"), np.maximum(10.0, 5.0 + d))
+    assert r.finish_days.min() == 10.0
+
+
+def test_as_late_as_possible_uses_free_float_by_hand():
+    """b has 10 days of float before c, which 'long' drives: as late as possible it runs
+    on days 15-17 (Monday 25 - Tuesday 26 January), taking no float from anyone else."""
+    asap = pmo_sim.schedule(_constrained())
+    plan = pmo_sim.schedule(_constrained(as_late_as_possible=True))
+    k = plan.scenario.task_ids.index("b")
+    assert (plan.early_start[k], plan.early_finish[k]) == (15.0, 17.0)
+    assert (plan.free_float[k], plan.total_float[k]) == (0.0, 0.0)
+    assert (asap.free_float[k], asap.total_float[k]) == (10.0, 10.0)
+    others = [i for i, t in enumerate(plan.scenario.task_ids) if t != "b"]
+    np.testing.assert_array_equal(plan.early_finish[others], asap.early_finish[others])
+    assert plan.finish == asap.finish
+    assert [str(x) for x in plan.dates()["early_start"][[k]]] == ["2027-01-25"]
+
+
+def test_constraints_survive_the_scenario_file(tmp_path):
+    """finish_no_earlier_than and as_late_as_possible are read and written by TOML."""
+    from pmo_sim.io.toml_writer import dumps
+
+    s = _constrained(finish_no_earlier_than=dt.date(2027, 1, 20), as_late_as_possible=True)
+    path = tmp_path / "s.toml"
+    path.write_text(dumps(s))
+    back = pmo_sim.load(path)
+    assert back.task("b").finish_no_earlier_than == dt.date(2027, 1, 20)
+    assert back.task("b").as_late_as_possible is True
+    assert back.task("a").as_late_as_possible is False
+
+
+def test_a_mandatory_date_overrides_the_logic_by_hand():
+    """A mandatory start on Wednesday 6 January (day 2) holds b there although a finishes
+    on day 5; a mandatory finish at the end of Wednesday puts b on days 1-3. c follows b;
+    a, no longer bound by b, drives the finish alone."""
+    start = pmo_sim.schedule(_constrained(mandatory_start=dt.date(2027, 1, 6)))
+    finish = pmo_sim.schedule(_constrained(mandatory_finish=dt.date(2027, 1, 6)))
+    k = start.scenario.task_ids.index("b")
+    assert (start.early_start[k], start.early_finish[k]) == (2.0, 4.0)
+    assert (finish.early_start[k], finish.early_finish[k]) == (1.0, 3.0)
+    assert start.finish == finish.finish == 18.0  # a (5) + long (12) + c (1)
+    with pytest.raises(ValueError, match="exclude each other"):
+        Task("x", 1, mandatory_start=START, mandatory_finish=START)
+
+
+def test_a_mandatory_start_holds_in_every_iteration():
+    """However long its predecessor runs in an iteration, the task starts on its date."""
+    s = Scenario(
+        PROJECT,
+        (
+            Task("a", Triangular(2, 5, 30)),
+            Task(
+                "b",
+                3,
+                predecessors=(Link("a"),),
+                mandatory_start=dt.date(2027, 1, 11),
+                milestone=True,
+            ),
+        ),
+    )
+    r = pmo_sim.simulate(s, 2000, 3)
+    np.testing.assert_array_equal(r.milestone("b"), np.full(2000, 8.0))
+    assert r.criticality["b"] < 1.0

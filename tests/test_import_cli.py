@@ -210,3 +210,151 @@ def test_imported_calendars_and_progress_round_trip(tmp_path):
     again = pmo_sim.load(out)
     assert again.project == imported.project
     assert again.tasks == imported.tasks
+
+
+def estimated_table(directory: Path) -> Path:
+    """A task table with one three-point estimate (a) and one single-point duration (b)."""
+    path = directory / "estimated.csv"
+    path.write_text("id,predecessors,duration,min,mode,max\na,,,8,10,15\nb,a,20,,,\n")
+    return path
+
+
+def test_range_rules_keep_a_task_tables_three_point_estimates(tmp_path):
+    """A rule matching a task with its own estimate keeps it and says so on stderr and in
+    the file; the single-point task gets the rule's range."""
+    (tmp_path / "rules.toml").write_text("[[ranges]]\nmin = 90\nmax = 120\n")
+    out = tmp_path / "plan.toml"
+    result = run(
+        "import",
+        str(estimated_table(tmp_path)),
+        "--start",
+        "2027-01-04",
+        "--ranges",
+        str(tmp_path / "rules.toml"),
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    ranges = [line for line in result.stderr.splitlines() if line.startswith("range:")]
+    assert ranges == [
+        "range: a: ranges[1] (all tasks) matched, but the task's own estimate was kept "
+        "(override = true replaces it): triangular(8, 10, 15)",
+        "range: b: ranges[1] (all tasks): triangular(18, 20, 24)",
+    ]
+    assert (
+        "# range: ranges[1] (all tasks) matched, but the task's own estimate was kept"
+        in out.read_text()
+    )
+    s = pmo_sim.load(out)
+    assert s.task("a").duration == pmo_sim.Triangular(8, 10, 15)
+    assert s.task("b").duration == pmo_sim.Triangular(18, 20, 24)
+    assert "no task duration has a range" not in result.stderr
+
+
+def test_range_rule_with_override_replaces_a_task_tables_estimate(tmp_path):
+    """override = true applies the rule to a task's own estimate too, and says which rule."""
+    (tmp_path / "rules.toml").write_text("[[ranges]]\nmin = 90\nmax = 120\noverride = true\n")
+    out = tmp_path / "plan.toml"
+    result = run(
+        "import",
+        str(estimated_table(tmp_path)),
+        "--start",
+        "2027-01-04",
+        "--ranges",
+        str(tmp_path / "rules.toml"),
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert "range: a: ranges[1] (all tasks): triangular(9, 10, 12)\n" in result.stderr
+    assert pmo_sim.load(out).task("a").duration == pmo_sim.Triangular(9, 10, 12)
+
+
+FLAT_WARNING = (
+    "warning: no task duration has a range, so every iteration gives the same finish "
+    "(P10 = P90): give the durations three-point ranges with --ranges RULES (see 'Range "
+    "rules' in docs/importing.md; template: scenarios/templates/ranges.toml)\n"
+)
+
+
+def test_import_without_ranges_warns_that_the_run_is_flat(plan):
+    """A table of single-point durations imported without --ranges or risks warns, on
+    stderr and in the file's header, that every iteration gives the same finish."""
+    out = plan / "plan.toml"
+    result = run("import", str(plan / "tasks.csv"), "--start", "2027-01-04", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert FLAT_WARNING in result.stderr
+    assert "#   - " + FLAT_WARNING[len("warning: ") : -1] + "\n" in out.read_text()
+    assert "1 warning(s)" in result.stderr
+
+
+def test_import_warns_when_the_rules_give_no_range_or_only_risks_vary(plan):
+    """Rules that match nothing still leave a flat run (said so); with a register, the
+    warning says only the risks vary the finish; a range anywhere silences it."""
+    (plan / "none.toml").write_text('[[ranges]]\nid = "zz*"\nmin = 90\nmax = 120\n')
+    table = str(plan / "tasks.csv")
+    result = run("import", table, "--start", "2027-01-04", "--ranges", str(plan / "none.toml"))
+    assert (
+        "warning: no task duration has a range (no range rule gave one), so every iteration "
+        "gives the same finish (P10 = P90): "
+    ) in result.stderr
+    result = run("import", table, "--start", "2027-01-04", "--risks", str(plan / "risks.csv"))
+    assert "warning: no task duration has a range, so only the risks vary the finish: " in (
+        result.stderr
+    )
+    result = run("import", table, "--start", "2027-01-04", "--ranges", str(plan / "ranges.toml"))
+    assert "no task duration has a range" not in result.stderr
+
+
+def test_register_mitigated_columns_replace_only_their_rows_impacts(plan):
+    """A register row's mitigated delay replaces that row's impact on its tasks; the
+    risk's other rows keep their impacts after mitigation, in the written scenario too."""
+    (plan / "risks.csv").write_text(
+        "id,probability,tasks,delay_min,delay_mode,delay_max,factor,mitigated_delay_max\n"
+        "R1,0.3,a,1,2,5,,\n"
+        "R1,,b;c,2,4,8,,6\n"
+        "R1,,c,,,,1.2,\n"
+    )
+    out = plan / "plan.toml"
+    result = run(
+        "import",
+        str(plan / "tasks.csv"),
+        "--start",
+        "2027-01-04",
+        "--risks",
+        str(plan / "risks.csv"),
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    post = pmo_sim.load(out).mitigated().risks[0]
+    by_task = {
+        t: [(i.delay, i.factor) for i in post.impacts if t in i.tasks] for t in ("a", "b", "c")
+    }
+    assert by_task == {
+        "a": [(pmo_sim.Triangular(1, 2, 5), None)],
+        "b": [(pmo_sim.Triangular(2, 4, 6), None)],
+        "c": [(pmo_sim.Triangular(2, 4, 6), None), (None, pmo_sim.Fixed(1.2))],
+    }
+
+
+def test_import_output_honours_the_umask(tmp_path):
+    """`pmo-sim import -o` gives the scenario the permissions any new file gets (0666
+    less the umask), not mkstemp's 0600."""
+    import os
+
+    from click.testing import CliRunner
+
+    from pmo_sim.cli import cli
+
+    table = Path(__file__).resolve().parents[1] / "scenarios" / "templates" / "tasks.csv"
+    out = tmp_path / "plan.toml"
+    umask = os.umask(0o022)
+    try:
+        res = CliRunner().invoke(
+            cli, ["import", str(table), "--start", "2027-01-04", "-q", "-o", str(out)]
+        )
+    finally:
+        os.umask(umask)
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_mode & 0o777 == 0o644

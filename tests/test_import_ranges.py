@@ -208,3 +208,51 @@ def test_a_range_that_reaches_beyond_any_schedule_names_rule_and_task():
     with pytest.raises(ScenarioError) as err:
         apply({"id": "A110", "min": 90, "max": 1e7})
     assert "task 'A110': 'duration' must be at most 100,000 working days" in str(err.value)
+
+
+def estimated() -> Scenario:
+    """A task table's scenario: one task with its own three-point estimate, one without."""
+    return Scenario(
+        Project("p", dt.date(2027, 1, 4)),
+        (
+            Task("E1", Triangular(8, 10, 15), name="Estimated"),
+            Task("S1", 10, name="Single point"),
+        ),
+    )
+
+
+def test_a_rule_keeps_a_tasks_own_three_point_estimate():
+    """Without override, a matching rule leaves a task's own range and says it matched."""
+    s, hits = apply_ranges(estimated(), parse_rules({"ranges": [{"min": 90, "max": 150}]}))
+    assert s.task("E1").duration == Triangular(8, 10, 15)
+    assert s.task("S1").duration == Triangular(9, 10, 15)
+    own, single = hits
+    assert (own.task, own.rule, own.kept, own.matched.index) == ("E1", None, "its own estimate", 1)
+    assert own.duration == Triangular(8, 10, 15)
+    assert own.source == (
+        "ranges[1] (all tasks) matched, but the task's own estimate was kept "
+        "(override = true replaces it)"
+    )
+    assert (single.rule.index, single.source) == (1, "ranges[1] (all tasks)")
+
+
+def test_override_true_replaces_a_tasks_own_estimate():
+    """override = true gives the rule's range on the own estimate's most likely value."""
+    rules = parse_rules(
+        {"ranges": [{"min": 90, "max": 150}, {"id": "E1", "min": 50, "max": 200, "override": True}]}
+    )
+    s, hits = apply_ranges(estimated(), rules)
+    assert s.task("E1").duration == Triangular(5, 10, 20)
+    assert [(h.task, h.rule.index, h.source) for h in hits] == [
+        ("E1", 2, "ranges[2] (id 'E1')"),
+        ("S1", 1, "ranges[1] (all tasks)"),
+    ]
+
+
+def test_override_must_be_true_or_false():
+    """A non-boolean override is refused with the rule and the house wording."""
+    with pytest.raises(ScenarioError) as err:
+        parse_rules({"ranges": [{"min": 90, "max": 150, "override": "yes"}]})
+    assert [str(p) for p in err.value.problems] == [
+        "ranges[1]: 'override' must be true or false (got 'yes')"
+    ]

@@ -375,11 +375,61 @@ def test_project_dates_outside_the_supported_range_are_refused(write_xer, field,
     assert f"'{field}' must be a date between 1900-01-01 and 2199-12-31" in message
 
 
-@pytest.mark.parametrize("field", ["act_start_date", "cstr_date", "early_start_date"])
-def test_task_dates_outside_the_supported_range_are_refused(write_xer, field):
-    row = task("A", status_code="TK_Active", cstr_type="CS_MSOA", **{field: "9999-12-31 17:00"})
+@pytest.mark.parametrize(
+    ("field", "status"),
+    [("act_start_date", "TK_Active"), ("cstr_date", "TK_NotStart")],
+)
+def test_task_dates_the_schedule_uses_are_refused_outside_the_range(write_xer, field, status):
+    """An actual start, or the date of a constraint that still schedules the activity,
+    outside 1900-2199 is refused, naming the activity."""
+    row = task("A", status_code=status, cstr_type="CS_MSOA", **{field: "9999-12-31 17:00"})
+    if status == "TK_Active":
+        row["act_start_date"] = row.get("act_start_date", "2027-01-04 08:00")
     with pytest.raises(ScenarioError, match=f"task_code 'A': '{field}' must be a date between"):
         read_xer(write_xer(xer_text([row])))
+
+
+def test_absurd_values_in_fields_the_schedule_does_not_use_are_warned_and_ignored(write_xer):
+    """P6 keeps absurd planned values after progress (a planned finish in 4637, an
+    original duration of millions of hours): they never block the import. Each field
+    gets one warning naming its activities (the first ten, then a count); the dates and
+    durations the schedule uses are read as usual."""
+    rows = [task("A", 16)]
+    for k in range(12):
+        rows.append(
+            task(
+                f"B{k}",
+                8,
+                status_code="TK_Active",
+                act_start_date="2027-01-04 08:00",
+                target_drtn_hr_cnt=5_000_000 + k,
+                target_end_date=f"{2257 + 100 * k}-01-01 08:00",
+                early_start_date="9999-01-01 08:00",
+                cstr_type="CS_MSOA",
+                cstr_date="4000-01-01 08:00",  # settled by the actual start
+            )
+        )
+    project = _project(last_recalc_date="2027-01-05 08:00")
+    imp = read_xer(write_xer(xer_text(rows, projects=[project])))
+    assert len(imp.scenario.tasks) == 13
+    by_field = {}
+    for w in imp.warnings:
+        for name in ("target_drtn_hr_cnt", "target_end_date", "early_start_date", "cstr_date"):
+            if f"'{name}' of 12 tasks" in w.message:
+                by_field[name] = w
+    assert set(by_field) == {
+        "target_drtn_hr_cnt",
+        "target_end_date",
+        "early_start_date",
+        "cstr_date",
+    }
+    w = by_field["target_end_date"]
+    assert "(the first, B0: '2257-01-01 08:00')" in w.message
+    assert w.message.endswith("B0, B1, B2, B3, B4, B5, B6, B7, B8, B9 and 2 more")
+    assert w.ids == tuple(f"B{k}" for k in range(12))
+    planned = {t.id: t.planned_duration for t in imp.tasks}
+    assert planned["B3"] == next(t for t in imp.tasks if t.id == "B3").remaining_duration
+    assert all(t.duration.deterministic == 1.0 for t in imp.scenario.tasks if t.id != "A")
 
 
 def test_a_lag_beyond_any_schedule_is_refused_with_its_relation(write_xer):
@@ -598,20 +648,42 @@ def test_milestones_and_derived_activities(write_xer):
 
 
 def test_constraints(write_xer):
-    """Start-on-or-after is a start-no-earlier-than date; finish-on-or-before is reported."""
+    """Start-on-or-after is a start-no-earlier-than date, finish-on-or-after and the
+    finish-on half of Finish On a finish-no-earlier-than date, mandatory dates are
+    hard dates, As Late As Possible is carried over; finish-on-or-before and Finish
+    On's upper bound are reported."""
     tasks = [
         task("A", 16, cstr_type="CS_MSOA", cstr_date="2027-01-11 08:00"),
         task("B", 16, cstr_type="CS_MEOB", cstr_date="2027-02-01 17:00"),
         task("C", 16, cstr_type="CS_MEOA", cstr_date="2027-01-20 17:00"),
+        task("D", 16, cstr_type="CS_MEO", cstr_date="2027-01-22 17:00"),
+        task("E", 16, cstr_type="CS_ALAP"),
+        task("F", 16, cstr_type="CS_MEOA", cstr_date="2027-01-25 08:00"),
+        task("G", 16, cstr_type="CS_MANDSTART", cstr_date="2027-01-06 08:00"),
+        task("H", 16, cstr_type="CS_MANDFIN", cstr_date="2027-01-08 17:00"),
     ]
     imp = read_xer(write_xer(xer_text(tasks)))
     s = imp.scenario
     assert s.task("A").start_no_earlier_than == dt.date(2027, 1, 11)
     assert s.task("B").start_no_earlier_than is None
-    # Finish on or after the 20th with 2 days: start on the 19th at the earliest.
-    assert s.task("C").start_no_earlier_than == dt.date(2027, 1, 19)
+    assert s.task("B").finish_no_earlier_than is None
+    assert s.task("C").finish_no_earlier_than == dt.date(2027, 1, 20)
+    assert s.task("C").start_no_earlier_than is None
+    assert s.task("D").finish_no_earlier_than == dt.date(2027, 1, 22)
+    # A finish at Monday's first hour is the end of Friday's work.
+    assert s.task("F").finish_no_earlier_than == dt.date(2027, 1, 22)
+    assert s.task("E").as_late_as_possible and not s.task("A").as_late_as_possible
+    assert s.task("G").mandatory_start == dt.date(2027, 1, 6)
+    assert s.task("H").mandatory_finish == dt.date(2027, 1, 8)
+    assert not any("MAND" in str(w) for w in imp.warnings)
     assert any("CS_MEOB" in str(w) and "B" in str(w) for w in imp.warnings)
+    assert any("CS_MEO (upper bound)" in str(w) and "D" in str(w) for w in imp.warnings)
     assert imp.task("B").constraints[0][0] == "FNLT"
+    dates = schedule(s).dates()
+    row = {t.id: i for i, t in enumerate(s.tasks)}
+    # C: two days finishing on Wednesday the 20th; D on Friday the 22nd.
+    assert str(dates["early_start"][row["C"]]) == "2027-01-19"
+    assert str(dates["early_finish"][row["D"]]) == "2027-01-22"
 
 
 def _progress_file(data_date: str = "2027-01-11 00:00", **b_fields) -> str:

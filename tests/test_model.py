@@ -383,3 +383,64 @@ def test_unbounded_tails_are_judged_by_their_typical_value():
 def test_a_negative_range_says_non_negative_before_too_long():
     with pytest.raises(ValueError, match="non-negative"):
         Task("a", Triangular(-2e5, 1, 2))
+
+
+def test_with_task_returns_a_new_scenario_with_that_task_changed():
+    """with_task replaces the named fields of one task; the original scenario is unchanged."""
+    s = office_move()
+    changed = s.with_task("permit", duration=Triangular(10, 12, 30), name="Planning permit")
+    assert changed is not s and isinstance(changed, Scenario)
+    assert changed.task("permit").duration == Triangular(10, 12, 30)
+    assert changed.task("permit").name == "Planning permit"
+    assert s.task("permit") == Task("permit", 12)
+    # Everything else is carried over as it was.
+    assert changed.task_ids == s.task_ids
+    assert [t for t in changed.tasks if t.id != "permit"] == [
+        t for t in s.tasks if t.id != "permit"
+    ]
+    assert (changed.project, changed.risks, changed.correlations, changed.simulation) == (
+        s.project,
+        s.risks,
+        s.correlations,
+        s.simulation,
+    )
+    assert pmo_sim.schedule(changed).finish == pmo_sim.schedule(s).finish
+    assert s.with_task("design", duration=50).task("design").duration == Fixed(50)
+
+
+def test_with_task_refuses_an_unknown_task_id_naming_close_matches():
+    """An id no task has raises KeyError with the id and the ids it may have meant."""
+    with pytest.raises(KeyError) as info:
+        office_move().with_task("permt", duration=3)
+    assert info.value.args[0] == "no task with id 'permt'; did you mean 'permit'?"
+    with pytest.raises(KeyError) as info:
+        office_move().with_task("zzz", duration=3)
+    assert info.value.args[0] == "no task with id 'zzz'"
+
+
+def test_with_task_refuses_a_field_a_task_does_not_have():
+    """A keyword that is not a Task field raises TypeError naming it and the fields."""
+    with pytest.raises(TypeError) as info:
+        office_move().with_task("permit", durration=3)
+    message = str(info.value)
+    assert message.startswith("Task has no field 'durration' (did you mean 'duration'?); ")
+    assert "its fields are: id, duration, name, predecessors, cost, milestone" in message
+
+
+def test_with_task_validates_the_changed_task_and_scenario():
+    """A bad value names the task; a broken reference is a ScenarioError with its place."""
+    with pytest.raises(ValueError) as info:
+        office_move().with_task("permit", duration=-3)
+    assert str(info.value) == (
+        "task 'permit': 'duration' must be non-negative: its distribution reaches -3 "
+        "working days (got -3.0)"
+    )
+    with pytest.raises(TypeError) as info:
+        office_move().with_task("permit", milestone="yes")
+    assert str(info.value) == "task 'permit': 'milestone' must be true or false (got 'yes')"
+    with pytest.raises(ScenarioError) as info:
+        office_move().with_task("permit", predecessors=("build",))
+    assert [str(p) for p in info.value.problems] == [
+        "tasks: the logic has a cycle: build -> permit -> build; remove or reverse one of "
+        "these links"
+    ]

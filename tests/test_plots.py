@@ -223,3 +223,32 @@ def test_drawing_never_touches_pyplot(runs):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_task_chart_ranks_by_cruciality_and_leaves_milestones_out():
+    """The task chart shows the tasks by |cruciality|, then criticality; a flagged
+    milestone and a task of fixed zero duration are left out although always critical."""
+    s = pmo_sim.Scenario(
+        project=pmo_sim.Project(name="Gated", start=dt.date(2027, 1, 4)),
+        tasks=(
+            pmo_sim.Task("kickoff", milestone=True),
+            pmo_sim.Task("a", duration=pmo_sim.Triangular(2, 3, 6), predecessors=("kickoff",)),
+            pmo_sim.Task("gate", duration=0, predecessors=("a",)),
+            pmo_sim.Task("b", duration=pmo_sim.Triangular(4, 5, 12), predecessors=("gate",)),
+            pmo_sim.Task("c", duration=3, predecessors=("gate",)),
+            pmo_sim.Task("d", duration=2, predecessors=("b", "c")),
+            pmo_sim.Task("end", milestone=True, predecessors=("d",)),
+        ),
+    )
+    r = pmo_sim.simulate(s, iterations=N)
+    ids = s.task_ids
+    crux = np.nan_to_num(np.abs(r.task_stats.cruciality))
+    crit = r.task_stats.criticality
+    assert crit[ids.index("kickoff")] == crit[ids.index("gate")] == 1.0
+    expected = sorted(
+        [ids.index(t) for t in ("a", "b", "d")], key=lambda i: (-crux[i], -crit[i], i)
+    )
+    assert plots.top_tasks(r) == expected
+    fig = plots.task_tornado(r)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(labels) == ["a", "b", "d"]

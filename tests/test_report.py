@@ -403,3 +403,20 @@ def test_report_renders_in_headless_chromium(tmp_path, runs, page):
     doc = runs[0].to_dict()
     for f in parse(page).figures:
         assert expected_text(f["key"], lookup(doc, f["key"]), "EUR") in summary, f["key"]
+
+
+def test_task_table_and_summary_leave_milestones_out(runs, page):
+    """The report's task table and its "task driving the finish" line skip the register's
+    milestones (kickoff, handover), critical in every iteration, and lead with the most
+    crucial task."""
+    pre = runs[0]
+    section = page.split('<section id="tasks">', 1)[1].split("</section>", 1)[0]
+    tasks = section.split("<h3>", 1)[0]  # the task table, before the merge-bias table
+    assert pre.criticality["kickoff"] == pre.criticality["handover"] == 1.0
+    assert "kickoff" not in tasks and "handover" not in tasks
+    ids = pre.scenario.task_ids
+    crux = np.nan_to_num(np.abs(pre.task_stats.cruciality))
+    top = ids[int(np.argmax(crux))]
+    assert f"the task driving the finish most is <b>{top}</b>" in page
+    rows = re.findall(r"<tr><td[^>]*>([^<]+)</td>", tasks)
+    assert rows == sorted(["design", "permit", "build", "test"], key=lambda t: -crux[ids.index(t)])

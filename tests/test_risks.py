@@ -550,3 +550,38 @@ def test_scenario_refuses_risks_and_correlations_naming_unknown_ids():
         "no task has that id",
         "correlations[1].risks[2]: unknown risk id 'R7': no risk has that id",
     ]
+
+
+def test_partial_mitigated_impacts_replace_only_the_tasks_they_name():
+    """Mitigated impacts merge by task: tasks they do not name keep their impacts and draws."""
+    n = 2 * LHS_BLOCK
+    risk = Risk(
+        "R",
+        probability=0.5,
+        impacts=(Impact(("t1", "t2"), delay=Fixed(5)), Impact(("t3",), factor=Fixed(1.5))),
+        mitigated=Mitigation(impacts=(Impact(("t1",), delay=Fixed(1)),)),
+    )
+    # t1 takes the mitigated impact; t2 keeps its share of the first impact, t3 its factor.
+    assert risk.state(True).impacts == (
+        Impact(("t2",), delay=Fixed(5)),
+        Impact(("t3",), factor=Fixed(1.5)),
+        Impact(("t1",), delay=Fixed(1)),
+    )
+    s = make(fixed_chain(10, 4, 6), [risk])
+    assert s.mitigated().risks[0].impacts == risk.state(True).impacts
+    post = simulate(s, iterations=n, seed=SEED, sampling="lhs", threads=2, mitigated=True)
+    hit = post.risk_occurrence[0] == 1
+    assert 0 < hit.sum() < n
+    d = sample_durations(s, SEED, "lhs", 0, n, mitigated=True)
+    assert_array_equal(d[0], np.where(hit, 11.0, 10.0))
+    assert_array_equal(d[1], np.where(hit, 9.0, 4.0))
+    assert_array_equal(d[2], np.where(hit, 9.0, 6.0))
+    assert_array_equal(post.finish_days, d.sum(axis=0))
+
+
+def test_an_empty_mitigated_impact_list_is_refused():
+    """mitigated impacts = () would change nothing once merged by task, so it is refused."""
+    with pytest.raises(ValueError) as info:
+        Mitigation(impacts=())
+    assert str(info.value).startswith("'impacts' must be a non-empty list (mitigated impacts ")
+    assert str(info.value).endswith("delay = 0 to take its impact off) (got [])")

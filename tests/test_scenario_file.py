@@ -813,3 +813,117 @@ def test_a_schedule_given_as_a_scenario_points_to_the_import(tmp_path, name, kin
     stem = name.split(".")[0]
     assert f"this is {kind}" in message
     assert f"'pmo-sim import {name}{extra} -o {stem}.toml'" in message
+
+
+def test_a_bad_mode_does_not_hide_a_predecessor_typo_in_the_same_task(scenario_file):
+    """A task whose duration is refused still has its links checked: both are reported."""
+    path = scenario_file(
+        PROJECT_HEAD
+        + TASK_A
+        + """\
+[[tasks]]
+id = "build"
+duration = { dist = "triangular", min = 30, mode = 70, max = 65 }
+predecessors = ["aa"]
+[[tasks]]
+id = "fit"
+duration = 3
+predecessors = ["biuld"]
+"""
+    )
+    text = assert_rejected(path, "3 problems found:")
+    assert text.splitlines()[1:] == [
+        "  - tasks[2] (id 'build', line 7).duration: 'mode' must be between 'min' (30) and "
+        "'max' (65) (got 70.0)",
+        "  - tasks[2] (id 'build', line 7).predecessors[1]: unknown task id 'aa': no task has "
+        "that id",
+        "  - tasks[3] (id 'fit', line 11).predecessors[1]: unknown task id 'biuld': no task "
+        "has that id",
+    ]
+
+
+def test_every_problem_is_listed_once_in_file_order(scenario_file):
+    """Problems come in file order (entries by line, then keys as written), entries after
+    one without an id keep their numbers, and a bad link does not hide a bad duration."""
+    path = scenario_file(
+        PROJECT_HEAD
+        + """\
+[[risks]]
+id = "R1"
+probability = 2
+cost = 1
+[[tasks]]
+duration = { dist = "triangular", min = 3, mode = 9, max = 5 }
+[[tasks]]
+id = "b"
+duration = -1
+predecessors = [5, { id = "zz", type = "QQ" }, "b"]
+[[tasks]]
+id = "c"
+duration = 1
+predecessors = ["yy"]
+"""
+    )
+    text = assert_rejected(path, "9 problems found:")
+    assert text.splitlines()[1:] == [
+        "  - risks[1] (id 'R1', line 4): 'probability' must be between 0 and 1 (got 2.0)",
+        "  - tasks[1] (line 8): 'id' is required: a unique task id such as \"design\"",
+        "  - tasks[1] (line 8).duration: 'mode' must be between 'min' (3) and 'max' (5) (got 9.0)",
+        "  - tasks[2] (id 'b', line 10): 'duration' must be non-negative: its distribution "
+        "reaches -1 working days (got -1.0)",
+        "  - tasks[2] (id 'b', line 10).predecessors[1]: 'predecessors[1]' must be a task id "
+        'or a table like { id = "a", type = "SS", lag = 2 } (got 5)',
+        "  - tasks[2] (id 'b', line 10).predecessors[2]: 'type' must be one of FS, SS, FF, SF "
+        "(got 'QQ')",
+        "  - tasks[2] (id 'b', line 10).predecessors[2]: unknown task id 'zz': no task has that id",
+        "  - tasks[2] (id 'b', line 10).predecessors[3]: a task cannot be its own predecessor",
+        "  - tasks[3] (id 'c', line 14).predecessors[1]: unknown task id 'yy': no task has that id",
+    ]
+
+
+def test_partial_mitigated_impacts_in_a_file_keep_the_other_tasks_impacts(scenario_file):
+    """mitigated.impacts naming one of a risk's tasks leaves its impact on the others."""
+    path = scenario_file(
+        PROJECT_HEAD
+        + TASK_A
+        + '[[tasks]]\nid = "b"\nduration = 2\npredecessors = ["a"]\n'
+        + """\
+[[risks]]
+id = "R1"
+probability = 0.3
+impacts = [ { tasks = ["a", "b"], factor = { dist = "uniform", min = 1.1, max = 1.4 } } ]
+mitigated = { probability = 0.15, impacts = [ { tasks = ["a"], factor = 1.05 } ] }
+"""
+    )
+    post = pmo_sim.load(path).mitigated().risks[0]
+    assert post.probability == 0.15
+    assert [(i.tasks, i.factor) for i in post.impacts] == [
+        (("b",), Uniform(1.1, 1.4)),
+        (("a",), Fixed(1.05)),
+    ]
+
+
+def test_an_empty_mitigated_impact_list_is_refused_in_a_file(scenario_file):
+    """mitigated = { impacts = [] } would keep every impact, so the file is refused."""
+    path = scenario_file(
+        PROJECT_HEAD
+        + TASK_A
+        + '[[risks]]\nid = "R1"\nprobability = 0.3\nimpacts = [ { tasks = ["a"], delay = 3 } ]\n'
+        + "mitigated = { impacts = [] }\n"
+    )
+    assert_rejected(
+        path,
+        "risks[1] (id 'R1', line 7).mitigated: 'impacts' must be a non-empty list",
+    )
+
+
+def test_a_correlation_item_that_is_not_an_id_is_named(tmp_path):
+    """A number (here nan) among a correlation's task ids is a clear error, not a crash
+    when pairs are compared (found by the fuzz suite)."""
+    text = (DATA.parent.parent / "scenarios" / "warehouse_build.toml").read_text()
+    old = 'tasks = ["earthworks", "drainage", "foundations", "external"]'
+    assert old in text
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace(old, old.replace('"earthworks"', "nan"), 1))
+    with pytest.raises(ScenarioError, match=r"correlations\[1\].*'tasks\[1\]' must be a string"):
+        pmo_sim.load(path)

@@ -13,6 +13,10 @@ from typing import Any
 import numba
 
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
+#: About how long the first run takes to compile the simulation kernels, in seconds
+#: (measured: 60 to 70 s on two cores; compiling is mostly serial, so more cores gain
+#: little). Only the note that says so uses it.
+COMPILE_SECONDS = 60
 
 
 def kernel(fn: Any = None, *, parallel: bool = False, inline: str = "never") -> Any:
@@ -33,3 +37,24 @@ def kernel(fn: Any = None, *, parallel: bool = False, inline: str = "never") -> 
         )(f)
 
     return wrap if fn is None else wrap(fn)
+
+
+def is_cached(dispatcher: Any) -> bool:
+    """Whether calling the kernel ``dispatcher`` should find it compiled, not compile it.
+
+    True when it has compiled in this process, or numba's on-disk cache (in
+    ``NUMBA_CACHE_DIR``, or ``__pycache__`` beside the module) has an entry for this
+    version of its source and this CPU. It is a guess (an entry may be for other
+    argument types) made for the note that the first run compiles; it reads numba's
+    cache index through numba's own (private) cache object, so anything unexpected
+    counts as cached: a wrong guess hides the note, it never touches a run.
+    """
+    try:
+        if dispatcher.signatures:
+            return True
+        # {} when there is no index, or it is stale or of another numba version.
+        index = dispatcher._cache._cache_file._load_index()
+        magic = dispatcher.targetctx.codegen().magic_tuple()
+        return any(key[1] == magic for key in index)
+    except Exception:  # a numba without these internals: say nothing
+        return True

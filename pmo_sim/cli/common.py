@@ -148,9 +148,27 @@ class Progress:
             click.echo("", err=True)
 
 
+def compile_note(enabled: bool) -> None:
+    """Say on stderr (terminal or not) that this run compiles the simulation kernels,
+    when numba's cache does not hold them yet: otherwise a first run sits silent for
+    about a minute."""
+    if not enabled:
+        return
+    from ..base.jit import COMPILE_SECONDS, is_cached
+    from ..engine.kernels import block, statistics
+
+    if not all(is_cached(k) for k in (block.simulate_blocks, statistics.spearman_sorted_rows)):
+        click.echo(
+            "note: compiling the simulation kernels (first run on this machine only, "
+            f"about {COMPILE_SECONDS} s)",
+            err=True,
+        )
+
+
 def simulate_with_progress(s, progress: bool, **kwargs):
     from ..engine.simulate import simulate
 
+    compile_note(progress)
     bar = Progress(progress)
     try:
         return simulate(s, progress=bar, **kwargs)

@@ -9,6 +9,7 @@ that embeds everything, so it can be edited and run with ``pmo-sim run``.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,14 @@ def import_scenario(
     calendar: str = "mon-fri",
     links: str | None = None,
     data_date: str | None = None,
-) -> tuple[str, Any, list[Any], Any, list[str]]:
+) -> tuple[str, Any, list[Any], Any, list[str], Any]:
     """Everything ``pmo-sim import`` does except printing and writing.
 
-    Returns the TOML text, the final scenario, the range hits, the imported schedule
-    and the warning lines.
+    Returns the TOML text, the final scenario, the range hits, the imported schedule,
+    the warning lines and the fidelity (``importers.fidelity.Fidelity``; None for a
+    task table, which holds no computed dates).
     """
+    from ..io.importers.common import ID_LIMIT
     from ..io.importers.csv_tables import read_risk_register
     from ..io.importers.fidelity import compare_with_file
     from ..io.importers.ranges import apply_ranges, read_rules
@@ -81,6 +84,9 @@ def import_scenario(
             )
         except ScenarioError as exc:
             raise ScenarioError(list(exc.problems), source=risks) from None
+    flat = _no_ranges(scenario, ranges)
+    if flat is not None:
+        warnings.append(flat)
     header = [
         f"Imported by pmo-sim from {Path(schedule_path).name} ({imported.format}"
         + (
@@ -98,22 +104,58 @@ def import_scenario(
             "The file holds progress: complete tasks keep their actual dates; tasks in progress "
             f"work their remaining duration from the data date {dd}."
         )
-    if imported.format != "CSV":
-        header.append(f"Fidelity: {compare_with_file(imported).summary()}.")
+    fidelity = None if imported.format == "CSV" else compare_with_file(imported)
+    if fidelity is not None:
+        header.append(f"Fidelity: {fidelity.summary()}.")
     if risks is not None:
         header.append(f"Risk register: {Path(risks).name} ({len(register)} risks).")
     if ranges is not None:
         header.append(f"Ranges: {Path(ranges).name} (each task names the rule that set it).")
     if warnings:
         header.append("Import warnings:")
-        header += [f"  - {w}" for w in warnings]
-    notes = {
-        h.task: [f"range: {h.rule.label}" if h.rule else f"range: none ({h.kept}; kept as is)"]
-        for h in hits
-    }
+        everything = {str(w): w.ids for w in imported.warnings if len(w.ids) > ID_LIMIT}
+        for w in warnings:
+            header.append(f"  - {w}")
+            if w in everything:
+                # stderr names the first few; the file keeps the whole list.
+                ids = everything[w]
+                header.append(f"    all {len(ids)}:")
+                header += textwrap.wrap(
+                    ", ".join(ids),
+                    86,
+                    initial_indent="      ",
+                    subsequent_indent="      ",
+                    break_on_hyphens=False,
+                )
+    notes = {h.task: [f"range: {h.source}"] for h in hits}
     text = dumps(scenario, header=header, task_notes=notes)
     _verify(text, scenario)
-    return text, scenario, hits, imported, warnings
+    return text, scenario, hits, imported, warnings, fidelity
+
+
+def _no_ranges(scenario: Any, ranges: str | None) -> str | None:
+    """The warning for a scenario whose open work has single-point durations only (a
+    schedule file, a task table without three-point columns): its run is flat, or varies
+    only by the risks. None when some task's duration has a range."""
+    open_work = [
+        t
+        for t in scenario.tasks
+        if t.status != "complete"
+        and not (t.duration.is_degenerate and t.duration.deterministic == 0)
+    ]
+    if not open_work or any(not t.duration.is_degenerate for t in open_work):
+        return None
+    given = " (no range rule gave one)" if ranges is not None else ""
+    effect = (
+        "only the risks vary the finish"
+        if scenario.risks
+        else "every iteration gives the same finish (P10 = P90)"
+    )
+    return (
+        f"no task duration has a range{given}, so {effect}: give the durations three-point "
+        "ranges with --ranges RULES (see 'Range rules' in docs/importing.md; template: "
+        "scenarios/templates/ranges.toml)"
+    )
 
 
 def _ignored_options(imported: Any, **given: Any) -> list[str]:
@@ -212,7 +254,7 @@ def import_(
       pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
     """
     check_outputs(output, force=force)
-    text, scenario, hits, imported, warnings = import_scenario(
+    text, scenario, hits, imported, warnings, fidelity = import_scenario(
         schedule,
         project=project,
         risks=risks,
@@ -228,9 +270,11 @@ def import_(
         for w in warnings:
             click.echo(f"warning: {w}", err=True)
         for h in hits:
-            rule = h.rule.label if h.rule else f"none ({h.kept}; kept as is)"
             dist = h.duration.describe() if hasattr(h.duration, "describe") else f"{h.duration:g}"
-            click.echo(f"range: {h.task}: {rule}: {dist}", err=True)
+            click.echo(f"range: {h.task}: {h.source}: {dist}", err=True)
+    if not quiet and fidelity is not None:
+        # The file's header keeps it too; a planner sees here whether to trust the import.
+        click.echo(f"fidelity: {fidelity.summary()}", err=True)
     if output is None:
         click.echo(text, nl=False)
         return

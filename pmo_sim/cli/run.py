@@ -247,6 +247,13 @@ def run(
     quiet = sim.quiet
     if not quiet:
         warn(health_warnings(s))
+        if not s.risks and all(t.duration.is_degenerate for t in s.tasks):
+            click.echo(
+                "note: no task duration has a range and there are no risks, so every "
+                "iteration gives the same finish (P10 = P90); give the durations ranges "
+                "(see 'Range rules' in docs/importing.md)",
+                err=True,
+            )
     options = sim.engine(
         mitigated=mitigated,
         rank=ranking,
@@ -255,6 +262,7 @@ def run(
     )
     if until_converged:
         from ..engine.convergence import simulate_until_converged
+        from .common import compile_note
 
         def show(step) -> None:
             if quiet:
@@ -280,6 +288,7 @@ def run(
                 err=True,
             )
 
+        compile_note(not quiet)
         r, _ = simulate_until_converged(
             s,
             tolerance=tolerance,
@@ -324,7 +333,8 @@ def compare(
     """Compare the pre- and post-mitigation risk register on the same random numbers.
 
     Shows P50/P80 finish and cost before and after the responses, the shift, and the
-    response cost against the expected saving.
+    response cost against the expected saving. Each shift is the difference of the
+    figures as printed; --json gives the unrounded values.
 
     \b
     Example:
@@ -372,7 +382,10 @@ def risks(
 
     Each risk is switched off in turn and the project re-simulated with the same random
     numbers; its contribution is P80 with every risk minus P80 without it. Iterations
-    default to min(the scenario's, 10000) per run.
+    default to min(the scenario's, 10000) per run. Bars share one scale: "#" for what a
+    risk adds and, when an opportunity takes some off, "=" to the left of a "|" axis.
+    Cost contributions carry the scenario's currency; names over 40 characters are
+    shortened at a word, ending in "…".
 
     \b
     Examples:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import re
 import tomllib
@@ -52,6 +53,10 @@ TASK_KEYS = (
     "milestone",
     "wbs",
     "start_no_earlier_than",
+    "finish_no_earlier_than",
+    "mandatory_start",
+    "mandatory_finish",
+    "as_late_as_possible",
     "calendar",
     "status",
     "actual_start",
@@ -168,11 +173,15 @@ def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
             fixed = _dist(c, cw, raw.get("fixed", 0.0), "fixed")
             if fixed is not None:
                 cost = c.build(cw, lambda: TaskCost(fixed=fixed, per_day=raw.get("per_day", 0.0)))
-    if len(c.problems) > before:
-        return None
+    failed = len(c.problems) > before
     if "id" not in table:
         c.add(where, "'id' is required: a unique task id such as \"design\"")
         return None
+    if failed:
+        # Check the rest of the task too (a negative duration beside a bad link): the
+        # parts in error stand in as a zero duration and no link.
+        duration = 0.0 if duration is None and "duration" in table else duration
+        links = [link for link in links if link is not None]
     if isinstance(table.get("calendar"), str) and not table["calendar"].strip():
         # The model reads "" as the project calendar; written out, it is a mistake.
         c.add(
@@ -184,7 +193,7 @@ def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
             ),
         )
         return None
-    return c.build(
+    task = c.build(
         where,
         lambda: Task(
             id=table["id"],
@@ -195,12 +204,17 @@ def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
             milestone=table.get("milestone", False),
             wbs=table.get("wbs", ""),
             start_no_earlier_than=table.get("start_no_earlier_than"),
+            finish_no_earlier_than=table.get("finish_no_earlier_than"),
+            mandatory_start=table.get("mandatory_start"),
+            mandatory_finish=table.get("mandatory_finish"),
+            as_late_as_possible=table.get("as_late_as_possible", False),
             calendar=table.get("calendar", ""),
             status=table.get("status", "not started"),
             actual_start=table.get("actual_start"),
             actual_finish=table.get("actual_finish"),
         ),
     )
+    return None if failed else task
 
 
 def _read_impacts(c: _Collector, where: str, value: Any) -> tuple[Impact, ...] | None:
@@ -420,11 +434,12 @@ def parse_scenario(
         # Entries with errors still declare their ids: check the references between the
         # rest too, so one run reports everything.
         c.problems.extend(_reference_problems(doc, project, tasks, risks, correlations))
-    raise ScenarioError(_with_lines(c.problems, text), source=source)
+    raise ScenarioError(_with_lines(_in_file_order(c.problems, doc, text), text), source=source)
 
 
-def _stand_ins(parsed: list, raw: Any, make: Callable[[str], Any]) -> list:
-    """Parsed entries, with a stand-in (same id) for each entry that failed to parse."""
+def _stand_ins(parsed: list, raw: Any, make: Callable[[Mapping[str, Any]], Any]) -> list:
+    """Parsed entries, with a stand-in (same id) for each entry that failed to parse, and
+    None for one without a usable id, so every entry keeps its place."""
     out = []
     for entry, table in zip(parsed, raw if isinstance(raw, list) else [], strict=False):
         if entry is not None:
@@ -432,8 +447,31 @@ def _stand_ins(parsed: list, raw: Any, make: Callable[[str], Any]) -> list:
         elif (
             isinstance(table, Mapping) and isinstance(table.get("id"), str) and table["id"].strip()
         ):
-            out.append(make(table["id"]))
+            out.append(make(table))
+        else:
+            out.append(None)
     return out
+
+
+def _link_ids(table: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(position, predecessor id) of each predecessor of a task entry that names one,
+    whether or not the rest of the link is valid."""
+    preds = table.get("predecessors")
+    out = []
+    for k, item in enumerate(preds if isinstance(preds, list) else []):
+        ident = item.get("id") if isinstance(item, Mapping) else item
+        if isinstance(ident, str) and ident.strip():
+            out.append((k, ident))
+    return out
+
+
+def _stand_in_task(table: Mapping[str, Any]) -> Task:
+    """A task entry that failed to parse, standing in by its id and its predecessors' ids,
+    so its links are checked too (a typo beside a bad duration is reported with it)."""
+    return Task(table["id"], duration=0.0, predecessors=tuple(Link(i) for _, i in _link_ids(table)))
+
+
+_LINK_PLACE = re.compile(r"^tasks\[(\d+)\].*\.predecessors\[(\d+)\]$")
 
 
 def _reference_problems(
@@ -441,14 +479,22 @@ def _reference_problems(
 ) -> list[Problem]:
     """Reference problems among the entries, failed entries standing in by their ids, and
     (when [project] was read) task calendars and progress checked against it."""
-    stand_ins = _stand_ins(tasks, doc.get("tasks"), lambda i: Task(i, duration=0.0))
-    problems = list(
-        reference_problems(
-            stand_ins,
-            _stand_ins(risks, doc.get("risks"), lambda i: Risk(i, probability=0.0, cost=0.0)),
-            [x for x in correlations if x is not None],
-        )
+    raw_tasks = doc.get("tasks")
+    stand_ins = _stand_ins(tasks, raw_tasks, _stand_in_task)
+    found = reference_problems(
+        stand_ins,
+        _stand_ins(risks, doc.get("risks"), lambda t: Risk(t["id"], probability=0.0, cost=0.0)),
+        correlations,
+        skip_unread=True,
     )
+    problems = []
+    for p in found:
+        # A stand-in leaves out the links without an id: give the others their own places.
+        m = _LINK_PLACE.match(p.where)
+        if m and tasks[int(m.group(1)) - 1] is None:
+            k = _link_ids(raw_tasks[int(m.group(1)) - 1])[int(m.group(2)) - 1][0]
+            p = Problem(f"{p.where[: m.start(2)]}{k + 1}]", p.message)
+        problems.append(p)
     if project is not None:
         problems += calendar_and_progress_problems(project, stand_ins)
     return problems
@@ -482,14 +528,62 @@ def _calendar_lines(text: str) -> dict[str, int]:
     return out
 
 
+def _entry_lines(text: str) -> dict[str, list[int]]:
+    """The line of each ``[[tasks]]``, ``[[risks]]`` and ``[[correlations]]`` header."""
+    lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": []}
+    for m in _ENTRY.finditer(text):
+        lines[m.group(1)].append(text.count("\n", 0, m.start()) + 1)
+    return lines
+
+
+_ENTRY_RANK = {"tasks": 1, "risks": 2, "correlations": 3}
+
+
+def _in_file_order(
+    problems: list[Problem], doc: Mapping[str, Any], text: str | None
+) -> list[Problem]:
+    """The problems in file order: by entry (by line where the text is known, else tasks,
+    risks, correlations by number), then within an entry by key in the order the file
+    gives them (a list item by its number). The sort is stable: problems at one place
+    keep the order they were found in; those of no entry ([project], [simulation]) come
+    first, those of a whole list (a cycle) last."""
+    lines = _entry_lines(text) if text else None
+    calendar_lines = _calendar_lines(text) if text else {}
+    last = (math.inf, 0, 0, 0)
+
+    def position(p: Problem) -> tuple[float, int, int, int]:
+        if p.where in calendar_lines:
+            return (calendar_lines[p.where], 0, 0, 0)
+        m = _PLACE.match(p.where)
+        if m is None:
+            return last if p.where.split(".")[0] in _ENTRY_RANK else (0, 0, 0, 0)
+        kind, number = m.group(1), int(m.group(2))
+        if lines is None:
+            entry: tuple[float, int] = (_ENTRY_RANK[kind], number)
+        elif number <= len(lines[kind]):
+            entry = (lines[kind][number - 1], 0)
+        else:
+            return last
+        raw = doc.get(kind)
+        table = raw[number - 1] if isinstance(raw, list) and number <= len(raw) else None
+        keys = list(table) if isinstance(table, Mapping) else []
+        f = _FIELD.match(p.where, m.end())
+        if f is None or f.group(1) not in keys:
+            return (*entry, -1, 0)  # the entry as a whole: its id, or checks across keys
+        return (*entry, keys.index(f.group(1)), int(f.group(2) or 0))
+
+    return sorted(problems, key=position)
+
+
+_FIELD = re.compile(r"\.([A-Za-z_]+)(?:\[(\d+)\])?")
+
+
 def _with_lines(problems: list[Problem], text: str | None) -> list[Problem]:
     """Add the file line of each ``[[tasks]]``/``[[risks]]`` entry or ``[calendars.NAME]``
     table a problem points to."""
     if not text:
         return problems
-    lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": []}
-    for m in _ENTRY.finditer(text):
-        lines[m.group(1)].append(text.count("\n", 0, m.start()) + 1)
+    lines = _entry_lines(text)
     calendar_lines = _calendar_lines(text)
     out = []
     for p in problems:

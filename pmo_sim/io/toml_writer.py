@@ -20,7 +20,7 @@ from ..model.calendar import Calendar
 from ..model.distributions import Distribution, Fixed
 from ..model.risks import Impact, Mitigation, Risk
 from ..model.scenario import Correlation, Scenario
-from ..model.tasks import Link, Task, TaskCost
+from ..model.tasks import DATE_CONSTRAINTS, Link, Task, TaskCost
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {
@@ -168,8 +168,11 @@ def task_lines(t: Task, notes: Iterable[str] = ()) -> list[str]:
         lines.append("milestone = true")
     if t.wbs:
         lines.append(f"wbs = {value(t.wbs)}")
-    if t.start_no_earlier_than is not None:
-        lines.append(f"start_no_earlier_than = {value(t.start_no_earlier_than)}")
+    for name in DATE_CONSTRAINTS:
+        if getattr(t, name) is not None:
+            lines.append(f"{name} = {value(getattr(t, name))}")
+    if t.as_late_as_possible:
+        lines.append("as_late_as_possible = true")
     if t.calendar:
         lines.append(f"calendar = {value(t.calendar)}")
     if t.started:

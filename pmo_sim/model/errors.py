@@ -7,7 +7,7 @@ without reading code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def must(field: str, rule: str, got: object) -> str:
@@ -21,6 +21,9 @@ class Problem:
 
     where: str
     message: str
+    #: Every id the message is about, where it names only the first few ("A, B and 398
+    #: more"): the scenario's header comments list them all.
+    ids: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

@@ -98,7 +98,9 @@ def _impacts(value: Any) -> tuple[Impact, ...]:
 class Mitigation:
     """Post-mitigation state of a risk: what the response changes, and what it costs.
 
-    ``None`` fields keep the pre-mitigation value.
+    ``None`` fields keep the pre-mitigation value. ``impacts`` merge by task (see
+    ``merge_impacts``): they replace the risk's impacts on the tasks they name, and the
+    impacts on every other task stay as they were.
     """
 
     probability: float | None = None
@@ -112,13 +114,47 @@ class Mitigation:
                 self, "probability", probability_field("probability", self.probability)
             )
         if self.impacts is not None:
-            object.__setattr__(self, "impacts", _impacts(self.impacts))
+            impacts = _impacts(self.impacts)
+            if not impacts:
+                # Merged by task, an empty list would change nothing: say so rather than
+                # keep every impact while the file seems to remove them.
+                raise ValueError(
+                    must(
+                        "impacts",
+                        "a non-empty list (mitigated impacts replace the risk's impacts on "
+                        "the tasks they name; leave 'impacts' out to keep them all, or give "
+                        "a task delay = 0 to take its impact off)",
+                        [],
+                    )
+                )
+            object.__setattr__(self, "impacts", impacts)
         if self.cost is not None:
             object.__setattr__(self, "cost", distribution_field("cost", self.cost))
         rc = real_field("response_cost", self.response_cost)
         if rc < 0:
             raise ValueError(must("response_cost", "0 or more", rc))
         object.__setattr__(self, "response_cost", rc)
+
+
+def merge_impacts(before: tuple[Impact, ...], after: tuple[Impact, ...]) -> tuple[Impact, ...]:
+    """The impacts of a risk after mitigation: ``after`` replaces ``before`` task by task.
+
+    A task that some impact of ``after`` names is hit by the impacts of ``after`` that name
+    it, and no longer by those of ``before``; every other task keeps its pre-mitigation
+    impacts. An impact of ``before`` naming both kinds of task keeps only the tasks
+    ``after`` leaves alone. (All impacts of a risk share its one severity draw, so
+    narrowing an impact's task list changes nothing on the tasks it keeps.) To take an
+    impact off a task, mitigate it to ``delay = 0``.
+    """
+    named = {t for imp in after for t in imp.tasks}
+    kept = []
+    for imp in before:
+        rest = tuple(t for t in imp.tasks if t not in named)
+        if rest == imp.tasks:
+            kept.append(imp)
+        elif rest:
+            kept.append(Impact(rest, imp.delay, imp.factor))
+    return (*kept, *after)
 
 
 @dataclass(frozen=True)
@@ -165,7 +201,11 @@ class Risk:
         object.__setattr__(self, "type", kind)
 
     def state(self, mitigated: bool) -> Risk:
-        """This risk as it stands before (``False``) or after (``True``) mitigation."""
+        """This risk as it stands before (``False``) or after (``True``) mitigation.
+
+        After mitigation, the mitigated probability and cost replace the risk's own, and
+        the mitigated impacts replace its impacts on the tasks they name (``merge_impacts``).
+        """
         if not mitigated or self.mitigated is None:
             return self
         m = self.mitigated
@@ -173,7 +213,7 @@ class Risk:
             id=self.id,
             name=self.name,
             probability=self.probability if m.probability is None else m.probability,
-            impacts=self.impacts if m.impacts is None else m.impacts,
+            impacts=self.impacts if m.impacts is None else merge_impacts(self.impacts, m.impacts),
             cost=self.cost if m.cost is None else m.cost,
             type=self.type,
         )

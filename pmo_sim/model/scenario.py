@@ -16,7 +16,9 @@ between them (unknown or duplicate ids, cycles) and reports every problem at onc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import difflib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +55,9 @@ class Correlation:
         if tasks and risks:
             raise ValueError("a correlation group lists either 'tasks' or 'risks', not both")
         items = tasks or risks
+        name = "tasks" if not risks else "risks"
+        for k, item in enumerate(items):
+            text_field(f"{name}[{k + 1}]", item)  # an id: text, not a number
         if len(items) < 2:
             raise ValueError(
                 must("tasks" if not risks else "risks", "a list of at least two ids", list(items))
@@ -206,6 +211,53 @@ class Scenario:
                 return t
         raise KeyError(f"no task with id {task_id!r}")
 
+    def with_task(self, task_id: str, **changes: Any) -> Scenario:
+        """A new scenario with the fields of task ``task_id`` replaced by ``changes``.
+
+        Scenarios and tasks are frozen: this is how to change one task of a loaded
+        scenario (``s.with_task("build", duration=Triangular(30, 40, 70))``). The new
+        task and scenario are validated as on construction; ``self`` is unchanged.
+
+        Parameters
+        ----------
+        task_id : str
+            The id of the task to change.
+        **changes
+            New values of ``Task`` fields (``duration``, ``predecessors``, ``cost``,
+            ``name``, ...), as ``Task`` takes them.
+
+        Raises
+        ------
+        KeyError
+            No task has this id (the message names close matches).
+        TypeError
+            A keyword is not a ``Task`` field, or a value has the wrong type.
+        ValueError
+            A value breaks a task rule (the message names the task).
+        ScenarioError
+            The changed task breaks a reference (an unknown predecessor, a cycle).
+        """
+        index = next((i for i, t in enumerate(self.tasks) if t.id == task_id), None)
+        if index is None:
+            near = difflib.get_close_matches(str(task_id), self.task_ids, n=3)
+            hint = f"; did you mean {' or '.join(map(repr, near))}?" if near else ""
+            raise KeyError(f"no task with id {task_id!r}{hint}")
+        names = [f.name for f in dataclasses.fields(Task) if f.init]
+        for key in changes:
+            if key not in names:
+                near = difflib.get_close_matches(key, names, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise TypeError(
+                    f"Task has no field {key!r}{hint}; its fields are: {', '.join(names)}"
+                )
+        try:
+            task = dataclasses.replace(self.tasks[index], **changes)
+        except (TypeError, ValueError) as exc:
+            kind = TypeError if isinstance(exc, TypeError) else ValueError
+            raise kind(f"task {task_id!r}: {exc}") from None
+        tasks = (*self.tasks[:index], task, *self.tasks[index + 1 :])
+        return dataclasses.replace(self, tasks=tasks)
+
     @property
     def timeline(self) -> Calendar:
         """The calendar the engine's time runs on: the project calendar, or with task
@@ -227,6 +279,17 @@ class Scenario:
         if p.lag_calendar == "project" and p.calendar != tl:
             return True
         return any(p.calendar_of(t.calendar) != tl for t in self.tasks)
+
+    @property
+    def has_finish_constraints(self) -> bool:
+        """True when some task has a finish-no-earlier-than or a mandatory date (the
+        general passes hold them)."""
+        return any(
+            t.finish_no_earlier_than is not None
+            or t.mandatory_start is not None
+            or t.mandatory_finish is not None
+            for t in self.tasks
+        )
 
     @property
     def has_progress(self) -> bool:
@@ -323,12 +386,23 @@ def calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> It
 
 
 def reference_problems(
-    tasks: Sequence[Any], risks: Sequence[Any], correlations: Sequence[Any]
+    tasks: Sequence[Any],
+    risks: Sequence[Any],
+    correlations: Sequence[Any],
+    *,
+    skip_unread: bool = False,
 ) -> Iterable[Problem]:
     """Problems in the references between tasks, links, risks and correlations:
-    duplicate and unknown ids, self-links and cycles."""
+    duplicate and unknown ids, self-links and cycles.
+
+    With ``skip_unread``, a ``None`` entry stands for one that could not be read (a file
+    entry with errors of its own): it is skipped, and the entries after it keep their
+    places.
+    """
     ids: dict[str, int] = {}
     for i, t in enumerate(tasks):
+        if t is None and skip_unread:
+            continue
         if not isinstance(t, Task):
             yield Problem(_where("tasks", i), must("tasks", "a list of Task objects", t))
             continue
@@ -356,6 +430,8 @@ def reference_problems(
                 )
     risk_ids: dict[str, int] = {}
     for i, r in enumerate(risks):
+        if r is None and skip_unread:
+            continue
         if not isinstance(r, Risk):
             yield Problem(_where("risks", i), must("risks", "a list of Risk objects", r))
             continue
@@ -379,6 +455,8 @@ def reference_problems(
                         )
     pairs: dict[tuple[str, str, str], tuple[float, int]] = {}
     for i, c in enumerate(correlations):
+        if c is None and skip_unread:
+            continue
         if not isinstance(c, Correlation):
             yield Problem(
                 _where("correlations", i), must("correlations", "a list of Correlation objects", c)

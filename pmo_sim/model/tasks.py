@@ -56,6 +56,15 @@ class TaskCost:
         return self.per_day == 0.0 and self.fixed.support == (0.0, 0.0)
 
 
+#: The date fields of a task's constraints, in the order the scenario file writes them.
+DATE_CONSTRAINTS = (
+    "start_no_earlier_than",
+    "finish_no_earlier_than",
+    "mandatory_start",
+    "mandatory_finish",
+)
+
+
 @dataclass(frozen=True)
 class Task:
     """An activity of the schedule.
@@ -76,7 +85,24 @@ class Task:
     wbs : str
         Work breakdown structure path, for grouping in reports.
     start_no_earlier_than : datetime.date, optional
-        A start-no-earlier-than constraint.
+        A start-no-earlier-than constraint: work starts on this day at the earliest.
+    finish_no_earlier_than : datetime.date, optional
+        A finish-no-earlier-than constraint: the task finishes at the end of this day at
+        the earliest, whatever its duration in an iteration (P6 "Finish On or After", and
+        the lower bound of "Finish On"; MS Project FNET).
+    mandatory_start, mandatory_finish : datetime.date, optional
+        A hard constraint: the task starts on the morning of (finishes at the end of)
+        this day whatever its predecessors say, as P6's mandatory start and finish and
+        MS Project's must start on and must finish on (with "tasks will always honor
+        their constraint dates") schedule it. Its incoming links then bind nothing: a
+        predecessor running late does not move it, in the schedule or in any iteration,
+        and the predecessor's float is counted without that link. Not before the data
+        date. A started task's mandatory start is settled by its actual start.
+    as_late_as_possible : bool
+        Dated as late as its successors allow without delaying any of them (it uses its
+        free float: P6 and MS Project "As Late As Possible"). The finish of the project
+        and of every other task are those of the task scheduled as soon as possible; only
+        the task's own dates move.
     calendar : str
         Name of the calendar the task works on (one of ``Project.calendars``); empty for
         the project calendar. Durations count working days of this calendar.
@@ -95,6 +121,10 @@ class Task:
     milestone: bool = False
     wbs: str = ""
     start_no_earlier_than: dt.date | None = None
+    finish_no_earlier_than: dt.date | None = None
+    mandatory_start: dt.date | None = None
+    mandatory_finish: dt.date | None = None
+    as_late_as_possible: bool = False
     calendar: str = ""
     status: str = "not started"
     actual_start: dt.date | None = None
@@ -137,12 +167,16 @@ class Task:
         if self.cost is not None and not isinstance(self.cost, TaskCost):
             raise TypeError(must("cost", "a TaskCost", self.cost))
         text_field("wbs", self.wbs, allow_empty=True)
-        if self.start_no_earlier_than is not None:
-            object.__setattr__(
-                self,
-                "start_no_earlier_than",
-                as_date("start_no_earlier_than", self.start_no_earlier_than),
+        for name in DATE_CONSTRAINTS:
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, as_date(name, getattr(self, name)))
+        if self.mandatory_start is not None and self.mandatory_finish is not None:
+            raise ValueError(
+                "'mandatory_start' and 'mandatory_finish' exclude each other: a task has at "
+                "most one hard date (its duration sets the other)"
             )
+        if not isinstance(self.as_late_as_possible, bool):
+            raise TypeError(must("as_late_as_possible", "true or false", self.as_late_as_possible))
 
     def _check_progress(self) -> None:
         if self.status not in STATUSES:

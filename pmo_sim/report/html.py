@@ -451,9 +451,9 @@ def _task_section(r: Results, doc: dict[str, Any]) -> str:
     out = (
         '<section id="tasks"><h2>Tasks that drive the finish</h2>'
         f'<p class="muted">The top {len(rows)} of {len(ids):,} tasks by cruciality '
-        "(criticality × sensitivity). SSI: schedule sensitivity index. Merge bias: how much "
-        "later a task with several predecessors starts on average than a plan from mean "
-        "durations says.</p>"
+        "(criticality × sensitivity), milestones left out. SSI: schedule sensitivity "
+        "index. Merge bias: how much later a task with several predecessors starts on "
+        "average than a plan from mean durations says.</p>"
         f"{_table(headers, rows, {2, 3, 4, 5, 6, 7})}"
     )
     merges = [
@@ -596,6 +596,10 @@ def _inputs(r: Results) -> str:
             notes.append("milestone")
         if t.start_no_earlier_than is not None:
             notes.append(f"start no earlier than {format_date(t.start_no_earlier_than)}")
+        if t.finish_no_earlier_than is not None:
+            notes.append(f"finish no earlier than {format_date(t.finish_no_earlier_than)}")
+        if t.as_late_as_possible:
+            notes.append("as late as possible")
         rows.append([t.id, t.name, t.wbs, _describe(t.duration), links, cost, "; ".join(notes)])
     out.append(
         _fold(

@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from ..results.simulation import Results
+from .text import crucial_tasks
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -567,15 +568,10 @@ def risk_tornado(results: Results, top: int = TOP_RISKS) -> Figure | None:
 
 
 def top_tasks(results: Results, count: int = TOP_TASKS) -> list[int]:
-    """Task indices by decreasing cruciality (criticality × sensitivity, NaN as 0), then
-    criticality, keeping only tasks that are ever critical or move the finish."""
-    st = results.task_stats
-    if st is None:
-        return []
-    crux = np.nan_to_num(np.abs(np.asarray(st.cruciality, dtype=float)))
-    crit = np.asarray(st.criticality, dtype=float)
-    order = sorted(range(crit.size), key=lambda i: (-crux[i], -crit[i], i))
-    return [i for i in order if crux[i] > 0 or crit[i] > 0][:count]
+    """Task indices by decreasing |cruciality| (criticality × sensitivity, NaN as 0),
+    then criticality, keeping only tasks that are ever critical or move the finish and
+    leaving milestones out: the ranking of ``pmo-sim run`` (``text.crucial_tasks``)."""
+    return crucial_tasks(results, count)
 
 
 def task_tornado(results: Results, top: int = TOP_TASKS) -> Figure | None:

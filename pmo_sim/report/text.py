@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import shutil
+import sys
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -42,10 +45,82 @@ def table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
     return "\n".join([fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
 
 
+#: Columns of text output when stdout is not a terminal and ``COLUMNS`` is not set.
+DEFAULT_WIDTH = 100
+#: Characters of a risk name in the ``pmo-sim risks`` table.
+RISK_NAME_WIDTH = 40
+
+
+def output_width(stream: TextIO | None = None) -> int:
+    """Columns that text output should fit: the terminal's width when ``stream`` (stdout
+    by default) is a terminal, else ``COLUMNS`` when set, else ``DEFAULT_WIDTH``."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        terminal = False
+    if terminal:
+        # shutil reads COLUMNS first, then asks the terminal.
+        return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else DEFAULT_WIDTH
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` characters ending in "…": at the last word that
+    fits when one ends in the second half of the line, else mid-word."""
+    if len(text) <= width:
+        return text
+    space = text.rfind(" ", 0, width)
+    head = text[:space] if space >= width // 2 else text[: width - 1]
+    return head.rstrip(" ,;:-(/&") + "…"
+
+
 def _bar(value: float, scale: float, width: int = 30) -> str:
     if scale <= 0 or value <= 0:
         return ""
     return "#" * max(1, round(width * value / scale))
+
+
+def _bars(values: list[float], width: int = 30) -> list[str]:
+    """Tornado bars on one scale (the largest magnitude). Positive values are runs of
+    "#"; when any value is negative, those are runs of "=" left of a "|" axis, and the
+    positive runs start right of it."""
+    scale = max([abs(v) for v in values] + [0.0])
+    if not any(v < 0 for v in values):
+        return [_bar(v, scale, width) for v in values]
+    left = [_bar(-v, scale, width).replace("#", "=") for v in values]
+    room = max(len(b) for b in left)
+    return [
+        neg.rjust(room) + "|" + _bar(v, scale, width) for neg, v in zip(left, values, strict=True)
+    ]
+
+
+def milestone(task: Any) -> bool:
+    """A task flagged as a milestone or whose duration is a fixed zero."""
+    d = task.duration
+    # The most likely value first: cheap, where the support may need scipy.
+    return bool(task.milestone) or (d.deterministic == 0.0 and d.support == (0.0, 0.0))
+
+
+def crucial_tasks(r: Results, count: int) -> list[int]:
+    """Task indices by decreasing |cruciality| (criticality x sensitivity, NaN as 0),
+    then criticality, then file order: the tasks that drive the finish. Milestones are
+    left out (always critical when on the path, yet nothing to manage), and so are tasks
+    that are never critical and do not move the finish."""
+    st = r.task_stats
+    if st is None:
+        return []
+    crux = np.nan_to_num(np.abs(np.asarray(st.cruciality, dtype=float)))
+    crit = np.asarray(st.criticality, dtype=float)
+    tasks = r.scenario.tasks
+    kept: list[int] = []
+    for i in sorted(range(crit.size), key=lambda i: (-crux[i], -crit[i], i)):
+        if len(kept) == count or not (crux[i] > 0 or crit[i] > 0):
+            break  # the rest are never critical and do not move the finish either
+        if not milestone(tasks[i]):
+            kept.append(i)
+    return kept
 
 
 def _time_basis(s: Any) -> list[str]:
@@ -145,12 +220,16 @@ def run_report(r: Results) -> str:
     st = r.task_stats
     index = {tid: i for i, tid in enumerate(s.task_ids)}
     rows = []
-    for tid, c in r.most_critical(10):
-        if c <= 0:
-            continue
-        i = index[tid]
+    for i in crucial_tasks(r, 10):
+        tid = s.task_ids[i]
         rows.append(
-            [tid, names[tid], pct(c), f"{st.sensitivity[i]:.2f}", f"{st.cruciality[i]:.2f}"]
+            [
+                tid,
+                names[tid],
+                pct(r.criticality[tid]),
+                f"{st.sensitivity[i]:.2f}",
+                f"{st.cruciality[i]:.2f}",
+            ]
         )
     out.append(
         table(["id", "name", "criticality", "sensitivity", "cruciality"], rows, right={2, 3, 4})
@@ -221,7 +300,19 @@ def comparison(pre: Results, post: Results) -> dict[str, Any]:
     return doc
 
 
+def _shown(x: float, decimals: int) -> float:
+    """``x`` as a table prints it with ``decimals`` places, read back."""
+    return float(f"{x:.{decimals}f}")
+
+
+def _shift(pre: float, post: float, decimals: int) -> float:
+    """Post minus pre of the values as printed, so the shift column adds up on the page
+    (70.6% to 77.0% is +6.4 pts, whatever the unrounded values)."""
+    return _shown(post, decimals) - _shown(pre, decimals)
+
+
 def compare_report(pre: Results, post: Results, doc: dict[str, Any]) -> str:
+    """The human output of ``pmo-sim compare``; each shift is that of the printed values."""
     cur = pre.scenario.project.currency
     out = [
         f"{pre.scenario.project.name}: pre- vs post-mitigation, {pre.iterations:,} "
@@ -236,7 +327,7 @@ def compare_report(pre: Results, post: Results, doc: dict[str, Any]) -> str:
                 f"P{q} finish",
                 f"{f['pre']['date']} ({f['pre']['days']:.1f} d)",
                 f"{f['post']['date']} ({f['post']['days']:.1f} d)",
-                f"{f['shift_days']:+.1f} d",
+                f"{_shift(f['pre']['days'], f['post']['days'], 1):+.1f} d",
             ]
         )
     if "p_deadline" in doc["finish"]:
@@ -246,14 +337,19 @@ def compare_report(pre: Results, post: Results, doc: dict[str, Any]) -> str:
                 "P(deadline)",
                 pct(pd["pre"]),
                 pct(pd["post"]),
-                f"{100 * (pd['post'] - pd['pre']):+.1f} pts",
+                f"{_shift(100 * pd['pre'], 100 * pd['post'], 1):+.1f} pts",
             ]
         )
     if "cost" in doc:
         for q in (50, 80):
             c = doc["cost"][f"P{q}"]
             rows.append(
-                [f"P{q} cost", money(c["pre"], cur), money(c["post"], cur), f"{c['shift']:+,.0f}"]
+                [
+                    f"P{q} cost",
+                    money(c["pre"], cur),
+                    money(c["post"], cur),
+                    f"{_shift(c['pre'], c['post'], 0):+,.0f}",
+                ]
             )
         if "p_budget" in doc["cost"]:
             pb = doc["cost"]["p_budget"]
@@ -262,13 +358,18 @@ def compare_report(pre: Results, post: Results, doc: dict[str, Any]) -> str:
                     "P(budget)",
                     pct(pb["pre"]),
                     pct(pb["post"]),
-                    f"{100 * (pb['post'] - pb['pre']):+.1f} pts",
+                    f"{_shift(100 * pb['pre'], 100 * pb['post'], 1):+.1f} pts",
                 ]
             )
         if "jcl" in doc:
             j = doc["jcl"]
             rows.append(
-                ["JCL", pct(j["pre"]), pct(j["post"]), f"{100 * (j['post'] - j['pre']):+.1f} pts"]
+                [
+                    "JCL",
+                    pct(j["pre"]),
+                    pct(j["post"]),
+                    f"{_shift(100 * j['pre'], 100 * j['post'], 1):+.1f} pts",
+                ]
             )
     out.append(table(["", "pre-mitigation", "post-mitigation", "shift"], rows, right={3}))
     if "expected_saving" in doc:
@@ -276,20 +377,27 @@ def compare_report(pre: Results, post: Results, doc: dict[str, Any]) -> str:
             "",
             f"Response cost {money(doc['response_cost'], cur)} against an expected "
             f"saving of {money(doc['expected_saving'], cur)} (net "
-            f"{doc['net_benefit']:+,.0f} {cur}).".replace("  ", " "),
+            f"{_shift(doc['response_cost'], doc['expected_saving'], 0):+,.0f} {cur}).".replace(
+                "  ", " "
+            ),
         ]
     return "\n".join(out)
 
 
 def risks_report(r: Results, by: str = "finish") -> str:
-    """The text tornado of ``pmo-sim risks``."""
+    """The text tornado of ``pmo-sim risks``.
+
+    Names longer than ``RISK_NAME_WIDTH`` are shortened at a word, ending in "…". Bars
+    share one scale; when some contribution is negative (an opportunity), negative ones
+    are drawn with "=" left of a "|" axis and positive ones with "#" right of it.
+    """
     ranking = r.risk_ranking
     s = r.scenario
     cur = s.project.currency
     names = {x.id: x.name for x in s.risks}
     order = ranking.order(by)
     values = ranking.p80_finish_contribution if by == "finish" else ranking.p80_cost_contribution
-    scale = max([float(v) for v in values] + [0.0])
+    bars = _bars([float(values[k]) for k in order])
     out = [
         f"{s.project.name}: risk ranking by contribution to P80 {by}"
         f"{' (post-mitigation)' if r.mitigated else ''}, {ranking.iterations:,} "
@@ -297,13 +405,13 @@ def risks_report(r: Results, by: str = "finish") -> str:
         "",
     ]
     rows = []
-    for k in order:
+    for k, bar in zip(order, bars, strict=True):
         rid = ranking.risk_ids[k]
         v = float(values[k])
-        shown = f"{v:+.1f} d" if by == "finish" else f"{v:+,.0f}"
+        shown = f"{v:+.1f} d" if by == "finish" else f"{v:+,.0f} {cur}".rstrip()
         row = [
             rid,
-            names[rid][:40],
+            shorten(names[rid], RISK_NAME_WIDTH),
             pct(r.risk_probability(rid)),
             shown,
             f"{ranking.mean_delay[k]:.1f}",
@@ -314,7 +422,7 @@ def risks_report(r: Results, by: str = "finish") -> str:
                 if by == "finish"
                 else f"{ranking.p80_finish_contribution[k]:+.1f} d"
             )
-        row.append(_bar(v, scale))
+        row.append(bar)
         rows.append(row)
     headers = ["id", "risk", "occurred", f"P80 {by} +", "mean delay d"]
     if r.cost is not None:
@@ -326,4 +434,6 @@ def risks_report(r: Results, by: str = "finish") -> str:
         "A contribution is P80 with every risk minus P80 with that risk switched "
         "off, on the same random numbers.",
     ]
+    if any(float(values[k]) < 0 for k in order):
+        out.append('Bars: "#" right of "|" adds to P80; "=" left of it (an opportunity) takes off.')
     return "\n".join(out)

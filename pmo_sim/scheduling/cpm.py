@@ -21,7 +21,7 @@ float is at most ``CRITICAL_TOLERANCE``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
@@ -31,7 +31,15 @@ from ..model.calendar import iso
 from ..model.scenario import Scenario
 from .network import FF, FS, SS, Network, build_network
 from .passes import general_cpm
-from .timeline import IN_PROGRESS, general_model, is_general, lagged, own_time
+from .timeline import (
+    IN_PROGRESS,
+    finish_time,
+    general_model,
+    is_general,
+    lagged,
+    own_time,
+    start_time,
+)
 
 #: Total float (working days) at or below which a task counts as critical. Durations and
 #: lags are floats, so exact zero would be at the mercy of rounding; a millionth of a
@@ -253,7 +261,7 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
     else:
         d = np.asarray(durations, dtype=float)[net.order]
     if is_general(scenario):
-        return _general_schedule(scenario, net, d)
+        return _as_late_as_possible(_general_schedule(scenario, net, d))
     es, ef = forward_pass(net, d)
     finish = float(ef.max()) if ef.size else 0.0
     ls, lf = backward_pass(net, d, finish)
@@ -263,17 +271,57 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
     np.minimum.at(free, net.pred_task, slack)
     free = _snap(free)
     back = net.position  # topological position of each task in file order
-    return CPMSchedule(
-        scenario=scenario,
-        network=net,
-        durations=d[back],
-        early_start=es[back],
-        early_finish=ef[back],
-        late_start=ls[back],
-        late_finish=lf[back],
-        total_float=total_float[back],
-        free_float=free[back],
-        finish=finish,
+    return _as_late_as_possible(
+        CPMSchedule(
+            scenario=scenario,
+            network=net,
+            durations=d[back],
+            early_start=es[back],
+            early_finish=ef[back],
+            late_start=ls[back],
+            late_finish=lf[back],
+            total_float=total_float[back],
+            free_float=free[back],
+            finish=finish,
+        )
+    )
+
+
+def _as_late_as_possible(plan: CPMSchedule) -> CPMSchedule:
+    """``plan`` with each not-started "as late as possible" task moved by its free float
+    (P6 and MS Project date such a task as late as its successors allow): its early
+    dates are then the latest that delay no successor, its free float 0 and its total
+    float less by what it used. Nothing else moves, by the definition of free float."""
+    s = plan.scenario
+    rows = [
+        i
+        for i, t in enumerate(s.tasks)
+        if t.as_late_as_possible and t.status == "not started" and plan.free_float[i] > 0
+    ]
+    if not rows:
+        return plan
+    es, ef = plan.early_start.copy(), plan.early_finish.copy()
+    tf, ff = plan.total_float.copy(), plan.free_float.copy()
+    work = None if plan.work_start is None else plan.work_start.copy()
+    if is_general(s):
+        gm = general_model(s)
+        cal = gm.tables.arrays
+        calendar_of = gm.task_cal[plan.network.position]
+    for i in rows:
+        c = -1 if not is_general(s) else int(calendar_of[i])
+        if c < 0 or plan.durations[i] == 0.0:
+            es[i] += ff[i]
+            ef[i] += ff[i]
+        else:
+            done = own_time(cal, c, ef[i]) + ff[i]
+            ef[i] = finish_time(cal, c, done)
+            es[i] = start_time(cal, c, done - plan.durations[i])
+        if work is not None:
+            work[i] = es[i]
+        tf[i] = _snap(np.array(tf[i] - ff[i]))
+        ff[i] = 0.0
+    return replace(
+        plan, early_start=es, early_finish=ef, total_float=tf, free_float=ff, work_start=work
     )
 
 

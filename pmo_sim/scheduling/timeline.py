@@ -270,7 +270,7 @@ class GeneralModel:
 
 def is_general(scenario: Scenario) -> bool:
     """True when the scenario needs the calendar-and-progress passes."""
-    return scenario.has_calendars or scenario.has_progress
+    return scenario.has_calendars or scenario.has_progress or scenario.has_finish_constraints
 
 
 def general_model(scenario: Scenario) -> GeneralModel:
@@ -327,9 +327,28 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
         dd = timeline.start_offset_of(start, p.data_date)
         earliest = np.maximum(earliest, np.where(status == COMPLETE, earliest, dd))
     floor = np.full(n, -np.inf)
+    # A mandatory date overrides the logic into the task: its links are left out here,
+    # so they bind it in no pass (and its predecessors' float is counted without them).
+    mandatory = np.zeros(n, dtype=bool)
+    for j, t in enumerate(tasks):
+        if status[j] == COMPLETE:
+            continue
+        if t.finish_no_earlier_than is not None:
+            # The end of that day on the timeline: a bound on the finish like an FF link's.
+            floor[j] = timeline.days_until(start, t.finish_no_earlier_than)
+        if t.mandatory_finish is not None:
+            mandatory[j] = True
+            floor[j] = timeline.days_until(start, t.mandatory_finish)
+        elif t.mandatory_start is not None and status[j] != IN_PROGRESS:
+            mandatory[j] = True
+            earliest[j] = timeline.start_offset_of(start, t.mandatory_start)
+            if p.data_date is not None:
+                earliest[j] = max(earliest[j], dd)
     ptr, pred, kind, lag, lag_cal = [0], [], [], [], []
     for j in range(n):
         for k in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
+            if mandatory[j]:
+                break
             i, t, L = int(net.pred_task[k]), int(net.pred_type[k]), float(net.pred_lag[k])
             if p.lag_calendar == "successor":
                 g = task_cal[j]

@@ -11,7 +11,6 @@ check`` read those extras; the engine never does.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from pathlib import Path
 
 from ...model.calendar import DATE_RANGE, FIRST_DATE, LAST_DATE, Calendar
 from ...model.errors import Problem, ScenarioError, must
-from ...model.fields import MAX_DAYS
 from ...model.scenario import Scenario
 
 #: Status words, the same for every format.
@@ -29,22 +27,6 @@ NOT_STARTED, IN_PROGRESS, COMPLETE = "not started", "in progress", "complete"
 SERIAL_EPOCH = dt.date(1899, 12, 30)
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def start_for_finish(cal: Calendar, day: dt.date, duration: float) -> dt.date:
-    """The start date from which ``duration`` working days finish on ``day``. A duration
-    the model refuses (beyond ``MAX_DAYS``) gives ``day``: the task's own check then
-    reports it, where counting back would leave the calendar's range."""
-    import numpy as np
-
-    if not duration <= MAX_DAYS:
-        return day
-    whole = max(math.ceil(duration) - 1, 0)
-    end = np.busday_offset(
-        np.datetime64(day, "D"), 0, roll="backward", busdaycal=cal.busdaycalendar
-    )
-    start = np.busday_offset(end, -whole, roll="backward", busdaycal=cal.busdaycalendar)
-    return start.astype(object)
 
 
 def in_range(when: dt.date) -> bool:
@@ -244,12 +226,34 @@ class Collector:
         self.source = source
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        # field -> (task, value) of unusable values in fields the schedule does not use
+        self.ignored: dict[str, list[tuple[str, str]]] = {}
 
     def error(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
 
-    def warn(self, where: str, message: str) -> None:
-        self.warnings.append(Problem(where, message))
+    def warn(self, where: str, message: str, ids: Iterable[str] = ()) -> None:
+        """A warning; ``ids`` are all the tasks it concerns, where the message names
+        only the first few (``id_list``)."""
+        self.warnings.append(Problem(where, message, tuple(ids)))
+
+    def unused(self, name: str, task: str, value: str) -> None:
+        """An unusable value in a field the schedule does not depend on: left out, and
+        reported (one warning per field) by ``warn_unused``."""
+        self.ignored.setdefault(name, []).append((task, value))
+
+    def warn_unused(self, where: str) -> None:
+        for name, hits in self.ignored.items():
+            tasks = [task for task, _ in hits]
+            task, value = hits[0]
+            self.warn(
+                where,
+                f"'{name}' of {len(hits)} tasks is unreadable or out of range (the "
+                f"first, {task}: {value!r}) and was ignored: pmo-sim does not schedule "
+                f"with it: {id_list(tasks)}",
+                ids=tasks,
+            )
+        self.ignored.clear()
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -273,7 +277,12 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise ScenarioError(f"{p}: cannot be read ({exc.strerror or exc})") from None
 
 
-def id_list(ids: Iterable[str], limit: int = 10) -> str:
+#: How many ids a warning names before it says how many more (the scenario's header
+#: comments list them all).
+ID_LIMIT = 10
+
+
+def id_list(ids: Iterable[str], limit: int = ID_LIMIT) -> str:
     """Ids for a message: the first ``limit``, then how many more."""
     ids = list(ids)
     head = ", ".join(ids[:limit])
@@ -324,6 +333,7 @@ def warn_dropped_constraints(c: Collector, where: str, dropped: dict[str, list[s
             where,
             f"{len(ids)} '{kind}' constraints are not carried over (they do not move early "
             f"dates, or the engine cannot hold them): {id_list(ids)}",
+            ids=tuple(ids),
         )
 
 

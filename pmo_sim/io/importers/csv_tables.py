@@ -66,6 +66,8 @@ TASK_COLUMNS = (
     "milestone",
     "wbs",
     "start_no_earlier_than",
+    "finish_no_earlier_than",
+    "as_late_as_possible",
     "calendar",
     "status",
     "actual_start",
@@ -130,6 +132,8 @@ ALIASES = {
     "rate": "per_day",
     "fixed": "fixed_cost",
     "snet": "start_no_earlier_than",
+    "fnet": "finish_no_earlier_than",
+    "alap": "as_late_as_possible",
     "workdays": "calendar",
     "work_days": "calendar",
     "working_days": "calendar",
@@ -546,6 +550,8 @@ def tasks_from_rows(
         fixed = _number(row, "fixed_cost", c, where)
         per_day = _number(row, "per_day", c, where)
         snet = _date(row, "start_no_earlier_than", c, where)
+        fnet = _date(row, "finish_no_earlier_than", c, where)
+        alap = _bool(row, "as_late_as_possible", c, where)
         calendar = _calendar(row, c, where)
         status = _status(row, c, where)
         actual_start = _date(row, "actual_start", c, where)
@@ -575,6 +581,8 @@ def tasks_from_rows(
                     milestone=milestone,
                     wbs=str(row.get("wbs") or ""),
                     start_no_earlier_than=snet,
+                    finish_no_earlier_than=fnet,
+                    as_late_as_possible=alap,
                     calendar=calendar,
                     status=status,
                     actual_start=actual_start,
@@ -673,9 +681,7 @@ def read_task_table(
             actual_start=_midnight(t.actual_start),
             actual_finish=_midnight(t.actual_finish),
             wbs=t.wbs,
-            constraints=(
-                (("SNET", _midnight(t.start_no_earlier_than)),) if t.start_no_earlier_than else ()
-            ),
+            constraints=_constraints(t),
         )
         for t in tasks
     )
@@ -704,6 +710,18 @@ def _at_row(problem: Problem, numbers: list[int]) -> Problem:
     return Problem(where, re.sub(r"\btasks\[(\d+)\]", at_row, problem.message))
 
 
+def _constraints(t: Task) -> tuple[tuple[str, dt.datetime | None], ...]:
+    """The task's constraints as ``ImportedTask.constraints`` (for the health check)."""
+    out: list[tuple[str, dt.datetime | None]] = []
+    if t.start_no_earlier_than is not None:
+        out.append(("SNET", _midnight(t.start_no_earlier_than)))
+    if t.finish_no_earlier_than is not None:
+        out.append(("FNET", _midnight(t.finish_no_earlier_than)))
+    if t.as_late_as_possible:
+        out.append(("ALAP", None))
+    return tuple(out)
+
+
 def _midnight(day: dt.date | None) -> dt.datetime | None:
     return None if day is None else dt.datetime.combine(day, dt.time())
 
@@ -713,7 +731,11 @@ def _midnight(day: dt.date | None) -> dt.datetime | None:
 
 def _mitigated_row(row: Row) -> Row:
     """The row with each three-point value the mitigated columns leave out taken from the
-    pre-mitigation columns: ``mitigated_delay_max`` alone mitigates only the maximum."""
+    pre-mitigation columns: ``mitigated_delay_max`` alone mitigates only the maximum.
+
+    This is the rule of scenario files, cell by cell: what the mitigated columns give
+    replaces the row's value, the rest stays; and a row's mitigated impact replaces that
+    row's impact on its tasks only (see ``risks_from_rows``)."""
     cells = dict(row.cells)
     for kind in ("delay", "factor", "cost"):
         given = [p for p in PARAMETERS if row.get(f"mitigated_{kind}_{p}") is not None]
@@ -776,7 +798,10 @@ def risks_from_rows(rows: Sequence[Row], c: Collector) -> list[Risk]:
             try:
                 if tasks:
                     impacts.append(Impact(tuple(tasks), delay, factor))
-                    # The mitigated impact keeps the values the row does not mitigate.
+                    # The mitigated impact keeps the values the row does not mitigate. Every
+                    # row is listed, mitigated or not: the model merges mitigated impacts by
+                    # task (``merge_impacts``), so a row without mitigated columns must be
+                    # there to keep its impact on a task that a mitigated row names too.
                     m_impacts.append(
                         (
                             m_delay is not None or m_factor is not None,

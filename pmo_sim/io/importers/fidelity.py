@@ -17,22 +17,26 @@ which the file holds no computed dates.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...scheduling.cpm import schedule
+from ...scheduling.cpm import CPMSchedule, schedule
 from .common import COMPLETE, ImportedSchedule
 
 
 @dataclass(frozen=True)
 class Mismatch:
-    """One task whose dates differ: ours against the file's, as working days."""
+    """One task whose dates differ: ours against the file's, as working days, and the
+    likeliest cause (``CAUSES``)."""
 
     task: str
     ours: tuple[dt.date, dt.date]
     file: tuple[dt.date, dt.date]
+    cause: str = "other"
 
     def __str__(self) -> str:
         return (
@@ -60,16 +64,27 @@ class Fidelity:
     def finish_matches(self) -> bool:
         return self.finish_file is not None and self.finish_ours == self.finish_file
 
+    @property
+    def causes(self) -> list[tuple[str, int]]:
+        """How many mismatches each cause accounts for, the largest first."""
+        counts = Counter(m.cause for m in self.mismatches)
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
     def summary(self) -> str:
         if not self.compared:
             return "the file holds no computed early dates to compare with"
         finish = f"project finish {self.finish_ours} " + (
             "(same as the file)" if self.finish_matches else f"(file: {self.finish_file})"
         )
-        return (
-            f"early dates reproduced for {self.matched} of {self.compared} tasks "
+        text = (
+            f"early dates reproduced for {self.matched:,} of {self.compared:,} tasks "
             f"({100 * self.share:.1f}%); {finish}"
         )
+        if self.mismatches:
+            text += f"; the {len(self.mismatches):,} that differ: " + ", ".join(
+                f"{n:,} {cause}" for cause, n in self.causes
+            )
+        return text
 
 
 def compare_with_file(imported: ImportedSchedule) -> Fidelity:
@@ -111,6 +126,12 @@ def compare_with_file(imported: ImportedSchedule) -> Fidelity:
             matched += 1
         else:
             mismatches.append(Mismatch(task.id, ours, file_dates))
+    differ = {m.task for m in mismatches}
+    index = {t.id: i for i, t in enumerate(s.tasks)}
+    mismatches = [
+        dataclasses.replace(m, cause=_cause(imported, plan, index[m.task], differ))
+        for m in mismatches
+    ]
     return Fidelity(
         compared=compared,
         matched=matched,
@@ -118,6 +139,47 @@ def compare_with_file(imported: ImportedSchedule) -> Fidelity:
         finish_ours=_d(plan.finish_date),
         finish_file=max(finishes) if finishes else None,
     )
+
+
+#: Constraint kinds (``ImportedTask.constraints``) whose effect on early dates the
+#: import carries over (of a start-on or finish-on date, its lower bound); the others
+#: (start or finish no later than) bound only late dates in pmo-sim.
+HELD_CONSTRAINTS = frozenset(
+    {"SNET", "FNET", "MSO", "MFO", "MANDATORY_START", "MANDATORY_FINISH", "ALAP"}
+)
+
+#: The causes a mismatch is put down to, in the order they are tried: a constraint the
+#: import left out, then a predecessor whose dates already differ (the cause is then
+#: upstream), then what else the task itself carries.
+CAUSES = (
+    "with a constraint not carried over ({kind})",
+    "after a predecessor whose dates differ",
+    "with durations or lags in part-days",
+    "in progress",
+    "on another calendar than the project's",
+    "other",
+)
+
+
+def _cause(imported: ImportedSchedule, plan: CPMSchedule, i: int, differ: set[str]) -> str:
+    """The likeliest reason task ``i``'s dates differ from the file's."""
+    task, info = imported.scenario.tasks[i], imported.tasks[i]
+    dropped = sorted({kind for kind, _ in info.constraints if kind not in HELD_CONSTRAINTS})
+    if dropped:
+        return CAUSES[0].format(kind=", ".join(dropped))
+    if any(link.predecessor in differ for link in task.predecessors):
+        return CAUSES[1]  # downstream of a difference: the root cause is upstream
+    if _part_day(plan.durations[i]) or any(_part_day(link.lag) for link in task.predecessors):
+        return CAUSES[2]
+    if task.status == "in progress":
+        return CAUSES[3]
+    if info.calendar != imported.main_calendar:
+        return CAUSES[4]
+    return CAUSES[5]
+
+
+def _part_day(days: float) -> bool:
+    return abs(days - round(days)) > 1e-6
 
 
 def _d(value: object) -> dt.date:

@@ -28,11 +28,12 @@ How the file maps onto the scenario model:
   Project schedules it: on the days its calendar (the project calendar when it has none)
   and its resources' calendars share, unless ``IgnoreResourceCalendar`` is set. Exceptions
   that add working days or change a day's hours are reported.
-- **constraints** (``ConstraintType``): 4 start no earlier than is carried over; 2 must
-  start on keeps its start-no-earlier-than half; 6 finish no earlier than becomes the
-  start that finishes the remaining duration on that date; the others (as late as
-  possible, must finish on, start/finish no later than) are reported. Start constraints
-  of started tasks are settled by their actual start.
+- **constraints** (``ConstraintType``): 4 start no earlier than, 6 finish no earlier
+  than and 1 as late as possible are carried over; 2 must start on and 3 must finish on
+  are hard dates that override the links, as MS Project schedules them when tasks
+  honour their constraint dates (its default); start/finish no later than only bound late
+  dates in pmo-sim and are reported. Start constraints of started tasks are settled by
+  their actual start.
 - **progress**: ``PercentComplete``, ``ActualStart``, ``ActualFinish``,
   ``RemainingDuration`` and the project's ``StatusDate`` (at or after the end of a day's
   work, the next working day), which becomes ``Project.data_date`` when some task has
@@ -73,7 +74,6 @@ from .common import (
     scenario_calendar_names,
     schedule_calendar_warnings,
     settle_progress,
-    start_for_finish,
     warn_dropped_constraints,
     weekmask_text,
 )
@@ -409,6 +409,15 @@ class _Reader:
             self.c.error(where, str(exc))
             return None
 
+    def info_date(self, el: Any, tag: str, task: str) -> dt.datetime | None:
+        """A date the schedule does not depend on (stored early, late and baseline
+        dates): an unreadable or out-of-range one is warned about and left out."""
+        try:
+            return _xml_date(_text(el, tag), tag)
+        except ValueError:
+            self.c.unused(tag, task, _text(el, tag))
+            return None
+
     def number(self, el: Any, tag: str, where: str, default: float = 0.0) -> float:
         text = _text(el, tag)
         if not text:
@@ -505,11 +514,13 @@ class _Reader:
                 tasks.append(built[0])
                 extras.append(built[1])
         warn_dropped_constraints(c, "Tasks", dropped)
+        c.warn_unused("Tasks")
         if manual:
             c.warn(
                 "Tasks",
                 f"{len(manual)} manually scheduled tasks are scheduled automatically by pmo-sim "
                 f"(from their links and durations): {id_list(manual)}",
+                ids=tuple(manual),
             )
         c.raise_if_any()
         schedule_calendar_warnings(
@@ -605,6 +616,7 @@ class _Reader:
                 "Tasks",
                 f"{len(unknown)} tasks name a calendar (CalendarUID) that is not in "
                 f"<Calendars>; they use the project calendar: {id_list(unknown)}",
+                ids=tuple(unknown),
             )
         for own, ids in shared.items():
             info = calendars[own]
@@ -614,6 +626,7 @@ class _Reader:
                 "have resources whose calendars work fewer days; they are scheduled on the "
                 "days both work, as MS Project does (set IgnoreResourceCalendar to schedule on "
                 f"the task calendar alone): {id_list(ids)}",
+                ids=tuple(ids),
             )
         if mixed:
             c.warn(
@@ -621,6 +634,7 @@ class _Reader:
                 f"{len(mixed)} tasks have resources on calendars with different working days; "
                 "MS Project schedules each assignment on its resource's calendar, pmo-sim the "
                 f"task on the days they all work: {id_list(mixed)}",
+                ids=tuple(mixed),
             )
 
     def _progress(
@@ -678,7 +692,11 @@ class _Reader:
             if r["progress"].changed:
                 changed[r["progress"].changed].append(r["uid"])
         for why, ids in changed.items():
-            c.warn("Tasks", f"{len(ids)} tasks {why} (status date {data_day}): {id_list(ids)}")
+            c.warn(
+                "Tasks",
+                f"{len(ids)} tasks {why} (status date {data_day}): {id_list(ids)}",
+                ids=tuple(ids),
+            )
         start = origin.date()
         actual_starts = [r["progress"].actual_start for r in leaves if r["progress"].actual_start]
         if actual_starts and min(actual_starts) < start:
@@ -764,26 +782,27 @@ class _Reader:
                     "pct": pct,
                     "actual_start": actual_start,
                     "actual_finish": actual_finish,
-                    "early_start": self.date(el, "EarlyStart", where)
-                    or self.date(el, "Start", where),
-                    "early_finish": self.date(el, "EarlyFinish", where)
-                    or self.date(el, "Finish", where),
-                    "baseline_start": self.date(baseline, "Start", where)
+                    "early_start": self.info_date(el, "EarlyStart", uid)
+                    or self.info_date(el, "Start", uid),
+                    "early_finish": self.info_date(el, "EarlyFinish", uid)
+                    or self.info_date(el, "Finish", uid),
+                    "baseline_start": self.info_date(baseline, "Start", uid)
                     if baseline is not None
                     else None,
-                    "baseline_finish": self.date(baseline, "Finish", where)
+                    "baseline_finish": self.info_date(baseline, "Finish", uid)
                     if baseline is not None
                     else None,
                 }
             )
         for why, ids in skipped.items():
-            c.warn("Tasks", f"{len(ids)} {why} tasks left out: {id_list(ids)}")
+            c.warn("Tasks", f"{len(ids)} {why} tasks left out: {id_list(ids)}", ids=tuple(ids))
         if placeholders:
             c.warn(
                 "Tasks",
                 f"{len(placeholders)} tasks at 0% complete carry an actual start before the "
                 f"project start (a placeholder for 'no date'); read as not started: "
                 f"{id_list(placeholders)}",
+                ids=tuple(placeholders),
             )
         # Children of each summary (by outline position), for links to summaries.
         stack: list[dict[str, Any]] = []
@@ -851,12 +870,14 @@ class _Reader:
             c.warn(
                 "Tasks",
                 f"{len(external)} links to tasks of other projects dropped: {id_list(external)}",
+                ids=tuple(external),
             )
         if unknown:
             c.warn(
                 "Tasks",
                 f"{len(unknown)} links to task UIDs missing from the file dropped: "
                 f"{id_list(unknown)}",
+                ids=tuple(unknown),
             )
         if summary_links:
             c.warn(
@@ -869,6 +890,7 @@ class _Reader:
                 "Tasks",
                 f"{len(approximate)} elapsed-time lags converted to working days at the "
                 f"calendar's share of working days: {id_list(approximate)}",
+                ids=tuple(approximate),
             )
         return out
 
@@ -897,6 +919,10 @@ class _Reader:
         milestone = r["milestone"] or planned == 0
         constraints = []
         snet: dt.date | None = None
+        fnet: dt.date | None = None
+        mandatory_start: dt.date | None = None
+        mandatory_finish: dt.date | None = None
+        alap = False
         code = CONSTRAINTS.get(_text(el, "ConstraintType", "0"), "?")
         when = self.date(el, "ConstraintDate", where)
         if code == "?":
@@ -905,13 +931,17 @@ class _Reader:
             constraints.append((code, when))
             if progress.status == COMPLETE or (started and code in ("SNET", "MSO")):
                 pass  # actual dates have settled it
-            elif code in ("SNET", "MSO") and when is not None:
+            elif code == "SNET" and when is not None:
                 snet = info.working_day_of(when, finish=False)
-                if code == "MSO":
-                    dropped["must start on (upper bound)"].append(r["uid"])
-            elif code == "FNET" and when is not None and not started:
-                finish = info.working_day_of(when, finish=True)
-                snet = start_for_finish(info.calendar(), finish, duration)
+            elif code == "FNET" and when is not None:
+                fnet = info.working_day_of(when, finish=True)
+            elif code == "MSO" and when is not None:
+                # MS Project honours constraint dates over links by default: hard dates.
+                mandatory_start = info.working_day_of(when, finish=False)
+            elif code == "MFO" and when is not None:
+                mandatory_finish = info.working_day_of(when, finish=True)
+            elif code == "ALAP":
+                alap = True
             else:
                 dropped[CONSTRAINT_NAMES.get(code, code)].append(r["uid"])
         total = self.number(el, "Cost", where) / MONEY_SCALE
@@ -950,6 +980,10 @@ class _Reader:
                 milestone=bool(r["milestone"]),
                 wbs=r["wbs"],
                 start_no_earlier_than=snet if snet is not None and snet > start else None,
+                finish_no_earlier_than=fnet if fnet is not None and fnet >= start else None,
+                mandatory_start=mandatory_start,
+                mandatory_finish=mandatory_finish,
+                as_late_as_possible=alap,
                 calendar=calendar_name,
                 status=progress.status,
                 actual_start=progress.actual_start,
@@ -973,8 +1007,8 @@ class _Reader:
             # MS Project keeps the remaining work's start of a task in progress in Resume.
             early_start=r["resume"] or r["early_start"],
             early_finish=r["early_finish"],
-            late_start=self.date(el, "LateStart", where),
-            late_finish=self.date(el, "LateFinish", where),
+            late_start=self.info_date(el, "LateStart", r["uid"]),
+            late_finish=self.info_date(el, "LateFinish", r["uid"]),
             baseline_start=r["baseline_start"],
             baseline_finish=r["baseline_finish"],
             total_float=None if math.isnan(slack) else slack / 10.0 / 60.0 / hpd,

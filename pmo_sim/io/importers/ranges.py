@@ -25,7 +25,9 @@ the general rule first. ``min``/``mode``/``max`` are percentages of the task's r
 duration (``mode`` defaults to 100); trigen reads them as its low/mode/high, with
 ``low_pct``/``high_pct``; pert takes ``lambda``; uniform uses ``min`` and ``max``.
 ``fixed`` keeps the single-point duration (to exempt tasks from an earlier rule).
-Zero-duration tasks (milestones) keep no range.
+Zero-duration tasks (milestones) keep no range. A task that already has a three-point
+estimate of its own (a task table's ``min``/``mode``/``max`` or ``dist`` columns) keeps
+it unless the rule says ``override = true``; either way the hit says which rule matched.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from ...model.scenario import Scenario
 from .common import ImportedSchedule, read_bytes
 
 SELECTORS = ("id", "name", "wbs", "calendar")
-VALUES = ("min", "mode", "max", "dist", "lambda", "low_pct", "high_pct")
+VALUES = ("min", "mode", "max", "dist", "lambda", "low_pct", "high_pct", "override")
 FAMILIES = ("triangular", "pert", "uniform", "trigen", "fixed")
 
 
@@ -58,6 +60,8 @@ class RangeRule:
     max: float = 100.0
     dist: str = "triangular"
     extra: tuple[tuple[str, float], ...] = ()
+    #: Replace a task's own three-point estimate too (by default it is kept).
+    override: bool = False
 
     @property
     def label(self) -> str:
@@ -127,6 +131,10 @@ def parse_rules(doc: Mapping[str, Any], source: str | None = None) -> list[Range
                 if not isinstance(table[k], str) or not table[k]:
                     problems.append(Problem(where, must(k, "a non-empty string", table[k])))
                 selectors.append((k, str(table[k])))
+        override = table.get("override", False)
+        if not isinstance(override, bool):
+            problems.append(Problem(where, must("override", "true or false", override)))
+            continue
         dist = table.get("dist", "triangular")
         if dist not in FAMILIES:
             problems.append(Problem(where, must("dist", f"one of {', '.join(FAMILIES)}", dist)))
@@ -169,7 +177,7 @@ def parse_rules(doc: Mapping[str, Any], source: str | None = None) -> list[Range
                 )
                 continue
         extra = tuple((k, numbers[k]) for k in ("lambda", "low_pct", "high_pct") if k in numbers)
-        rules.append(RangeRule(i, tuple(selectors), lo, ml, hi, dist, extra))
+        rules.append(RangeRule(i, tuple(selectors), lo, ml, hi, dist, extra, override))
     if problems:
         raise ScenarioError(problems, source)
     return rules
@@ -188,15 +196,34 @@ def read_rules(path: str | os.PathLike[str]) -> list[RangeRule]:
     return parse_rules(doc, source)
 
 
+#: ``RangeHit.kept`` of a task whose own three-point estimate a rule did not override.
+OWN_ESTIMATE = "its own estimate"
+
+
 @dataclass(frozen=True)
 class RangeHit:
     """Which rule set a task's range, and the range it set (None: none did; ``kept``
-    says why: no rule matched, or the task is complete or a milestone)."""
+    says why: no rule matched, the task is complete or a milestone, or it has its own
+    estimate, ``OWN_ESTIMATE``). ``matched`` is the rule that selected a task it did not
+    set (the last one)."""
 
     task: str
     rule: RangeRule | None
     duration: Distribution | float
     kept: str = "no rule matched"
+    matched: RangeRule | None = None
+
+    @property
+    def source(self) -> str:
+        """Where the task's duration came from, in words (``ranges[2] (wbs 'P.CIV')``)."""
+        if self.rule is not None:
+            return self.rule.label
+        if self.kept == OWN_ESTIMATE and self.matched is not None:
+            return (
+                f"{self.matched.label} matched, but the task's own estimate was kept "
+                "(override = true replaces it)"
+            )
+        return f"none ({self.kept}; kept as is)"
 
 
 def apply_ranges(
@@ -205,7 +232,9 @@ def apply_ranges(
     """The scenario with each task's duration replaced by the last matching rule's range.
 
     The remaining duration is the task's current deterministic duration; tasks no rule
-    matches keep their duration. Returns the new scenario and, per task, the rule that hit.
+    matches keep their duration, and so does a task with a three-point estimate of its
+    own (any duration with a range) unless the rule has ``override = true``. Returns the
+    new scenario and, per task, the rule that hit.
     """
     calendars: dict[str, tuple[str, ...]] = {}
     if imported is not None:
@@ -224,7 +253,13 @@ def apply_ranges(
             if rule.matches(task, calendars.get(task.id, (task.calendar,))):
                 chosen = rule
         base = task.duration.deterministic
-        if chosen is None or task.status == "complete" or (task.milestone and base == 0.0):
+        own = not task.duration.is_degenerate  # the schedule's own three-point estimate
+        if (
+            chosen is None
+            or task.status == "complete"
+            or (task.milestone and base == 0.0)
+            or (own and not chosen.override)
+        ):
             # Complete tasks and milestones keep no range, whatever rule selects them.
             kept = (
                 "no rule matched"
@@ -232,9 +267,11 @@ def apply_ranges(
                 else "complete"
                 if task.status == "complete"
                 else "a milestone"
+                if task.milestone and base == 0.0
+                else OWN_ESTIMATE
             )
             tasks.append(task)
-            hits.append(RangeHit(task.id, None, task.duration, kept))
+            hits.append(RangeHit(task.id, None, task.duration, kept, chosen))
             continue
         try:
             dist = chosen.distribution(base)

@@ -25,12 +25,14 @@ engine runs as it is. What is read, and how it maps onto the scenario model:
   add working days or change a day's hours are reported: the engine's calendars are
   working weekdays and holidays.
 - **constraints** (``cstr_type``, ``cstr_type2``): start on or after (``CS_MSOA``) is
-  a start-no-earlier-than date; start on (``CS_MSO``) and mandatory start keep their
-  start-no-earlier-than half; finish on or after (``CS_MEOA``) becomes the start that
-  finishes the task's remaining duration on that date on its calendar. The others
-  (finish on or before, start on or before, finish on, mandatory finish, as late as
-  possible) do not move early dates and are reported as not carried over. Start
-  constraints of started activities are settled by their actual start.
+  a start-no-earlier-than date; start on (``CS_MSO``) keeps its start-no-earlier-than
+  half; finish on or after (``CS_MEOA``) is a
+  finish-no-earlier-than date, and finish on (``CS_MEO``) keeps that half (its upper
+  bound is reported); mandatory start and finish (``CS_MANDSTART``, ``CS_MANDFIN``)
+  are hard dates that override the logic, as P6 schedules them; as late as possible
+  (``CS_ALAP``) is carried over. Finish on or before and start on or before only bound
+  late dates and are reported as not carried over. Start constraints of started
+  activities are settled by their actual start.
 - **progress**: the project starts on its planned start (``plan_start_date``) and the
   data date (``last_recalc_date``; at or after the end of a day's work, the next working
   day) becomes ``Project.data_date``. Activities keep their status
@@ -58,6 +60,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from ...model.errors import ScenarioError, must
+from ...model.fields import MAX_DAYS
 from ...model.scenario import Project, Scenario
 from ...model.tasks import Link, Task, TaskCost
 from .common import (
@@ -79,7 +82,6 @@ from .common import (
     schedule_calendar_warnings,
     serial_to_date,
     settle_progress,
-    start_for_finish,
     warn_dropped_constraints,
 )
 
@@ -311,6 +313,34 @@ class _Row:
             self.c.error(self.where, str(exc))
             return None
 
+    # Fields the schedule does not depend on (planned and late dates, the original
+    # duration): P6 keeps absurd values in them after progress (a planned finish in
+    # 4637), so a bad one is warned about and left out, never a reason to refuse the file.
+
+    def info_date(self, key: str) -> dt.datetime | None:
+        try:
+            return _date(self.row.get(key, ""), key)
+        except ValueError:
+            self.c.unused(key, self.ident, self.row.get(key, "").strip())
+            return None
+
+    def info_number(self, key: str, limit: float = math.inf) -> float | None:
+        """The number in ``key``; None (and a warning) when unreadable, negative or,
+        in working days, beyond ``limit``."""
+        raw = self.row.get(key, "").strip()
+        try:
+            x = _number(raw)
+        except ValueError:
+            x = -1.0
+        if x < 0 or x > limit:
+            self.c.unused(key, self.ident, raw)
+            return None
+        return x
+
+    @property
+    def ident(self) -> str:
+        return self.row.get("task_code", "").strip() or self.who or f"line {self.line}"
+
 
 # --------------------------------------------------------------------------- calendars
 
@@ -462,6 +492,7 @@ def parse_calendar(row: _Row) -> CalendarInfo:
             row.where,
             f"calendar {name!r} (id {cid}): {len(far)} exception(s) on day numbers outside "
             f"the supported dates ({FIRST_DATE} to {LAST_DATE}) left out: {id_list(far)}",
+            ids=tuple(far),
         )
     mask = "".join("1" if h > 0 else "0" for h in hours)
     if "1" not in mask:
@@ -633,6 +664,7 @@ class _Reader:
                 "TASK",
                 f"{len(skipped)} level-of-effort or WBS-summary activities left out (their "
                 f"dates follow other activities): {id_list(skipped.values())}",
+                ids=tuple(skipped.values()),
             )
         if not parsed:
             c.raise_if_any()
@@ -686,6 +718,7 @@ class _Reader:
                 tasks.append(built[0])
                 extras.append(built[1])
         warn_dropped_constraints(c, "TASK", dropped_constraints)
+        c.warn_unused("TASK")
         c.raise_if_any()
         schedule_calendar_warnings(
             c, "CALENDAR clndr_id {id}", [calendars[cid] for cid in names], start, extras
@@ -862,6 +895,7 @@ class _Reader:
             c.warn(
                 "TASK",
                 f"{len(codes)} activities {why} (data date {data_day}): {id_list(codes)}",
+                ids=tuple(codes),
             )
         actual_starts = [f.progress.actual_start for f in facts.values() if f.progress.actual_start]
         if actual_starts and min(actual_starts) < start:
@@ -1004,12 +1038,14 @@ class _Reader:
                 "TASKPRED",
                 f"{len(external)} relations to activities of other projects dropped (pmo-sim "
                 f"simulates one project): {id_list(external)}",
+                ids=tuple(external),
             )
         if missing:
             c.warn(
                 "TASKPRED",
                 f"{len(missing)} relations to activities missing from the file dropped: "
                 f"{id_list(missing)}",
+                ids=tuple(missing),
             )
         if derived:
             c.warn(
@@ -1038,14 +1074,21 @@ class _Reader:
             )
             return None
         hpd = info.hours_per_day
-        remaining = row.number("remain_drtn_hr_cnt") / hpd
-        planned = row.number("target_drtn_hr_cnt") / hpd
-        if remaining < 0 or planned < 0:
-            c.error(
-                row.where,
-                must("remain_drtn_hr_cnt", "0 or more hours", row.text("remain_drtn_hr_cnt")),
-            )
-            return None
+        if status == COMPLETE:
+            # A complete activity's remaining duration is not scheduled (it is 0).
+            remaining = (row.info_number("remain_drtn_hr_cnt") or 0.0) / hpd
+        else:
+            remaining = row.number("remain_drtn_hr_cnt") / hpd
+            if remaining < 0:
+                c.error(
+                    row.where,
+                    must("remain_drtn_hr_cnt", "0 or more hours", row.text("remain_drtn_hr_cnt")),
+                )
+                return None
+        # The original duration schedules nothing (a not-started activity's remaining
+        # duration is what P6 schedules); beyond MAX_DAYS it is taken as the remaining.
+        hours = row.info_number("target_drtn_hr_cnt", limit=MAX_DAYS * hpd)
+        planned = remaining if hours is None else hours / hpd
         return _Facts(
             status=status,
             milestone=MILESTONES.get(row.text("task_type"), ""),
@@ -1079,30 +1122,47 @@ class _Reader:
 
         constraints = []
         snet: dt.date | None = None
+        fnet: dt.date | None = None
+        mandatory_start: dt.date | None = None
+        mandatory_finish: dt.date | None = None
+        alap = False
         for key, date_key in (("cstr_type", "cstr_date"), ("cstr_type2", "cstr_date2")):
             p6 = row.text(key)
             if not p6:
                 continue
             common = CONSTRAINTS.get(p6)
-            when = row.date(date_key)
+            started = progress.status == IN_PROGRESS
+            settled = progress.status == COMPLETE or (
+                started and common in ("SNET", "MSO", "MANDATORY_START")
+            )
+            # The date of a constraint that progress has settled schedules nothing.
+            when = row.info_date(date_key) if settled else row.date(date_key)
             if common is None:
                 c.warn(row.where, f"unknown constraint type {p6!r} ignored")
                 continue
             constraints.append((common, when))
             if progress.status == COMPLETE:
                 continue
-            started = progress.status == IN_PROGRESS
-            if common in ("SNET", "MSO", "MANDATORY_START") and when is not None:
+            if common == "MANDATORY_START" and when is not None:
+                if not started:  # else the actual start has settled it
+                    mandatory_start = info.working_day_of(when, finish=False)
+            elif common == "MANDATORY_FINISH" and when is not None:
+                mandatory_finish = info.working_day_of(when, finish=True)
+            elif common in ("SNET", "MSO") and when is not None:
                 if started:
                     continue  # the actual start has settled it
                 day = info.working_day_of(when, finish=False)
                 snet = day if snet is None else max(snet, day)
                 if common != "SNET":
                     dropped_constraints[f"{p6} (upper bound)"].append(code)
-            elif common == "FNET" and when is not None and not started:
-                finish = info.working_day_of(when, finish=True)
-                day = start_for_finish(info.calendar(), finish, duration)
-                snet = day if snet is None else max(snet, day)
+            elif common in ("FNET", "MFO") and when is not None:
+                # Finish On moves early dates by its finish-on-or-after half, as P6 does.
+                day = info.working_day_of(when, finish=True)
+                fnet = day if fnet is None else max(fnet, day)
+                if common != "FNET":
+                    dropped_constraints[f"{p6} (upper bound)"].append(code)
+            elif common == "ALAP":
+                alap = True
             else:
                 dropped_constraints[p6].append(code)
 
@@ -1141,6 +1201,11 @@ class _Reader:
                 milestone=bool(milestone),
                 wbs=wbs_path.get(row.text("wbs_id"), ""),
                 start_no_earlier_than=snet if snet is not None and snet > start else None,
+                finish_no_earlier_than=fnet if fnet is not None and fnet >= start else None,
+                # P6 keeps one constraint of each kind; a mandatory finish wins a tie.
+                mandatory_start=mandatory_start if mandatory_finish is None else None,
+                mandatory_finish=mandatory_finish,
+                as_late_as_possible=alap,
                 calendar=calendar_name,
                 status=progress.status,
                 actual_start=progress.actual_start,
@@ -1149,10 +1214,10 @@ class _Reader:
         except (TypeError, ValueError) as exc:
             c.error(row.where, str(exc))
             return None
-        remaining_start = row.date("restart_date")
-        remaining_finish = row.date("reend_date")
-        early_start = row.date("early_start_date")
-        early_finish = row.date("early_end_date")
+        remaining_start = row.info_date("restart_date")
+        remaining_finish = row.info_date("reend_date")
+        early_start = row.info_date("early_start_date")
+        early_finish = row.info_date("early_end_date")
         if status == IN_PROGRESS:
             # P6 keeps the remaining work's early dates in restart/reend.
             early_start = remaining_start or early_start
@@ -1165,18 +1230,16 @@ class _Reader:
             calendar=info.id,
             planned_duration=facts.planned,
             remaining_duration=facts.remaining,
-            percent_complete=row.number("phys_complete_pct"),
+            percent_complete=row.info_number("phys_complete_pct") or 0.0,
             actual_start=facts.actual_start,
             actual_finish=facts.actual_finish,
             early_start=early_start,
             early_finish=early_finish,
-            late_start=row.date("late_start_date"),
-            late_finish=row.date("late_end_date"),
-            baseline_start=row.date("target_start_date"),
-            baseline_finish=row.date("target_end_date"),
-            total_float=(
-                row.number("total_float_hr_cnt") / hpd if row.text("total_float_hr_cnt") else None
-            ),
+            late_start=row.info_date("late_start_date"),
+            late_finish=row.info_date("late_end_date"),
+            baseline_start=row.info_date("target_start_date"),
+            baseline_finish=row.info_date("target_end_date"),
+            total_float=_total_float(row, hpd),
             constraints=tuple(constraints),
             wbs=task.wbs,
             budget=budget,
@@ -1191,3 +1254,16 @@ class _Reader:
             except ValueError:
                 continue
         return ""
+
+
+def _total_float(row: _Row, hours_per_day: float) -> float | None:
+    """P6's total float in working days; None when the file gives none. Negative float
+    is real (a late schedule): only an unreadable value is left out."""
+    raw = row.text("total_float_hr_cnt")
+    if not raw:
+        return None
+    try:
+        return _number(raw) / hours_per_day
+    except ValueError:
+        row.c.unused("total_float_hr_cnt", row.ident, raw)
+        return None

@@ -96,7 +96,13 @@ def hard_constraints(f: ScheduleFacts) -> Metric:
         hard = [t.id for t in f.live if any(kind in HARD for kind, _ in f.extras[t.id].constraints)]
         note = "must start/finish on, start/finish no later than, mandatory start/finish"
     else:
-        hard, note = [], "a scenario file holds only start-no-earlier-than constraints (soft)"
+        hard, note = (
+            [],
+            (
+                "a scenario file holds only soft constraints (start or finish no earlier "
+                "than, as late as possible)"
+            ),
+        )
     return percent_metric(5, "Hard constraints", hard, len(f.live), 5, note=note)
 
 
