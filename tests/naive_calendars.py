@@ -72,7 +72,8 @@ day's end, whatever the start-no-earlier-than date says; either way the task's i
 links are dropped from both passes.
 
 An as-late-as-possible task that has not started is then moved as late as its
-successors' early dates allow (no later than the project finish): the
+successors' early dates allow (no later than the project finish), repeatedly until
+none moves (so a chain of them moves as a whole): the
 backward rule above applied with each successor's early dates (of a task in progress,
 the start of its remaining work) in place of its late dates gives its latest finish
 ``B``; with ``w = own(c, B)`` it starts at
@@ -383,22 +384,26 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
     else:  # pragma: no cover
         raise AssertionError("backward relaxation did not settle: is the network acyclic?")
 
-    # As late as possible: each moved against the others' as-soon-as-possible dates.
-    moved = {}
-    for tid in open_tasks:
-        if tasks[tid].as_late_as_possible and tid not in in_progress:
+    # As late as possible: move each as late as the others' current dates allow, over
+    # and over until nothing moves (a chain of them then moves as a whole).
+    late = [t for t in open_tasks if tasks[t].as_late_as_possible and t not in in_progress]
+    for _ in range(len(tasks) + 2):
+        changed = False
+        for tid in late:
             d, c = dur[tid], rule[tid]
             # A link into a task in progress bounds its remaining work: work_start.
             bound = latest_keeping(tid, work_start, ef)
             if d == 0:
-                moved[tid] = (bound, bound)
+                new_start = new_finish = bound
             else:
                 w = tl.own(c, bound)
                 new_start = tl.start(c, w - d)
-                moved[tid] = (new_start, max(new_start, tl.finish(c, w)))
-    for tid, (new_start, new_finish) in moved.items():
-        if new_finish > ef[tid]:
-            es[tid], ef[tid], work_start[tid] = new_start, new_finish, new_start
+                new_finish = max(new_start, tl.finish(c, w))
+            if new_finish > ef[tid]:
+                es[tid], ef[tid], work_start[tid] = new_start, new_finish, new_start
+                changed = True
+        if not changed:
+            break
 
     total_float, critical, actual_duration = {}, {}, {}
     for tid in tasks:

@@ -63,8 +63,15 @@ def naive_simulate(scenario, durations: np.ndarray) -> NaiveRun:
     constraints are not modelled here, so scenarios using them are refused.
     """
     tasks = scenario.tasks
-    if any(t.start_no_earlier_than is not None for t in tasks):
-        raise NotImplementedError("the naive engine does not model start constraints")
+    if any(
+        t.start_no_earlier_than is not None
+        or t.finish_no_earlier_than is not None
+        or t.mandatory_start is not None
+        or t.mandatory_finish is not None
+        or t.as_late_as_possible
+        for t in tasks
+    ):
+        raise NotImplementedError("the naive engine does not model constraints")
     durations = np.asarray(durations, dtype=float)
     assert durations.shape[0] == len(tasks)
     iterations = durations.shape[1]

@@ -567,8 +567,8 @@ def calendar_scenarios(
         if alap and draw(st.integers(0, 3)) == 0:
             fields["as_late_as_possible"] = True
         hard = draw(st.integers(0, 7))
-        if hard < 2:
-            day = start + dt.timedelta(days=draw(st.integers(-2, 20)))
+        if hard < 2 and "as_late_as_possible" not in fields:
+            day = start + dt.timedelta(days=draw(st.integers(0, 20)))
             fields["mandatory_start" if hard == 0 else "mandatory_finish"] = day
         if data_date is not None:
             status = draw(st.sampled_from(["not started", "in progress", "complete"]))

@@ -371,3 +371,19 @@ def test_check_text_is_unchanged_when_it_fits(name):
     narrow = render(a, width=100)
     for m in a.metrics:
         assert f"  {m.name}  " in narrow
+
+
+def test_a_scenario_files_mandatory_dates_count_as_hard_constraints(tmp_path):
+    """Metric 5 counts the mandatory dates a scenario file holds."""
+    import pmo_sim
+    from pmo_sim.scheduling.health import assess
+
+    path = tmp_path / "m.toml"
+    path.write_text(
+        '[project]\nname = "m"\nstart = 2027-01-04\n'
+        '[[tasks]]\nid = "a"\nduration = 3\n'
+        '[[tasks]]\nid = "b"\nduration = 3\npredecessors = ["a"]\n'
+        "mandatory_start = 2027-01-11\n"
+    )
+    metric = next(m for m in assess(pmo_sim.load(path)).metrics if m.number == 5)
+    assert metric.offenders == ("b",)

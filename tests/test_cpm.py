@@ -533,6 +533,8 @@ def test_a_mandatory_date_overrides_the_logic_by_hand():
     assert start.finish == finish.finish == 18.0  # a (5) + long (12) + c (1)
     with pytest.raises(ValueError, match="exclude each other"):
         Task("x", 1, mandatory_start=START, mandatory_finish=START)
+    with pytest.raises(ValueError, match="'as_late_as_possible' and a mandatory date"):
+        Task("x", 1, mandatory_start=START, as_late_as_possible=True)
 
 
 def test_a_mandatory_start_holds_in_every_iteration():
@@ -553,3 +555,31 @@ def test_a_mandatory_start_holds_in_every_iteration():
     r = pmo_sim.simulate(s, 2000, 3)
     np.testing.assert_array_equal(r.milestone("b"), np.full(2000, 8.0))
     assert r.criticality["b"] < 1.0
+
+
+def test_a_chain_of_as_late_as_possible_tasks_moves_as_a_whole():
+    """A (2 days) -> B (2 days), both as late as possible beside a 10-day path into E:
+    B takes days 8-10 and A, behind it, days 6-8 (P6 moves the chain). C -> B keeps its
+    dates, and its free float is counted against B's new start (7 days); the
+    simulation's finish is unaffected."""
+    s = Scenario(
+        PROJECT,
+        (
+            Task("L", 10),
+            Task("A", 2, as_late_as_possible=True),
+            Task("C", 1),
+            Task("B", 2, predecessors=(Link("A"), Link("C")), as_late_as_possible=True),
+            Task("E", 0, predecessors=(Link("L"), Link("B")), milestone=True),
+        ),
+    )
+    plan = pmo_sim.schedule(s)
+    row = {t: k for k, t in enumerate(s.task_ids)}
+    assert [(plan.early_start[row[t]], plan.early_finish[row[t]]) for t in "ABC"] == [
+        (6.0, 8.0),
+        (8.0, 10.0),
+        (0.0, 1.0),
+    ]
+    assert [plan.free_float[row[t]] for t in "ABC"] == [0.0, 0.0, 7.0]
+    asap = pmo_sim.schedule(s, as_late=False)
+    assert (asap.early_start[row["A"]], asap.early_start[row["B"]]) == (0.0, 2.0)
+    assert plan.finish == asap.finish == 10.0

@@ -504,3 +504,21 @@ def test_real_life_project_from_csv_files(tmp_path):
     imp = read_schedule(tasks, start="2027-01-04", links=links)
     assert len(imp.scenario.tasks) == 153
     assert schedule(imp.scenario).finish * HOURS_PER_DAY == reference[code]
+
+
+def test_constraint_columns(tmp_path):
+    """finish_no_earlier_than, mandatory_start/finish and as_late_as_possible columns
+    become the task's constraints."""
+    path = write(
+        tmp_path,
+        """
+        id,duration,predecessors,fnet,mandatory_start,alap
+        a,3,,2027-01-08,,
+        b,2,a,,2027-01-13,
+        c,1,a,,,yes
+        """,
+    )
+    s = read_task_table(path, start=dt.date(2027, 1, 4)).scenario
+    assert s.task("a").finish_no_earlier_than == dt.date(2027, 1, 8)
+    assert s.task("b").mandatory_start == dt.date(2027, 1, 13)
+    assert s.task("c").as_late_as_possible and not s.task("b").as_late_as_possible

@@ -569,3 +569,41 @@ def test_mpp_without_mpxj_is_a_clear_error(tmp_path, monkeypatch):
     path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     with pytest.raises(ScenarioError, match=r'pip install "pmo-sim\[mpxj\]"'):
         read_schedule(path)
+
+
+def test_must_start_on_follows_honor_constraints(tmp_path):
+    """Must start on / must finish on are hard dates when the file says tasks honour
+    their constraint dates (HonorConstraints 1, MS Project's default), and only their
+    no-earlier-than half when it says 0 (the upper bound is reported)."""
+    import re
+
+    from pmo_sim.io.importers import read_schedule
+
+    source = SCHEDULES / "mspdi" / "residential_construction.mpxj_from_mpp.xml"
+    if not source.exists():
+        pytest.skip("shared schedules not found (../shared/data)")
+    text = source.read_text(encoding="utf-8")
+    # Task UID 10 ("Secure HVAC permit"): make it "must start on" Monday 6 January 2014.
+    block = re.search(r"<Task>\s*<UID>10</UID>.*?</Task>", text, re.DOTALL)
+    assert block is not None
+    changed = re.sub(
+        r"<ConstraintType>\d</ConstraintType>",
+        "<ConstraintType>2</ConstraintType><ConstraintDate>2014-01-06T08:00:00</ConstraintDate>",
+        re.sub(r"<ConstraintDate>[^<]*</ConstraintDate>", "", block.group(0)),
+    )
+    text = text[: block.start()] + changed + text[block.end() :]
+    tid = "10"
+    honour = tmp_path / "honour.xml"
+    honour.write_text(text, encoding="utf-8")
+    links = tmp_path / "links.xml"
+    links.write_text(
+        text.replace(
+            "<HonorConstraints>1</HonorConstraints>", "<HonorConstraints>0</HonorConstraints>"
+        ),
+        encoding="utf-8",
+    )
+    hard = read_schedule(honour)
+    soft = read_schedule(links)
+    assert hard.scenario.task(tid).mandatory_start == dt.date(2014, 1, 6)
+    assert soft.scenario.task(tid).mandatory_start is None
+    assert any("HonorConstraints is 0" in str(w) for w in soft.warnings)

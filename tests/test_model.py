@@ -444,3 +444,16 @@ def test_with_task_validates_the_changed_task_and_scenario():
         "tasks: the logic has a cycle: build -> permit -> build; remove or reverse one of "
         "these links"
     ]
+
+
+def test_a_mandatory_date_before_the_project_start_is_refused():
+    """A hard date overrides the logic: before the start it would date work before the
+    project, so it is refused naming the task and the start."""
+    with pytest.raises(
+        pmo_sim.ScenarioError,
+        match=r"'mandatory_start' must be on or after the project start \(2027-01-04\)",
+    ):
+        pmo_sim.Scenario(
+            pmo_sim.Project(name="m", start=dt.date(2027, 1, 4)),
+            (pmo_sim.Task("a", 3, mandatory_start=dt.date(2026, 12, 21)),),
+        )

@@ -267,6 +267,16 @@ def test_check_output_names_what_is_wrong(tmp_path):
     (tmp_path / "l.json").symlink_to(ro)
     with pytest.raises(OutputError, match="a link to"):
         check_output(tmp_path / "l.json")
+    with pytest.raises(OutputError, match="name is empty"):
+        check_output("")
+    with pytest.raises(OutputError, match="names a folder"):
+        check_output(f"{tmp_path}/new/")
+    # A file in a folder reached through a link: the folder is named, not a file link.
+    (tmp_path / "linked").symlink_to(tmp_path / "no", target_is_directory=True)
+    (tmp_path / "no").mkdir()
+    read_only(tmp_path / "no" / "x.json")
+    with pytest.raises(OutputError, match=r"x.json \(in the folder .*no\): the file is read-only"):
+        check_output(tmp_path / "linked" / "x.json")
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")

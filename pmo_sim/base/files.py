@@ -49,6 +49,10 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
         a pipe or a link that loops, or it is a read-only file and ``force`` is false.
     """
     given = os.fspath(path)
+    if not given.strip():
+        raise OutputError("an output file name is empty; name a file")
+    if given.endswith(("/", os.sep)):
+        raise OutputError(f"{given}: names a folder (it ends in '/'); name a file to write")
     if given == "-":
         raise OutputError(
             "'-' is not a file name here: leave the option out to write to the standard "
@@ -67,7 +71,14 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
         raise OutputError(f"{given}: cannot use this path: {_reason(exc)}") from None
     target = Path(os.path.realpath(given))
     folder = target.parent
-    where = given if target == Path(os.path.abspath(given)) else f"{given} (a link to {target})"
+    if target == Path(os.path.abspath(given)):
+        where = given
+    elif (
+        target == Path(os.path.realpath(os.path.dirname(os.path.abspath(given)))) / Path(given).name
+    ):
+        where = f"{given} (in the folder {folder})"  # the folder is a link, not the file
+    else:
+        where = f"{given} (a link to {target})"
     if not folder.is_dir():
         raise OutputError(
             f"{where}: the folder {folder} does not exist; create it first or choose another path"

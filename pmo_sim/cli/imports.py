@@ -221,7 +221,9 @@ def _verify(text: str, scenario: Any) -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Scenario file to write (default: print the TOML on stdout).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No warnings or range report on stderr.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No warnings, range report or fidelity line on stderr."
+)
 @FORCE
 @guard
 def import_(
@@ -242,8 +244,9 @@ def import_(
     Reads Primavera P6 XER, MS Project XML (MPP with the pmo-sim[mpxj] extra and
     Java), or a CSV/XLSX task table; adds a risk register (--risks) and three-point
     ranges by rule (--ranges); writes a TOML scenario embedding it all. Warnings
-    (what could not be carried over exactly) and which range rule hit each task go
-    to stderr.
+    (what could not be carried over exactly), which range rule hit each task, and
+    the fidelity line (how many of the file's early dates pmo-sim's CPM reproduces,
+    and why the others differ) go to stderr.
 
     \b
     Examples:

@@ -68,7 +68,9 @@ def task_stats(
         ssi = criticality * sd_d / sd_f
     # Merge bias: mean simulated start against the start computed from mean durations.
     if model.general is not None:
-        es_mean_cpm = schedule(scenario, durations=mean_d[net.position]).early_start[net.order]
+        # As soon as possible, like the iterations' starts it is compared with.
+        plan = schedule(scenario, durations=mean_d[net.position], as_late=False)
+        es_mean_cpm = plan.early_start[net.order]
     else:
         es_mean_cpm, _ = forward_pass(net, mean_d)
     # Distinct predecessors per task: count changes along each task's sorted CSR row.

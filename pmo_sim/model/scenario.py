@@ -358,6 +358,15 @@ def calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> It
                 f"unknown calendar {t.calendar!r} (defined: {known}); define it under "
                 "[calendars] or leave 'calendar' out for the project calendar",
             )
+        for name in ("mandatory_start", "mandatory_finish"):
+            day = getattr(t, name)
+            if day is not None and day < project.start:
+                # A hard date overrides the logic: before the start it would date work
+                # before the project exists.
+                yield Problem(
+                    f"{where}.{name}",
+                    must(name, f"on or after the project start ({project.start})", day.isoformat()),
+                )
         if not t.started:
             continue
         if dd is None:

@@ -177,6 +177,13 @@ class Task:
             )
         if not isinstance(self.as_late_as_possible, bool):
             raise TypeError(must("as_late_as_possible", "true or false", self.as_late_as_possible))
+        if self.as_late_as_possible and (
+            self.mandatory_start is not None or self.mandatory_finish is not None
+        ):
+            raise ValueError(
+                "'as_late_as_possible' and a mandatory date exclude each other: the hard "
+                "date already fixes the task"
+            )
 
     def _check_progress(self) -> None:
         if self.status not in STATUSES:

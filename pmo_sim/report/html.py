@@ -598,6 +598,10 @@ def _inputs(r: Results) -> str:
             notes.append(f"start no earlier than {format_date(t.start_no_earlier_than)}")
         if t.finish_no_earlier_than is not None:
             notes.append(f"finish no earlier than {format_date(t.finish_no_earlier_than)}")
+        if t.mandatory_start is not None:
+            notes.append(f"mandatory start {format_date(t.mandatory_start)}")
+        if t.mandatory_finish is not None:
+            notes.append(f"mandatory finish {format_date(t.mandatory_finish)}")
         if t.as_late_as_possible:
             notes.append("as late as possible")
         rows.append([t.id, t.name, t.wbs, _describe(t.duration), links, cost, "; ".join(notes)])

@@ -29,8 +29,8 @@ import numpy as np
 
 from ..model.calendar import iso
 from ..model.scenario import Scenario
-from .network import FF, FS, SS, Network, build_network
-from .passes import general_cpm
+from .network import FF, FS, SF, SS, Network, build_network
+from .passes import general_cpm, push_late
 from .timeline import (
     IN_PROGRESS,
     finish_time,
@@ -246,7 +246,9 @@ def deterministic_durations(scenario: Scenario, net: Network) -> np.ndarray:
     return np.array([scenario.tasks[i].duration.deterministic for i in net.order])
 
 
-def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSchedule:
+def schedule(
+    scenario: Scenario, durations: np.ndarray | None = None, *, as_late: bool = True
+) -> CPMSchedule:
     """Deterministic CPM of ``scenario``.
 
     Parameters
@@ -254,14 +256,19 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
     scenario : Scenario
     durations : numpy.ndarray, optional
         Durations in the scenario's task order; defaults to each task's most likely value.
+    as_late : bool
+        Date "as late as possible" tasks by their free float (the default, as P6 and MS
+        Project do); False dates every task as soon as possible, as the simulation's
+        iterations do.
     """
     net = build_network(scenario)
     if durations is None:
         d = deterministic_durations(scenario, net)
     else:
         d = np.asarray(durations, dtype=float)[net.order]
+    late = _as_late_as_possible if as_late else (lambda plan: plan)
     if is_general(scenario):
-        return _as_late_as_possible(_general_schedule(scenario, net, d))
+        return late(_general_schedule(scenario, net, d))
     es, ef = forward_pass(net, d)
     finish = float(ef.max()) if ef.size else 0.0
     ls, lf = backward_pass(net, d, finish)
@@ -271,7 +278,7 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
     np.minimum.at(free, net.pred_task, slack)
     free = _snap(free)
     back = net.position  # topological position of each task in file order
-    return _as_late_as_possible(
+    return late(
         CPMSchedule(
             scenario=scenario,
             network=net,
@@ -288,41 +295,105 @@ def schedule(scenario: Scenario, durations: np.ndarray | None = None) -> CPMSche
 
 
 def _as_late_as_possible(plan: CPMSchedule) -> CPMSchedule:
-    """``plan`` with each not-started "as late as possible" task moved by its free float
-    (P6 and MS Project date such a task as late as its successors allow): its early
-    dates are then the latest that delay no successor, its free float 0 and its total
-    float less by what it used. Nothing else moves, by the definition of free float."""
+    """``plan`` with each not-started "as late as possible" task dated as late as its
+    successors allow (P6 and MS Project schedule such a task so): latest first, in
+    reverse topological order, so a chain of them moves as a whole. A moved task's
+    total float is less by what it moved; the free floats are then recounted against
+    the moved dates. No other task's dates move: each move stays within free float."""
     s = plan.scenario
-    rows = [
-        i
+    net = plan.network
+    late = [
+        net.position[i]
         for i, t in enumerate(s.tasks)
-        if t.as_late_as_possible and t.status == "not started" and plan.free_float[i] > 0
+        if t.as_late_as_possible and t.status == "not started"
     ]
-    if not rows:
+    if not late:
         return plan
-    es, ef = plan.early_start.copy(), plan.early_finish.copy()
-    tf, ff = plan.total_float.copy(), plan.free_float.copy()
-    work = None if plan.work_start is None else plan.work_start.copy()
-    if is_general(s):
-        gm = general_model(s)
-        cal = gm.tables.arrays
-        calendar_of = gm.task_cal[plan.network.position]
-    for i in rows:
-        c = -1 if not is_general(s) else int(calendar_of[i])
-        if c < 0 or plan.durations[i] == 0.0:
-            es[i] += ff[i]
-            ef[i] += ff[i]
+    gm = general_model(s)
+    cal = gm.tables.arrays
+    order = net.order
+    es, ef = plan.early_start[order].copy(), plan.early_finish[order].copy()
+    work = es.copy() if plan.work_start is None else plan.work_start[order].copy()
+    d = plan.durations[order]
+    tf = plan.total_float[order].copy()
+    successors: list[list[int]] = [[] for _ in range(net.size)]
+    for j in range(net.size):
+        for k in range(gm.pred_ptr[j], gm.pred_ptr[j + 1]):
+            successors[int(gm.pred_task[k])].append(k)
+    link_successor = np.repeat(np.arange(net.size), np.diff(gm.pred_ptr))
+    scratch = np.empty(1)
+
+    def latest_finish(i: int) -> float:
+        """The latest finish of task ``i`` that keeps every successor's dates."""
+        bound = np.array([plan.finish])
+        for k in successors[i]:
+            j, kind = int(link_successor[k]), int(gm.pred_type[k])
+            c = gm.task_cal[j]
+            if kind in (FS, SS):
+                src = work[j]
+            elif c < 0 or d[j] == 0.0:
+                src = ef[j]
+            else:  # the latest time with the finish's work done, as the forward pass
+                src = start_time(cal, c, own_time(cal, c, ef[j]))
+            push_late(
+                cal,
+                gm.lag_cal[k],
+                gm.pred_lag[k],
+                kind in (SS, SF),
+                gm.task_cal[i],
+                d[i : i + 1],
+                np.array([src]),
+                bound,
+                scratch,
+                1,
+            )
+        return float(bound[0])
+
+    for i in sorted(late, reverse=True):
+        finish = latest_finish(i)
+        if finish <= ef[i]:
+            continue
+        c = gm.task_cal[i]
+        if c < 0 or d[i] == 0.0:
+            shift = finish - ef[i]
+            es[i], ef[i] = finish - d[i], finish
         else:
-            done = own_time(cal, c, ef[i]) + ff[i]
+            done = own_time(cal, c, finish)
+            shift = done - own_time(cal, c, ef[i])
             ef[i] = finish_time(cal, c, done)
-            es[i] = start_time(cal, c, done - plan.durations[i])
-        if work is not None:
-            work[i] = es[i]
-        tf[i] = _snap(np.array(tf[i] - ff[i]))
-        ff[i] = 0.0
+            es[i] = start_time(cal, c, done - d[i])
+        work[i] = es[i]
+        tf[i] = float(_snap(np.array(tf[i] - shift)))
+    ff = np.zeros(net.size)
+    complete = gm.complete
+    for i in range(net.size):
+        if complete[i]:
+            continue
+        c = gm.task_cal[i]
+        finish = latest_finish(i)
+        if c < 0 or d[i] == 0.0:
+            ff[i] = finish - ef[i]
+        else:
+            ff[i] = own_time(cal, c, finish) - own_time(cal, c, ef[i])
+    back = net.position
+    started = plan.work_start is not None
     return replace(
-        plan, early_start=es, early_finish=ef, total_float=tf, free_float=ff, work_start=work
+        plan,
+        early_start=_reported_start(plan, es, back),
+        early_finish=ef[back],
+        total_float=tf[back],
+        free_float=_snap(ff)[back],
+        work_start=work[back] if started else None,
     )
+
+
+def _reported_start(plan: CPMSchedule, es: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """Early starts in file order: a task in progress keeps its actual start (a fact)."""
+    out = es[back]
+    if plan.work_start is not None:
+        in_progress = np.array([t.status == "in progress" for t in plan.scenario.tasks])
+        out[in_progress] = plan.early_start[in_progress]
+    return out
 
 
 def _general_schedule(scenario: Scenario, net: Network, d: np.ndarray) -> CPMSchedule:

@@ -158,7 +158,8 @@ class ImportedTask:
     budget: float = 0.0
 
 
-#: Constraint codes used in ``ImportedTask.constraints``, the same for every format.
+#: Constraint codes used in ``ImportedTask.constraints``, the same for every format:
+#: those with an upper bound or a fixed date (the DCMA check's "hard" ones), and the rest.
 HARD_CONSTRAINTS = ("MSO", "MFO", "SNLT", "FNLT", "MANDATORY_START", "MANDATORY_FINISH")
 SOFT_CONSTRAINTS = ("SNET", "FNET", "ALAP")
 

@@ -67,6 +67,8 @@ TASK_COLUMNS = (
     "wbs",
     "start_no_earlier_than",
     "finish_no_earlier_than",
+    "mandatory_start",
+    "mandatory_finish",
     "as_late_as_possible",
     "calendar",
     "status",
@@ -551,6 +553,8 @@ def tasks_from_rows(
         per_day = _number(row, "per_day", c, where)
         snet = _date(row, "start_no_earlier_than", c, where)
         fnet = _date(row, "finish_no_earlier_than", c, where)
+        must_start = _date(row, "mandatory_start", c, where)
+        must_finish = _date(row, "mandatory_finish", c, where)
         alap = _bool(row, "as_late_as_possible", c, where)
         calendar = _calendar(row, c, where)
         status = _status(row, c, where)
@@ -582,6 +586,8 @@ def tasks_from_rows(
                     wbs=str(row.get("wbs") or ""),
                     start_no_earlier_than=snet,
                     finish_no_earlier_than=fnet,
+                    mandatory_start=must_start,
+                    mandatory_finish=must_finish,
                     as_late_as_possible=alap,
                     calendar=calendar,
                     status=status,
@@ -717,6 +723,10 @@ def _constraints(t: Task) -> tuple[tuple[str, dt.datetime | None], ...]:
         out.append(("SNET", _midnight(t.start_no_earlier_than)))
     if t.finish_no_earlier_than is not None:
         out.append(("FNET", _midnight(t.finish_no_earlier_than)))
+    if t.mandatory_start is not None:
+        out.append(("MANDATORY_START", _midnight(t.mandatory_start)))
+    if t.mandatory_finish is not None:
+        out.append(("MANDATORY_FINISH", _midnight(t.mandatory_finish)))
     if t.as_late_as_possible:
         out.append(("ALAP", None))
     return tuple(out)

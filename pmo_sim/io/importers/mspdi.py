@@ -31,9 +31,10 @@ How the file maps onto the scenario model:
 - **constraints** (``ConstraintType``): 4 start no earlier than, 6 finish no earlier
   than and 1 as late as possible are carried over; 2 must start on and 3 must finish on
   are hard dates that override the links, as MS Project schedules them when tasks
-  honour their constraint dates (its default); start/finish no later than only bound late
-  dates in pmo-sim and are reported. Start constraints of started tasks are settled by
-  their actual start.
+  honour their constraint dates (``HonorConstraints`` 1, its default), and keep only
+  their no-earlier-than half when it is 0 (the upper bound is reported); start/finish
+  no later than only bound late dates in pmo-sim and are reported. Start constraints of
+  started tasks are settled by their actual start.
 - **progress**: ``PercentComplete``, ``ActualStart``, ``ActualFinish``,
   ``RemainingDuration`` and the project's ``StatusDate`` (at or after the end of a day's
   work, the next working day), which becomes ``Project.data_date`` when some task has
@@ -400,6 +401,9 @@ class _Reader:
     def __init__(self, c: Collector, root: Any) -> None:
         self.c = c
         self.root = root
+        # MS Project's "tasks will always honor their constraint dates" (on by default):
+        # must start/finish on dates then win over links; off, the links win.
+        self.honor_constraints = _text(root, "HonorConstraints", "1") != "0"
         self.start: dt.datetime | None = None
 
     def date(self, el: Any, tag: str, where: str) -> dt.datetime | None:
@@ -924,7 +928,13 @@ class _Reader:
         mandatory_finish: dt.date | None = None
         alap = False
         code = CONSTRAINTS.get(_text(el, "ConstraintType", "0"), "?")
-        when = self.date(el, "ConstraintDate", where)
+        # Only these constraints' dates move dates, and not once the task is complete.
+        scheduling = code in ("SNET", "FNET", "MSO", "MFO") and progress.status != COMPLETE
+        when = (
+            self.date(el, "ConstraintDate", where)
+            if scheduling
+            else self.info_date(el, "ConstraintDate", r["uid"])
+        )
         if code == "?":
             c.warn(where, f"unknown ConstraintType {_text(el, 'ConstraintType')!r} ignored")
         elif code is not None:
@@ -935,11 +945,17 @@ class _Reader:
                 snet = info.working_day_of(when, finish=False)
             elif code == "FNET" and when is not None:
                 fnet = info.working_day_of(when, finish=True)
-            elif code == "MSO" and when is not None:
-                # MS Project honours constraint dates over links by default: hard dates.
+            elif code == "MSO" and when is not None and self.honor_constraints:
                 mandatory_start = info.working_day_of(when, finish=False)
-            elif code == "MFO" and when is not None:
+            elif code == "MFO" and when is not None and self.honor_constraints:
                 mandatory_finish = info.working_day_of(when, finish=True)
+            elif code == "MSO" and when is not None:
+                # Links win over the date: its start-no-earlier-than half moves dates.
+                snet = info.working_day_of(when, finish=False)
+                dropped["must start on (upper bound; HonorConstraints is 0)"].append(r["uid"])
+            elif code == "MFO" and when is not None:
+                fnet = info.working_day_of(when, finish=True)
+                dropped["must finish on (upper bound; HonorConstraints is 0)"].append(r["uid"])
             elif code == "ALAP":
                 alap = True
             else:
@@ -981,8 +997,8 @@ class _Reader:
                 wbs=r["wbs"],
                 start_no_earlier_than=snet if snet is not None and snet > start else None,
                 finish_no_earlier_than=fnet if fnet is not None and fnet >= start else None,
-                mandatory_start=mandatory_start,
-                mandatory_finish=mandatory_finish,
+                mandatory_start=_on_or_after(mandatory_start, start),
+                mandatory_finish=_on_or_after(mandatory_finish, start),
                 as_late_as_possible=alap,
                 calendar=calendar_name,
                 status=progress.status,
@@ -1024,3 +1040,9 @@ class _Reader:
             if r["baseline_finish"] is not None:
                 return r["baseline_finish"]
         return None
+
+
+def _on_or_after(day: dt.date | None, start: dt.date) -> dt.date | None:
+    """A hard date, kept when it is on or after the project start (before it, it would
+    date work before the project; the constraint stays in the health check's facts)."""
+    return day if day is not None and day >= start else None

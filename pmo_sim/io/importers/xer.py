@@ -1132,10 +1132,13 @@ class _Reader:
                 continue
             common = CONSTRAINTS.get(p6)
             started = progress.status == IN_PROGRESS
-            settled = progress.status == COMPLETE or (
-                started and common in ("SNET", "MSO", "MANDATORY_START")
+            settled = (
+                progress.status == COMPLETE
+                or (started and common in ("SNET", "MSO", "MANDATORY_START"))
+                or common in (None, "SNLT", "FNLT", "ALAP")
             )
-            # The date of a constraint that progress has settled schedules nothing.
+            # The date of a constraint that progress has settled, or that bounds only
+            # late dates (or none), schedules nothing.
             when = row.info_date(date_key) if settled else row.date(date_key)
             if common is None:
                 c.warn(row.where, f"unknown constraint type {p6!r} ignored")
@@ -1165,6 +1168,23 @@ class _Reader:
                 alap = True
             else:
                 dropped_constraints[p6].append(code)
+
+        # A task holds one hard date, which fixes it: a mandatory finish wins over a
+        # mandatory start, either over as late as possible; a hard date before the
+        # project start is not kept. Whatever is left out is reported.
+        if mandatory_start is not None and mandatory_finish is not None:
+            dropped_constraints["CS_MANDSTART (with a mandatory finish)"].append(code)
+            mandatory_start = None
+        for name, day in (("CS_MANDSTART", mandatory_start), ("CS_MANDFIN", mandatory_finish)):
+            if day is not None and day < start:
+                dropped_constraints[f"{name} (before the project start)"].append(code)
+        if mandatory_start is not None and mandatory_start < start:
+            mandatory_start = None
+        if mandatory_finish is not None and mandatory_finish < start:
+            mandatory_finish = None
+        if alap and (mandatory_start is not None or mandatory_finish is not None):
+            dropped_constraints["CS_ALAP (with a mandatory date)"].append(code)
+            alap = False
 
         internal = row.text("task_id")
         money = costs.get(internal)
@@ -1202,8 +1222,7 @@ class _Reader:
                 wbs=wbs_path.get(row.text("wbs_id"), ""),
                 start_no_earlier_than=snet if snet is not None and snet > start else None,
                 finish_no_earlier_than=fnet if fnet is not None and fnet >= start else None,
-                # P6 keeps one constraint of each kind; a mandatory finish wins a tie.
-                mandatory_start=mandatory_start if mandatory_finish is None else None,
+                mandatory_start=mandatory_start,
                 mandatory_finish=mandatory_finish,
                 as_late_as_possible=alap,
                 calendar=calendar_name,

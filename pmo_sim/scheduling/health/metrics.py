@@ -96,13 +96,10 @@ def hard_constraints(f: ScheduleFacts) -> Metric:
         hard = [t.id for t in f.live if any(kind in HARD for kind, _ in f.extras[t.id].constraints)]
         note = "must start/finish on, start/finish no later than, mandatory start/finish"
     else:
-        hard, note = (
-            [],
-            (
-                "a scenario file holds only soft constraints (start or finish no earlier "
-                "than, as late as possible)"
-            ),
-        )
+        hard = [
+            t.id for t in f.live if t.mandatory_start is not None or t.mandatory_finish is not None
+        ]
+        note = "mandatory start or finish dates"
     return percent_metric(5, "Hard constraints", hard, len(f.live), 5, note=note)
 
 
@@ -134,7 +131,8 @@ def negative_float(f: ScheduleFacts) -> Metric:
         len(f.live),
         note=f"float from {f.float_source}"
         + (
-            "; pmo-sim's CPM has no deadlines or hard constraints, so it never gives negative float"
+            "; pmo-sim's late dates come from the logic alone (a hard date drops the "
+            "links into its task), so it never gives negative float"
             if not f.file_float
             else ""
         ),
