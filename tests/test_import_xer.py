@@ -1184,3 +1184,44 @@ def test_start_milestone_done_at_the_planned_start_keeps_the_start(write_xer):
         dt.date(2027, 1, 4),
     )
     assert str(schedule(s).finish_date) == "2027-01-06"
+
+
+@pytest.mark.parametrize(
+    ("retained", "override", "b_links", "warned"),
+    [("Y", "N", 1, None), ("N", "Y", 0, "progress override"), ("N", "N", 1, "by actual dates")],
+    ids=["retained logic", "progress override", "actual dates"],
+)
+def test_out_of_sequence_progress_follows_the_scheduling_option(
+    write_xer, retained, override, b_links, warned
+):
+    """B started before its predecessor A finished. Retained logic (P6's default): B's
+    remaining work waits for A. Progress override: A no longer binds B, so the relation
+    is left out (reported). Actual dates: scheduled as retained logic, reported."""
+    tasks = [
+        task("A", 40),
+        task(
+            "B",
+            24,
+            status_code="TK_Active",
+            act_start_date="2027-01-05 08:00",
+            remain_drtn_hr_cnt=16,
+        ),
+    ]
+    options = _table(
+        "SCHEDOPTIONS",
+        ["proj_id", "sched_retained_logic", "sched_progress_override"],
+        [{"proj_id": "1", "sched_retained_logic": retained, "sched_progress_override": override}],
+    )
+    project = _project(last_recalc_date="2027-01-06 08:00")
+    imp = read_xer(write_xer(xer_text(tasks, [pred("B", "A")], projects=[project], extra=options)))
+    assert len(imp.scenario.task("B").predecessors) == b_links
+    said = [str(w) for w in imp.warnings if "SCHEDOPTIONS" in str(w)]
+    if warned is None:
+        assert said == []
+    else:
+        assert len(said) == 1 and warned in said[0]
+    plan = schedule(imp.scenario)
+    k = imp.scenario.task_ids.index("B")
+    # Retained: after A (data date Wed 6 Jan; A's 5 days run to Tue 12th), 2 days more.
+    expected = "2027-01-07" if override == "Y" else "2027-01-14"
+    assert str(plan.dates()["early_finish"][k]) == expected

@@ -698,6 +698,7 @@ class _Reader:
         progressed = any(f.status != NOT_STARTED for f in facts.values())
 
         links = self._links(pid, by_internal, skipped, calendars, lag_option, default_cal, main_id)
+        self._progress_option(pid, links, facts)
 
         tasks, extras = [], []
         dropped_constraints: dict[str, list[str]] = defaultdict(list)
@@ -757,6 +758,43 @@ class _Reader:
             warnings=tuple(c.warnings),
             notes=(f"read with codec {self.codec}",),
         )
+
+    def _progress_option(
+        self, pid: str, links: dict[str, list[Link]], facts: dict[str, _Facts]
+    ) -> None:
+        """P6's scheduling of out-of-sequence progress. Retained logic (the default):
+        the remaining work of an activity in progress still waits for its predecessors,
+        as pmo-sim schedules it. Progress override: its predecessors no longer bind it,
+        so their relations are left out (reported). Actual dates: scheduled as retained
+        logic, reported."""
+        options = next(
+            (r for _, r in self.table("SCHEDOPTIONS", False).rows if r.get("proj_id") == pid), {}
+        )
+        retained = options.get("sched_retained_logic", "Y").strip().upper() != "N"
+        override = options.get("sched_progress_override", "N").strip().upper() == "Y"
+        if retained:
+            return
+        started = [
+            code
+            for code, f in facts.items()
+            if (f.progress.status if f.progress else f.status) == IN_PROGRESS and links.get(code)
+        ]
+        if override:
+            for code in started:
+                links.pop(code)
+            if started:
+                self.c.warn(
+                    "SCHEDOPTIONS",
+                    f"progress override: the relations into {len(started)} activities in "
+                    f"progress are left out, as P6 schedules them: {id_list(started)}",
+                    ids=started,
+                )
+        else:
+            self.c.warn(
+                "SCHEDOPTIONS",
+                "the project schedules out-of-sequence progress by actual dates; pmo-sim "
+                "schedules it as retained logic (remaining work waits for its predecessors)",
+            )
 
     def _lag_option(self, pid: str) -> str:
         """The project's sched_calendar_on_relationship_lag (P6's default when absent)."""
