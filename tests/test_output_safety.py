@@ -470,3 +470,88 @@ def test_output_errors_leave_no_temporary_files(tmp_path, monkeypatch):
         atomic_write(target, lambda handle: handle.write("new"))
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "{scenario}", "-q", "--out", "{scenario}"],
+        ["run", "{scenario}", "-q", "--task-dates", "./{scenario_name}"],
+        ["report", "{scenario}", "-q", "-o", "{link}"],
+        ["plot", "{scenario}", "-q", "--out", "{folder}", "--format", "png"],
+        ["import", "{table}", "--start", "2027-01-04", "-q", "-o", "{table}"],
+        [
+            "import",
+            "{table}",
+            "--start",
+            "2027-01-04",
+            "-q",
+            "--ranges",
+            "{ranges}",
+            "-o",
+            "{hardlink}",
+        ],
+    ],
+    ids=[
+        "run --out",
+        "run --task-dates",
+        "report via a link",
+        "plot",
+        "import -o",
+        "import -o a hard link to --ranges",
+    ],
+)
+def test_an_output_that_is_an_input_is_refused(args, tmp_path, monkeypatch):
+    """An output path that leads to one of the command's own input files (by name, by a
+    symbolic link or by a hard link) is refused with exit 2 before any run, and the input
+    is left as it was; so is a chart that would replace the scenario."""
+    no_simulation(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    scenario = tmp_path / "finish.png"  # the plot's first chart, in the same folder
+    scenario.write_text(Path(EXAMPLE).read_text())
+    table = tmp_path / "tasks.csv"
+    table.write_text((ROOT / "scenarios" / "templates" / "tasks.csv").read_text())
+    ranges = tmp_path / "ranges.toml"
+    ranges.write_text("[[ranges]]\nmatch = '*'\nmin = 0.9\nmax = 1.2\n")
+    os.link(ranges, tmp_path / "hard.toml")
+    (tmp_path / "link.html").symlink_to(scenario)
+    before = {p: p.read_bytes() for p in (scenario, table, ranges)}
+    res = invoke(
+        *[
+            a.format(
+                scenario=scenario,
+                scenario_name=scenario.name,
+                link=tmp_path / "link.html",
+                folder=tmp_path,
+                table=table,
+                ranges=ranges,
+                hardlink=tmp_path / "hard.toml",
+            )
+            for a in args
+        ]
+    )
+    assert res.exit_code == 2, res.output
+    assert "is the input file" in res.output and "name another output file" in res.output
+    assert "Traceback" not in res.output
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_two_outputs_on_one_file_are_refused(tmp_path, monkeypatch):
+    """`run --out x --task-dates x` would leave only one of the two: refused up front."""
+    no_simulation(monkeypatch)
+    out = tmp_path / "out.txt"
+    res = invoke("run", EXAMPLE, "-q", "--out", str(out), "--task-dates", str(out))
+    assert res.exit_code == 2, res.output
+    assert "two outputs of this command are the same file" in res.output
+    assert not out.exists()
+
+
+def test_distinct_outputs_and_inputs_pass(tmp_path):
+    """Different files, one of them not there yet, pass the check."""
+    from pmo_sim.base.files import check_distinct
+
+    a = tmp_path / "a.toml"
+    a.write_text("x")
+    check_distinct([tmp_path / "b.json", tmp_path / "c.csv"], [a])
+    with pytest.raises(OutputError, match="is the input file"):
+        check_distinct([tmp_path / "sub" / ".." / "a.toml"], [a])

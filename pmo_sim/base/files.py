@@ -8,7 +8,10 @@ The rule (``check_output``, applied again by ``atomic_write``):
 - an existing read-only file, or a file in a read-only folder, is not written unless
   the caller says ``force``;
 - a folder, a device, a pipe or a socket is never replaced by a file, and a link that
-  loops is refused.
+  loops is refused;
+- an output is never one of the command's own input files, and two outputs of one
+  command are never the same file (``check_distinct``): either would lose the user's
+  file or half of the results.
 
 Commands check every output path before they simulate, so a bad path costs no run. A
 file is written to a temporary file in the target's directory, then renamed over the
@@ -24,7 +27,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -121,6 +124,50 @@ def _probe(folder: Path, where: str) -> None:
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(name)
+
+
+def check_distinct(
+    outputs: Sequence[str | os.PathLike[str]],
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> None:
+    """Refuse an output that is one of ``inputs``, or the same file as another output.
+
+    Paths are compared as the files they lead to (links followed, hard links found by
+    device and inode), so ``./plan.toml``, ``plan.toml`` and a link to it are one file.
+
+    Raises
+    ------
+    OutputError
+        Naming both options' paths and what to do.
+    """
+    seen: list[tuple[str, str, str, tuple[int, int] | None]] = []
+    for kind, paths in (("input", inputs), ("output", outputs)):
+        for path in paths:
+            given = os.fspath(path)
+            real = os.path.realpath(given)
+            inode = _inode(given)
+            if kind == "output":
+                for other_kind, other, other_real, other_inode in seen:
+                    if real != other_real and (inode is None or inode != other_inode):
+                        continue
+                    if other_kind == "input":
+                        raise OutputError(
+                            f"{given}: is the input file {other}; writing it would replace "
+                            "your input: name another output file"
+                        )
+                    raise OutputError(
+                        f"{given}: two outputs of this command are the same file ({other} "
+                        "and this); name a different file for each"
+                    )
+            seen.append((kind, given, real, inode))
+
+
+def _inode(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # not there yet: only its name can match
+    return info.st_dev, info.st_ino
 
 
 def atomic_write(

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from ..base.files import OutputError, check_output
+from ..base.files import OutputError, check_distinct, check_output
 from ..model.errors import ScenarioError
 
 
@@ -97,11 +97,15 @@ FORCE = click.option(
 )
 
 
-def check_outputs(*paths: str | None, force: bool = False) -> None:
-    """Check every output path before a long run (``base.files.check_output``)."""
-    for path in paths:
-        if path is not None:
-            check_output(path, force=force)
+def check_outputs(
+    *paths: str | None, force: bool = False, inputs: tuple[str | None, ...] = ()
+) -> None:
+    """Check every output path before a long run (``base.files.check_output``), and that
+    no output is one of the command's ``inputs`` or another output (``check_distinct``)."""
+    outputs = [path for path in paths if path is not None]
+    check_distinct(outputs, [path for path in inputs if path is not None])
+    for path in outputs:
+        check_output(path, force=force)
 
 
 def load_scenario(path: str):

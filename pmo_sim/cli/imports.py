@@ -256,7 +256,7 @@ def import_(
       pmo-sim import tasks.csv --start 2027-01-04 -o plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
     """
-    check_outputs(output, force=force)
+    check_outputs(output, force=force, inputs=(schedule, risks, ranges))
     text, scenario, hits, imported, warnings, fidelity = import_scenario(
         schedule,
         project=project,

@@ -146,7 +146,11 @@ def plot(
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
-    check_outputs(*(os.path.join(out_dir, f"{name}.{fmt}") for name in CHARTS), force=force)
+    check_outputs(
+        *(os.path.join(out_dir, f"{name}.{fmt}") for name in CHARTS),
+        force=force,
+        inputs=(scenario,),
+    )
     pre, post, _ = _run_all(scenario, sim, ranking, ranking_iterations)
     for name, fig in figures(pre, post).items():
         if fig is None:
@@ -199,7 +203,7 @@ def report(
       pmo-sim report scenarios/office_move.toml --no-ranking -q
     """
     _need_matplotlib()
-    check_outputs(output, force=force)  # before the runs
+    check_outputs(output, force=force, inputs=(scenario,))  # before the runs
     from ..report.html import render_report
 
     pre, post, elapsed = _run_all(scenario, sim, ranking, ranking_iterations)

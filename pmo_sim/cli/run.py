@@ -242,7 +242,9 @@ def run(
             "--until-converged runs on this machine; it cannot be combined with "
             "--scheduler, --dask-local or --checkpoint"
         )
-    check_outputs(out_json, iterations_csv, task_dates, force=force)  # before a long run
+    check_outputs(  # before a long run
+        out_json, iterations_csv, task_dates, force=force, inputs=(scenario,)
+    )
     s = load_scenario(scenario)
     quiet = sim.quiet
     if not quiet:
