@@ -82,11 +82,16 @@ def test_values_round_trip():
 
 
 def test_refuses_what_the_format_cannot_hold():
-    """NaN, infinities and date-times are refused with a clear error."""
+    """NaN, infinities and date-times with a time zone are refused with a clear error;
+    a local date-time is written as TOML 1.0 reads it (with seconds)."""
     with pytest.raises(ValueError, match="finite"):
         value(math.inf)
-    with pytest.raises(TypeError, match="dates, not date-times"):
-        value(dt.datetime(2027, 1, 4, 8))
+    with pytest.raises(TypeError, match="local date-times, without a time zone"):
+        value(dt.datetime(2027, 1, 4, 8, tzinfo=dt.timezone.utc))
+    assert value(dt.datetime(2027, 1, 4, 13, 30)) == "2027-01-04T13:30:00"
+    assert tomllib.loads(f"x = {value(dt.datetime(2027, 1, 4, 13, 30))}")["x"] == dt.datetime(
+        2027, 1, 4, 13, 30
+    )
 
 
 def _round_trip(s: Scenario) -> Scenario:

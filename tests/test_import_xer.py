@@ -534,7 +534,8 @@ def test_tasks_on_another_calendar_work_on_it(write_xer):
     imp = read_xer(write_xer(xer_text(tasks, [pred("C", "A"), pred("B", "C")], calendars=cals)))
     s = imp.scenario
     assert imp.main_calendar == "c1"
-    assert s.project.calendars == (("7 day", Calendar("all-days")),)
+    # The calendar keeps its working hours (08:00-16:00), which place times of day.
+    assert s.project.calendars == (("7 day", Calendar("all-days", (), ((8.0, 16.0),))),)
     assert [t.calendar for t in s.tasks] == ["", "", "7 day"]
     assert imp.calendar_names == {"c1": "", "c2": "7 day"}
     assert s.task("C").duration.deterministic == 5.0
@@ -751,12 +752,14 @@ def test_progress_keeps_the_planned_start_and_the_data_date(write_xer):
 
 
 def test_data_date_at_the_end_of_a_day_is_the_next_morning(write_xer):
-    """A data date at the end of a day's hours is the next working day; earlier in the day
-    it is that day."""
+    """A data date at the end of a day's hours is the next working day; at its start,
+    that day; part-way through it, that time of that day."""
     late = read_xer(write_xer(_progress_file("2027-01-08 17:00"))).scenario
     assert late.project.data_date == dt.date(2027, 1, 11)
+    morning = read_xer(write_xer(_progress_file("2027-01-08 08:00"))).scenario
+    assert morning.project.data_date == dt.date(2027, 1, 8)
     midday = read_xer(write_xer(_progress_file("2027-01-08 12:00"))).scenario
-    assert midday.project.data_date == dt.date(2027, 1, 8)
+    assert midday.project.data_date == dt.datetime(2027, 1, 8, 12, 0)
 
 
 def test_data_date_without_progress_still_holds_work_back(write_xer):

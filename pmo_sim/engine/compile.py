@@ -74,7 +74,10 @@ class CompiledModel:
         return (
             False,
             (net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag, net.earliest_start),
-            (z, z, z, np.zeros(1), np.zeros(1), 1.0, 1.0, np.zeros(1), z, np.zeros(1)),
+            (
+                *(z, z, z, np.zeros(1), np.zeros(1), 1.0, 1.0, np.zeros(1), z, np.zeros(1)),
+                *(z, z, np.zeros(1, dtype=np.int64)),  # day shapes: none
+            ),
             (
                 zi,
                 np.zeros(n),

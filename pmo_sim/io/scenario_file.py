@@ -36,13 +36,14 @@ PROJECT_KEYS = (
     "start",
     "calendar",
     "holidays",
+    "hours",
     "lag_calendar",
     "data_date",
     "deadline",
     "budget",
     "currency",
 )
-CALENDAR_KEYS = ("workdays", "holidays")
+CALENDAR_KEYS = ("workdays", "holidays", "hours")
 SIMULATION_KEYS = ("iterations", "seed", "sampling")
 TASK_KEYS = (
     "id",
@@ -329,7 +330,10 @@ def _read_calendar(c: _Collector, where: str, table: Any) -> Calendar | None:
     except ValueError:
         c.add(where, must("workdays", WORKDAYS_RULE, workdays))
         return None
-    return c.build(where, lambda: Calendar(workdays, table.get("holidays", ())))
+    return c.build(
+        where,
+        lambda: Calendar(workdays, table.get("holidays", ()), table.get("hours", ())),
+    )
 
 
 def _read_calendars(c: _Collector, doc: Mapping[str, Any]) -> dict[str, Calendar]:
@@ -367,7 +371,10 @@ def _read_project(c: _Collector, table: Any, calendars: Mapping[str, Calendar]) 
         )
         return None
     calendar = c.build(
-        "project", lambda: Calendar(table.get("calendar", "mon-fri"), table.get("holidays", ()))
+        "project",
+        lambda: Calendar(
+            table.get("calendar", "mon-fri"), table.get("holidays", ()), table.get("hours", ())
+        ),
     )
     if calendar is None:
         return None

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..model.calendar import Calendar
+from ..model.calendar import Calendar, clock_text
 from ..model.distributions import Distribution, Fixed
 from ..model.risks import Impact, Mitigation, Risk
 from ..model.scenario import Correlation, Scenario
@@ -66,7 +66,9 @@ def value(v: Any) -> str:
     if isinstance(v, str):
         return string(v)
     if isinstance(v, dt.datetime):
-        raise TypeError("scenario files hold dates, not date-times")
+        if v.tzinfo is not None:
+            raise TypeError("scenario files hold local date-times, without a time zone")
+        return v.isoformat(timespec="seconds")  # a TOML 1.0 local date-time
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Mapping):
@@ -152,6 +154,11 @@ def _workdays(cal: Calendar) -> Any:
     return spec
 
 
+def _hours(cal: Calendar) -> list[str]:
+    """A calendar's working periods as the reader takes them: ``"08:00-12:00"``."""
+    return [f"{clock_text(lo)}-{clock_text(hi)}" for lo, hi in cal.hours]
+
+
 def task_lines(t: Task, notes: Iterable[str] = ()) -> list[str]:
     lines = ["[[tasks]]", *(c for n in notes for c in comment(n))]
     lines.append(f"id = {value(t.id)}")
@@ -227,6 +234,8 @@ def dumps(
     lines.append(f"calendar = {value(_workdays(p.calendar))}")
     if p.calendar.holidays:
         lines.append(f"holidays = {value(list(p.calendar.holidays))}")
+    if p.calendar.hours:
+        lines.append(f"hours = {value(_hours(p.calendar))}")
     if p.calendars or p.lag_calendar != "successor":
         lines.append(f"lag_calendar = {value(p.lag_calendar)}")
     if p.data_date is not None:
@@ -241,6 +250,8 @@ def dumps(
         lines += ["", f"[calendars.{key(name)}]", f"workdays = {value(_workdays(cal))}"]
         if cal.holidays:
             lines.append(f"holidays = {value(list(cal.holidays))}")
+        if cal.hours:
+            lines.append(f"hours = {value(_hours(cal))}")
     if include_simulation:
         s = scenario.simulation
         lines += [

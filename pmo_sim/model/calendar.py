@@ -9,12 +9,20 @@ successor starts on day 30). A finish at offset 0 (a start milestone) is dated d
 A zero-duration task (a
 milestone) is dated by its finish on both ends, so a milestone that follows a task
 carries that task's finish date.
+
+A calendar may say its working hours (``Calendar.hours``, periods of the clock such as
+08:00-12:00 and 13:00-17:00). Then a date-time (a data date, an actual date, a
+constraint date at a time of day) falls part-way through a working day: its offset's
+fraction is the share of the day's working hours done by that time, so a 4-hour task on
+an 8-hour day finishes at midday and its successor starts then. Without hours, times of
+day are not used: dates are whole days.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -77,6 +85,124 @@ FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 DATE_RANGE = "a date between 1900-01-01 and 2199-12-31"
 
 
+def parse_hours(name: str, value: Any) -> tuple[tuple[float, float], ...]:
+    """Working periods of a day, as clock hours (0-24): from ``["08:00-12:00",
+    "13:00-17:00"]`` or pairs of hours ``[(8, 12), (13, 17)]``; sorted, not overlapping."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError(must(name, 'a list of periods like ["08:00-12:00", "13:00-17:00"]', value))
+    periods = []
+    for i, item in enumerate(value):
+        where = f"{name}[{i + 1}]"
+        if isinstance(item, str):
+            period = _period_text(where, item)
+        elif (
+            isinstance(item, list | tuple)
+            and len(item) == 2
+            and all(isinstance(h, int | float) and not isinstance(h, bool) for h in item)
+        ):
+            period = (float(item[0]), float(item[1]))
+        else:
+            raise ValueError(must(where, 'a period like "08:00-12:00"', item))
+        lo, hi = period
+        if not 0.0 <= lo < hi <= 24.0:
+            raise ValueError(
+                must(where, "a period from an earlier to a later time of one day", item)
+            )
+        periods.append(period)
+    periods.sort()
+    for (_, end), (begin, _) in itertools.pairwise(periods):
+        if begin < end:
+            raise ValueError(must(name, "periods that do not overlap", value))
+    return tuple(periods)
+
+
+def _period_text(where: str, text: str) -> tuple[float, float]:
+    try:
+        first, last = (part.strip() for part in text.split("-"))
+        return _clock(first), _clock(last)
+    except ValueError:
+        raise ValueError(must(where, 'a period like "08:00-12:00"', text)) from None
+
+
+def _clock(text: str) -> float:
+    hours, minutes = text.split(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(text)
+    h, m = int(hours), int(minutes)
+    if m >= 60 or h > 24 or (h == 24 and m):
+        raise ValueError(text)
+    return h + m / 60
+
+
+def clock_text(hours: float) -> str:
+    """``8.5`` as ``"08:30"``."""
+    minutes = round(hours * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def merge_hours(
+    periods: list[tuple[float, float]] | tuple[tuple[float, float], ...],
+) -> tuple[tuple[float, float], ...]:
+    """The union of working periods, as sorted periods that neither overlap nor touch."""
+    out: list[list[float]] = []
+    for lo, hi in sorted(periods):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return tuple((lo, hi) for lo, hi in out)
+
+
+def hours_done(periods: tuple[tuple[float, float], ...], clock: float) -> float:
+    """Working hours of ``periods`` before the clock time ``clock`` (hours 0-24)."""
+    return sum(max(0.0, min(hi, clock) - lo) for lo, hi in periods)
+
+
+def is_timed(value: Any) -> bool:
+    """True for a date-time with a time of day (a moment within a day, not a whole day)."""
+    return isinstance(value, dt.datetime)
+
+
+def day_of(value: dt.date) -> dt.date:
+    """The day of a date or date-time."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def later(a: dt.date, b: dt.date) -> bool:
+    """True when the moment ``a`` is after ``b``: a later day, or on one day two times of
+    day one after the other (a date without a time is its whole day, after nothing on
+    it and before nothing on it)."""
+    da, db = day_of(a), day_of(b)
+    if da != db:
+        return da > db
+    return is_timed(a) and is_timed(b) and a > b
+
+
+def moment_text(value: dt.date) -> str:
+    """``2027-03-01`` or ``2027-03-01 13:00``."""
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, dt.datetime) else value.isoformat()
+
+
+def as_moment(name: str, value: Any) -> dt.date:
+    """``value`` as a date, or as a date-time where it has a time of day other than
+    midnight (a date-time at midnight is its day, as the scheduling tools write whole
+    days); the day must lie in ``FIRST_DATE .. LAST_DATE``."""
+    when: Any = value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.fromisoformat(value.strip())
+    if isinstance(when, dt.datetime):
+        if when.tzinfo is not None:
+            raise ValueError(
+                must(name, "a local date-time like 2027-01-04T13:00 (no time zone)", value)
+            )
+        day = as_date(name, when.date())
+        if when.time() == dt.time():
+            return day
+        return when.replace(second=0, microsecond=0) if when.second or when.microsecond else when
+    return as_date(name, value)
+
+
 def as_date(name: str, value: Any) -> dt.date:
     """``value`` (a date, a datetime or ISO text) as a date in ``FIRST_DATE ..
     LAST_DATE``."""
@@ -106,10 +232,14 @@ class Calendar:
         takes, or a spec such as ``"mon-fri"``/``"all-days"`` (see ``weekmask_from_spec``).
     holidays : tuple of datetime.date
         Non-working dates.
+    hours : tuple of (start, end) clock hours, optional
+        The working periods of a working day, such as ``((8, 12), (13, 17))``; or
+        ``"08:00-12:00"`` texts. Empty: times of day are not used (see the module).
     """
 
     weekmask: str = "1111100"
     holidays: tuple[dt.date, ...] = field(default=())
+    hours: tuple[tuple[float, float], ...] = field(default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weekmask", weekmask_from_spec(self.weekmask))
@@ -119,6 +249,7 @@ class Calendar:
             sorted({as_date(f"holidays[{i + 1}]", d) for i, d in enumerate(self.holidays)})
         )
         object.__setattr__(self, "holidays", days)
+        object.__setattr__(self, "hours", parse_hours("hours", self.hours) if self.hours else ())
 
     @classmethod
     def union(cls, calendars: list[Calendar]) -> Calendar:
@@ -126,6 +257,7 @@ class Calendar:
         first = calendars[0]
         if all(c == first for c in calendars[1:]):
             return first
+        hours = merge_hours([p for c in calendars for p in c.hours])
         mask = "".join(
             "1" if any(c.weekmask[d] == "1" for c in calendars) else "0" for d in range(7)
         )
@@ -136,7 +268,7 @@ class Calendar:
             if mask[h.weekday()] == "1"
             and not any(c.weekmask[h.weekday()] == "1" and h not in c.holidays for c in calendars)
         ]
-        return cls(mask, tuple(holidays))
+        return cls(mask, tuple(holidays), hours)
 
     def __getstate__(self) -> dict:
         # numpy's busdaycalendar cannot be pickled (Dask sends models to workers); it is
@@ -150,6 +282,16 @@ class Calendar:
         return np.busdaycalendar(
             weekmask=self.weekmask, holidays=np.array(self.holidays, dtype="datetime64[D]")
         )
+
+    @property
+    def day_hours(self) -> float:
+        """Working hours of a working day (0 when the calendar has no hours)."""
+        return sum(hi - lo for lo, hi in self.hours)
+
+    def day_fraction(self, clock: float) -> float:
+        """The share of a working day's hours done by the clock time ``clock`` (0-24)."""
+        total = self.day_hours
+        return hours_done(self.hours, clock) / total if total > 0 else 0.0
 
     @property
     def name(self) -> str:
@@ -206,29 +348,51 @@ class Calendar:
         return self.start_dates(start, offset).astype(object)
 
     def days_until(self, start: dt.date, date: dt.date) -> float:
-        """Working days from day 0 through the end of ``date``.
+        """Working days from day 0 through the end of ``date``; for a date-time, through
+        that time (on a calendar with hours: the working hours done by then).
 
         A finish offset ``f`` falls on or before ``date`` exactly when
         ``f <= days_until(start, date)``.
         """
+        if is_timed(date) and self.hours:
+            return self._timed_offset(start, date)
         day0 = self.first_working_day(start)
-        end = np.datetime64(date, "D") + np.timedelta64(1, "D")
+        end = np.datetime64(day_of(date), "D") + np.timedelta64(1, "D")
         if end <= day0:
             # A date before the start: only an offset of 0 or less can meet it.
             return -float(np.busday_count(end, day0, busdaycal=self.busdaycalendar))
         return float(np.busday_count(day0, end, busdaycal=self.busdaycalendar))
 
     def start_offset_of(self, start: dt.date, date: dt.date) -> float:
-        """Working-day offset of the morning of ``date`` (next working day if it is not one)."""
+        """Working-day offset of the morning of ``date`` (next working day if it is not
+        one); for a date-time on a calendar with hours, of that time."""
+        if is_timed(date) and self.hours:
+            return self._timed_offset(start, date)
         day0 = self.first_working_day(start)
         day = np.busday_offset(
-            np.datetime64(date, "D"), 0, roll="forward", busdaycal=self.busdaycalendar
+            np.datetime64(day_of(date), "D"), 0, roll="forward", busdaycal=self.busdaycalendar
         )
         return (
             float(np.busday_count(day0, day, busdaycal=self.busdaycalendar))
             if (day >= day0)
             else -float(np.busday_count(day, day0, busdaycal=self.busdaycalendar))
         )
+
+    def _timed_offset(self, start: dt.date, when: dt.datetime) -> float:
+        """The offset of a time of day: working days before its day, plus the share of
+        its day's hours done by then when the day is a working day. One number serves a
+        start and a finish: the end of a day's hours and the next working day's morning
+        are one offset, as are the evening before and a time before the day's hours."""
+        day0 = self.first_working_day(start)
+        day = np.datetime64(when.date(), "D")
+        before = (
+            float(np.busday_count(day0, day, busdaycal=self.busdaycalendar))
+            if day >= day0
+            else -float(np.busday_count(day, day0, busdaycal=self.busdaycalendar))
+        )
+        if not np.is_busday(day, busdaycal=self.busdaycalendar):
+            return before
+        return before + self.day_fraction(when.hour + when.minute / 60)
 
 
 def iso(date: Any) -> str:

@@ -50,6 +50,19 @@ def within_days(name: str, lo: float, hi: float, typical: float, given: Any) -> 
         )
 
 
+#: Money a cost, a rate per working day or a risk's cost may reach: a thousand trillion.
+#: Beyond it sums over tasks and iterations overflow to infinity, and only a stray
+#: exponent gets there.
+MAX_AMOUNT = 1e15
+
+
+def within_amount(name: str, lo: float, hi: float, given: Any) -> None:
+    """Refuse money beyond ``MAX_AMOUNT`` (the finite bounds of a range, or a number)."""
+    reach = max((abs(x) for x in (lo, hi) if math.isfinite(x)), default=0.0)
+    if reach > MAX_AMOUNT:
+        raise ValueError(must(name, f"at most {MAX_AMOUNT:.0e} (it reaches {reach:.4g})", given))
+
+
 def as_tuple(name: str, value: Any) -> tuple:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(must(name, "a list", value))

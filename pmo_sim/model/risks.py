@@ -15,6 +15,7 @@ from .fields import (
     probability_field,
     real_field,
     text_field,
+    within_amount,
     within_days,
 )
 
@@ -130,7 +131,10 @@ class Mitigation:
             object.__setattr__(self, "impacts", impacts)
         if self.cost is not None:
             object.__setattr__(self, "cost", distribution_field("cost", self.cost))
+            within_amount("cost", *self.cost.support, self.cost)
+            within_amount("cost", self.cost.mean, self.cost.mean, self.cost)
         rc = real_field("response_cost", self.response_cost)
+        within_amount("response_cost", rc, rc, rc)
         if rc < 0:
             raise ValueError(must("response_cost", "0 or more", rc))
         object.__setattr__(self, "response_cost", rc)
@@ -180,6 +184,8 @@ class Risk:
         object.__setattr__(self, "impacts", _impacts(self.impacts))
         if self.cost is not None:
             object.__setattr__(self, "cost", distribution_field("cost", self.cost))
+            within_amount("cost", *self.cost.support, self.cost)
+            within_amount("cost", self.cost.mean, self.cost.mean, self.cost)
         if not self.impacts and self.cost is None:
             raise ValueError("a risk needs 'impacts' on tasks, a 'cost', or both")
         if self.mitigated is not None and not isinstance(self.mitigated, Mitigation):

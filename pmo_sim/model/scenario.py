@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .calendar import Calendar, as_date
+from .calendar import Calendar, as_date, as_moment, day_of, later, moment_text
 from .errors import Problem, ScenarioError, must
 from .fields import as_tuple, real_field, text_field
 from .graph import find_cycle
@@ -120,10 +120,10 @@ class Project:
                 must("lag_calendar", '"successor", "predecessor" or "project"', self.lag_calendar)
             )
         if self.data_date is not None:
-            dd = as_date("data_date", self.data_date)
-            if dd < self.start:
+            dd = as_moment("data_date", self.data_date)
+            if day_of(dd) < self.start:
                 raise ValueError(
-                    must("data_date", f"on or after 'start' ({self.start})", dd.isoformat())
+                    must("data_date", f"on or after 'start' ({self.start})", moment_text(dd))
                 )
             object.__setattr__(self, "data_date", dd)
         if self.deadline is not None:
@@ -360,12 +360,14 @@ def calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> It
             )
         for name in ("mandatory_start", "mandatory_finish"):
             day = getattr(t, name)
-            if day is not None and day < project.start:
+            if day is not None and day_of(day) < project.start:
                 # A hard date overrides the logic: before the start it would date work
                 # before the project exists.
                 yield Problem(
                     f"{where}.{name}",
-                    must(name, f"on or after the project start ({project.start})", day.isoformat()),
+                    must(
+                        name, f"on or after the project start ({project.start})", moment_text(day)
+                    ),
                 )
         if not t.started:
             continue
@@ -380,16 +382,20 @@ def calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> It
             day = getattr(t, name)
             if day is None:
                 continue
-            if day < project.start:
-                yield Problem(
-                    f"{where}.{name}",
-                    must(name, f"on or after the project start ({project.start})", day.isoformat()),
-                )
-            if day > dd:
+            if day_of(day) < project.start:
                 yield Problem(
                     f"{where}.{name}",
                     must(
-                        name, f"on or before the data date ({dd}): it is an actual", day.isoformat()
+                        name, f"on or after the project start ({project.start})", moment_text(day)
+                    ),
+                )
+            if later(day, dd):
+                yield Problem(
+                    f"{where}.{name}",
+                    must(
+                        name,
+                        f"on or before the data date ({moment_text(dd)}): it is an actual",
+                        moment_text(day),
                     ),
                 )
 

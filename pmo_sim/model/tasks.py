@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .calendar import as_date
+from .calendar import as_moment, later, moment_text
 from .distributions import Distribution, Fixed
 from .errors import must
-from .fields import as_tuple, distribution_field, real_field, text_field, within_days
+from .fields import (
+    as_tuple,
+    distribution_field,
+    real_field,
+    text_field,
+    within_amount,
+    within_days,
+)
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 #: Task progress states. Durations of tasks in progress are their remaining durations.
@@ -50,6 +57,9 @@ class TaskCost:
     def __post_init__(self) -> None:
         object.__setattr__(self, "fixed", distribution_field("fixed", self.fixed))
         object.__setattr__(self, "per_day", real_field("per_day", self.per_day))
+        within_amount("per_day", self.per_day, self.per_day, self.per_day)
+        within_amount("fixed", *self.fixed.support, self.fixed)
+        within_amount("fixed", self.fixed.mean, self.fixed.mean, self.fixed)
 
     @property
     def is_zero(self) -> bool:
@@ -111,6 +121,11 @@ class Task:
         duration, worked from the data date) or ``"complete"`` (fixed at its actual dates).
     actual_start, actual_finish : datetime.date, optional
         Actual dates: a task in progress has an actual start, a complete task both.
+
+    Every date of a task may be a ``datetime.datetime`` with a time of day (an actual
+    start at 13:00, a finish-no-earlier-than at noon): on a calendar with working hours
+    (``Calendar.hours``) it falls part-way through that day; a date alone is the
+    morning (a start) or the end (a finish) of its day.
     """
 
     id: str
@@ -169,7 +184,7 @@ class Task:
         text_field("wbs", self.wbs, allow_empty=True)
         for name in DATE_CONSTRAINTS:
             if getattr(self, name) is not None:
-                object.__setattr__(self, name, as_date(name, getattr(self, name)))
+                object.__setattr__(self, name, as_moment(name, getattr(self, name)))
         if self.mandatory_start is not None and self.mandatory_finish is not None:
             raise ValueError(
                 "'mandatory_start' and 'mandatory_finish' exclude each other: a task has at "
@@ -193,7 +208,7 @@ class Task:
         for name in ("actual_start", "actual_finish"):
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, as_date(name, value))
+                object.__setattr__(self, name, as_moment(name, value))
         start, finish = self.actual_start, self.actual_finish
         if self.status == "not started" and (start or finish):
             raise ValueError(
@@ -210,10 +225,12 @@ class Task:
         if self.status == "complete":
             if finish is None:
                 raise ValueError("'actual_finish' is required for a complete task")
-            if finish < start:
+            if later(start, finish):
                 raise ValueError(
                     must(
-                        "actual_finish", f"on or after 'actual_start' ({start})", finish.isoformat()
+                        "actual_finish",
+                        f"on or after 'actual_start' ({moment_text(start)})",
+                        moment_text(finish),
                     )
                 )
 

@@ -96,7 +96,7 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 es[t] = SB[t]
                 ef[t] = SB[t] + d[t]
                 PF[t] = max(PF[t], ef[t])
-    elif not finish_bound and row_within(SB, m, cal[9][c]):
+    elif not finish_bound and cal[12][c] == 0 and row_within(SB, m, cal[9][c]):
         # The common case, only start bounds that all fall within the tables: branch-free
         # lookups. Work done by the bound x on day k is cum[k] + min(x - k, work[k]);
         # work starts at x on a working day, else on the next one (max with next_start).
@@ -187,7 +187,7 @@ def push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m):
     per link: inlined into the per-iteration loop (numba ``inline="always"``), the nested
     lookups made numba count references to the table arrays in every iteration, fifteen
     times slower."""
-    if not on_start and g >= 0 and lag != 0.0 and row_within(src, m, cal[5]):
+    if not on_start and g >= 0 and lag != 0.0 and cal[12][g] == 0 and row_within(src, m, cal[5]):
         # A lagged FS/FF link, every time within the tables: branch-free lookups, the
         # same arithmetic as own_time and start_time.
         cum = cal[0][g]
@@ -247,7 +247,7 @@ def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
             LS[t] = lf[t] - d[t]
             if lf[t] - ef[t] <= tol:
                 count += 1
-    elif not snap and row_within(lf, m, cal[5]):
+    elif not snap and cal[12][c] == 0 and row_within(lf, m, cal[5]):
         # Branch-free lookups while every late finish falls within the tables; the
         # late start is converted below once the row is known to be within them too.
         cum = cal[0][c]

@@ -29,6 +29,17 @@ span of ten years, or to a week past the last holiday of any calendar if later; 
 span every calendar repeats weekly, so a time beyond it is shifted back by whole weeks.
 Before day 0 (reachable only through leads) every calendar counts time as the timeline
 does.
+
+Within a day, the timeline's time counts the working hours of the union of the
+calendars' hours (``Calendar.hours``): with every calendar on the same hours a
+calendar's own time within a day is the timeline's. A calendar on other hours (a 4x9-h
+week beside 5x8-h ones, 07:00-17:00 beside 08:00-17:00) has a *day shape*: its share of
+a day's work done at the timeline's share ``u`` is ``phi_c(u)``, piecewise linear and
+flat where it does not work, so ``own_c(x) = cum + work * phi_c(x - floor(x))``; the
+inverses take the earliest (``finish_c``) or latest (``start_c``) ``u`` for a share.
+A 16:00 finish on a calendar whose day ends at 16:00 is then the end of its day, and a
+successor on a calendar working until 17:00 starts at 16:00 the same day, as P6 and
+MS Project schedule it.
 """
 
 from __future__ import annotations
@@ -39,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..base.jit import kernel
-from ..model.calendar import SNAP, START_SNAP, Calendar
+from ..model.calendar import SNAP, START_SNAP, Calendar, hours_done
 from ..model.scenario import Scenario
 from .network import FF, FS, SF, SS, Network, build_network
 
@@ -61,7 +72,8 @@ class CalendarTables:
     times longer than that holds some of its working time); ``period`` is the timeline's
     working days per week. ``next_start[c, i]`` is the timeline day on which work at
     day i starts (i itself on a working day), for days up to ``last_day[c]``, the
-    calendar's last working day in the span.
+    calendar's last working day in the span. ``shape_u[c, :n]``/``shape_y[c, :n]`` are
+    the knots of its day shape, ``n = shape_n[c]``, 0 where its day is the timeline's.
     """
 
     calendars: tuple[Calendar, ...]
@@ -75,6 +87,9 @@ class CalendarTables:
     idle: np.ndarray
     next_start: np.ndarray
     last_day: np.ndarray
+    shape_u: np.ndarray
+    shape_y: np.ndarray
+    shape_n: np.ndarray
 
     @property
     def arrays(self) -> tuple:
@@ -90,6 +105,9 @@ class CalendarTables:
             self.idle,
             self.next_start,
             self.last_day,
+            self.shape_u,
+            self.shape_y,
+            self.shape_n,
         )
 
 
@@ -132,9 +150,100 @@ def build_tables(timeline: Calendar, start: dt.date, calendars: list[Calendar]) 
         off = np.concatenate([[True], flags, tail, tail, [True]])
         edges = np.flatnonzero(off)
         idle[c] = float(np.diff(edges).max() - 1)
+    shapes = [day_shape(timeline, cal) for cal in calendars]
+    width = max([len(u) for u, _ in shapes], default=0) or 1
+    shape_u = np.zeros((k, width))
+    shape_y = np.zeros((k, width))
+    shape_n = np.zeros(k, dtype=np.int64)
+    for c, (u, y) in enumerate(shapes):
+        shape_u[c, : len(u)] = u
+        shape_y[c, : len(y)] = y
+        shape_n[c] = len(u)
     return CalendarTables(
-        tuple(calendars), cum, work, own, count, week, span, period, idle, next_start, last_day
+        tuple(calendars),
+        cum,
+        work,
+        own,
+        count,
+        week,
+        span,
+        period,
+        idle,
+        next_start,
+        last_day,
+        shape_u,
+        shape_y,
+        shape_n,
     )
+
+
+def day_shape(timeline: Calendar, cal: Calendar) -> tuple[list[float], list[float]]:
+    """Knots ``(u, y)`` of ``cal``'s day shape on ``timeline`` (see the module): at each
+    boundary of either's working periods, the share of the timeline's day hours done
+    (``u``) and of ``cal``'s (``y``). Empty where the shape is the identity: the same
+    hours, or either without hours."""
+    if not timeline.hours or not cal.hours or timeline.hours == cal.hours:
+        return [], []
+    total_u, total_y = timeline.day_hours, cal.day_hours
+    clocks = sorted({0.0, 24.0, *(h for p in (*timeline.hours, *cal.hours) for h in p)})
+    u: list[float] = []
+    y: list[float] = []
+    for t in clocks:
+        a = hours_done(timeline.hours, t) / total_u
+        b = hours_done(cal.hours, t) / total_y
+        if u and a == u[-1] and b == y[-1]:
+            continue
+        u.append(a)
+        y.append(b)
+    return u, y
+
+
+@kernel(inline="always")
+def shape_of(cal, c, u):
+    """Calendar ``c``'s share of a working day done at the timeline's share ``u``."""
+    n = cal[12][c]
+    if n == 0:
+        return u
+    ux = cal[10][c]
+    uy = cal[11][c]
+    for i in range(1, n):
+        if u <= ux[i]:
+            a = ux[i - 1]
+            b = ux[i]
+            if b <= a:
+                return uy[i]
+            return uy[i - 1] + (uy[i] - uy[i - 1]) * (u - a) / (b - a)
+    return uy[n - 1]
+
+
+@kernel(inline="always")
+def earliest_at(cal, c, f):
+    """The earliest timeline share of a day at which calendar ``c`` has done ``f``."""
+    n = cal[12][c]
+    if n == 0:
+        return f
+    ux = cal[10][c]
+    uy = cal[11][c]
+    if f <= uy[0]:
+        return ux[0]
+    for i in range(1, n):
+        if uy[i] >= f:
+            return ux[i - 1] + (f - uy[i - 1]) * (ux[i] - ux[i - 1]) / (uy[i] - uy[i - 1])
+    return ux[n - 1]
+
+
+@kernel(inline="always")
+def latest_at(cal, c, f):
+    """The latest timeline share of a day at which calendar ``c`` has done ``f``."""
+    n = cal[12][c]
+    if n == 0:
+        return f
+    ux = cal[10][c]
+    uy = cal[11][c]
+    for i in range(1, n):
+        if uy[i] > f:
+            return ux[i - 1] + (f - uy[i - 1]) * (ux[i] - ux[i - 1]) / (uy[i] - uy[i - 1])
+    return ux[n - 1]
 
 
 # The lookups index the table tuple and never reassign their arguments: written with
@@ -154,9 +263,9 @@ def own_time(cal, c, x):
         q = q + 1.0 if x - q * period >= span else q  # rounding at a week boundary
         y = x - q * period
         k = int(y)
-        return cum[c, k] + work[c, k] * (y - k) + q * week[c]
+        return cum[c, k] + work[c, k] * shape_of(cal, c, y - k) + q * week[c]
     k = int(x)
-    return cum[c, k] + work[c, k] * (x - k)
+    return cum[c, k] + work[c, k] * shape_of(cal, c, x - k)
 
 
 @kernel(inline="always")
@@ -178,9 +287,9 @@ def finish_time(cal, c, w):
             v += week
             q -= 1.0
         j = np.ceil(v) - 1.0
-        return own[c, int(j)] + (v - j) + q * cal[6]
+        return own[c, int(j)] + earliest_at(cal, c, v - j) + q * cal[6]
     j = np.ceil(z) - 1.0
-    return own[c, int(j)] + (z - j)
+    return own[c, int(j)] + earliest_at(cal, c, z - j)
 
 
 @kernel(inline="always")
@@ -202,9 +311,9 @@ def start_time(cal, c, w):
             v -= week
             q += 1.0
         j = np.floor(v)
-        return own[c, int(j)] + (v - j) + q * cal[6]
+        return own[c, int(j)] + latest_at(cal, c, v - j) + q * cal[6]
     j = np.floor(z)
-    return own[c, int(j)] + (z - j)
+    return own[c, int(j)] + latest_at(cal, c, z - j)
 
 
 @kernel(inline="always")

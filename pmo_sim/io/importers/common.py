@@ -10,13 +10,24 @@ check`` read those extras; the engine never does.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ...model.calendar import DATE_RANGE, FIRST_DATE, LAST_DATE, Calendar
+from ...model.calendar import (
+    DATE_RANGE,
+    FIRST_DATE,
+    LAST_DATE,
+    Calendar,
+    day_of,
+    is_timed,
+    later,
+    merge_hours,
+)
 from ...model.errors import Problem, ScenarioError, must
 from ...model.scenario import Scenario
 
@@ -68,10 +79,12 @@ class CalendarInfo:
     declared_hours_per_day: float | None = None
     day_start: float = 8.0
     day_end: float = 16.0
+    periods: tuple[tuple[float, float], ...] = ()
 
     def calendar(self) -> Calendar:
-        """The engine's calendar: working weekdays and holidays."""
-        return Calendar(self.weekmask, self.holidays)
+        """The engine's calendar: working weekdays, holidays and the working periods of a
+        normal day (which place times of day within it)."""
+        return Calendar(self.weekmask, self.holidays, self.periods)
 
     @property
     def label(self) -> str:
@@ -94,6 +107,24 @@ class CalendarInfo:
         if not finish and hour >= self.day_end - 1e-9 and self.day_end < 24:
             return np.busday_offset(day, 1, roll="backward", busdaycal=cal).astype(object)
         return when.date()
+
+    def moment_of(self, when: dt.datetime, *, finish: bool) -> dt.date:
+        """A start (``finish=False``) or finish time as the scenario holds it: the
+        working day (``working_day_of``) where the time is at a day's boundary or the
+        calendar has no working periods, else the date-time itself, part-way through
+        its day (seconds dropped)."""
+        day = self.working_day_of(when, finish=finish)
+        if not self.periods or day != when.date():
+            return day
+        hour = when.hour + when.minute / 60
+        first, last = self.periods[0][0], self.periods[-1][1]
+        if hour <= first + 1e-9 or hour >= last - 1e-9:
+            return day
+        import numpy as np
+
+        if not np.is_busday(np.datetime64(day, "D"), busdaycal=self.calendar().busdaycalendar):
+            return day
+        return when.replace(second=0, microsecond=0)
 
     def data_day(self, when: dt.datetime, used: Iterable[CalendarInfo] = ()) -> dt.date:
         """The day from whose morning remaining work runs, for a data (status) date: at
@@ -403,6 +434,82 @@ class Progress:
     actual_finish: dt.date | None = None
     remaining: float = 0.0
     changed: str = ""
+
+
+def with_times(
+    progress: Progress,
+    actual_start: dt.datetime | None,
+    actual_finish: dt.datetime | None,
+    info: CalendarInfo,
+    data_date: dt.date | None,
+) -> Progress:
+    """``progress`` with its actual dates at their times of day (``moment_of``) where
+    settling kept them on the file's days and not after the data date (a moment); a
+    date moved by settling stays a date."""
+    start, finish = progress.actual_start, progress.actual_finish
+
+    def timed(day: dt.date, when: dt.datetime, finish: bool) -> dt.date:
+        moment = info.moment_of(when, finish=finish)
+        if day_of(moment) != day or (data_date is not None and later(moment, data_date)):
+            return day
+        return moment
+
+    if start is not None and actual_start is not None:
+        start = timed(start, actual_start, False)
+    if finish is not None and actual_finish is not None:
+        finish = timed(finish, actual_finish, True)
+    if start is not None and finish is not None and later(start, finish):
+        start, finish = progress.actual_start, progress.actual_finish  # an instant: days
+    return dataclasses.replace(progress, actual_start=start, actual_finish=finish)
+
+
+def data_moment(
+    when: dt.datetime | None, day: dt.date | None, infos: Iterable[CalendarInfo]
+) -> dt.date | None:
+    """The data date as the scenario holds it: ``day`` (from ``data_day``), or the
+    date-time itself where it falls inside the working hours of the calendars
+    ``infos`` use on that day (a data date at 08:00 beside a calendar working from
+    07:00)."""
+    if when is None or day is None or day != when.date():
+        return day
+    periods = merge_hours([p for i in infos for p in i.periods])
+    if not periods:
+        return day
+    hour = when.hour + when.minute / 60
+    if hour <= periods[0][0] + 1e-9 or hour >= periods[-1][1] - 1e-9:
+        return day
+    return when.replace(second=0, microsecond=0)
+
+
+def open_starts_at(tasks: list[Any], start: dt.date | None) -> list[Any]:
+    """``tasks`` with a planned start part-way through its day (``start``, a date-time
+    from ``data_moment``) made the start-no-earlier-than of every unstarted task without
+    predecessors: the tools schedule no work before the project's planned start time,
+    and a calendar whose day begins earlier would otherwise start there."""
+    if not is_timed(start):
+        return tasks
+    out = []
+    for t in tasks:
+        if (
+            not t.predecessors
+            and t.status == NOT_STARTED
+            and not later(t.start_no_earlier_than or day_of(start), start)
+        ):
+            t = dataclasses.replace(t, start_no_earlier_than=start)
+        out.append(t)
+    return out
+
+
+def binds_after_start(moment: dt.date | None, start: dt.date) -> bool:
+    """True when a start bound ``moment`` is after the project start's morning."""
+    return moment is not None and (
+        day_of(moment) > start or (is_timed(moment) and day_of(moment) == start)
+    )
+
+
+def latest_moment(a: dt.date | None, b: dt.date) -> dt.date:
+    """The later of two moments (``a`` may be None)."""
+    return b if a is None or later(b, a) else a
 
 
 #: Why a file's progress is changed, as ``Progress.changed`` says it (it follows "N tasks").

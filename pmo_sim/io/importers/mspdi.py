@@ -57,6 +57,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
+from ...model.calendar import day_of, merge_hours
 from ...model.errors import Problem, ScenarioError, must
 from ...model.scenario import Project, Scenario
 from ...model.tasks import Link, Task, TaskCost
@@ -69,14 +70,18 @@ from .common import (
     Collector,
     ImportedSchedule,
     ImportedTask,
+    binds_after_start,
+    data_moment,
     id_list,
     in_range,
+    open_starts_at,
     read_bytes,
     scenario_calendar_names,
     schedule_calendar_warnings,
     settle_progress,
     warn_dropped_constraints,
     weekmask_text,
+    with_times,
 )
 
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
@@ -240,9 +245,8 @@ def _read_calendar(
     if base_uid not in ("", "-1") and base_uid in calendars_xml and base_uid not in seen:
         base = _calendar(calendars_xml[base_uid], calendars_xml, c, (*seen, uid))
         for k, bit in enumerate(base.weekmask):
-            periods[k] = (
-                [(base.day_start, base.day_start + base.hours_per_day)] if bit == "1" else []
-            )
+            day = list(base.periods) or [(base.day_start, base.day_start + base.hours_per_day)]
+            periods[k] = day if bit == "1" else []
         holidays |= set(base.holidays)
         extra |= set(base.extra_working_days)
     else:
@@ -289,6 +293,16 @@ def _read_calendar(
         if periods[k]
     )
     day_start, day_end = bounds.most_common(1)[0][0] if bounds else (8.0, 17.0)
+    # The working periods of a normal day place times of day within it (none for a
+    # shift past midnight).
+    shapes = Counter(
+        merge_hours([(a, b) for a, b in periods[k] if b > a])
+        for k in range(7)
+        if periods[k] and abs(hours[k] - normal) < 1e-9
+    )
+    periods_of_day = shapes.most_common(1)[0][0] if shapes else ()
+    if any(not 0 <= a < b <= 24 for a, b in periods_of_day):
+        periods_of_day = ()
     for a, b, times, working in exceptions:
         span = (b - a).days
         if span > 3660:
@@ -326,6 +340,7 @@ def _read_calendar(
         partial_days=tuple(sorted(partial)),
         day_start=day_start,
         day_end=day_end,
+        periods=periods_of_day,
     )
 
 
@@ -364,6 +379,7 @@ def _shared_days(infos: list[CalendarInfo]) -> CalendarInfo:
         partial_days=tuple(sorted({p for i in infos for p in i.partial_days})),
         day_start=first.day_start,
         day_end=first.day_end,
+        periods=first.periods,
     )
 
 
@@ -517,6 +533,10 @@ class _Reader:
             if built is not None:
                 tasks.append(built[0])
                 extras.append(built[1])
+        if origin.date() == project_start:
+            tasks = open_starts_at(
+                tasks, data_moment(origin, project_start, [calendars[u] for u in names])
+            )
         warn_dropped_constraints(c, "Tasks", dropped)
         c.warn_unused("Tasks")
         if manual:
@@ -713,7 +733,17 @@ class _Reader:
             )
             start = first
         if data_day is not None and any(r["progress"].status != NOT_STARTED for r in leaves):
-            return start, max(data_day, start)
+            # A status date part-way through a working day, and actual dates at their times.
+            moment = data_moment(status_date, data_day, used) if data_day >= start else start
+            for r in leaves:
+                r["progress"] = with_times(
+                    r["progress"],
+                    r["actual_start"],
+                    r["actual_finish"],
+                    calendars[r["calendar"]],
+                    moment,
+                )
+            return start, moment
         return start, None
 
     def _task_rows(self, elements: list[Any]) -> list[dict[str, Any]]:
@@ -942,19 +972,19 @@ class _Reader:
             if progress.status == COMPLETE or (started and code in ("SNET", "MSO")):
                 pass  # actual dates have settled it
             elif code == "SNET" and when is not None:
-                snet = info.working_day_of(when, finish=False)
+                snet = info.moment_of(when, finish=False)
             elif code == "FNET" and when is not None:
-                fnet = info.working_day_of(when, finish=True)
+                fnet = info.moment_of(when, finish=True)
             elif code == "MSO" and when is not None and self.honor_constraints:
-                mandatory_start = info.working_day_of(when, finish=False)
+                mandatory_start = info.moment_of(when, finish=False)
             elif code == "MFO" and when is not None and self.honor_constraints:
-                mandatory_finish = info.working_day_of(when, finish=True)
+                mandatory_finish = info.moment_of(when, finish=True)
             elif code == "MSO" and when is not None:
                 # Links win over the date: its start-no-earlier-than half moves dates.
-                snet = info.working_day_of(when, finish=False)
+                snet = info.moment_of(when, finish=False)
                 dropped["must start on (upper bound; HonorConstraints is 0)"].append(r["uid"])
             elif code == "MFO" and when is not None:
-                fnet = info.working_day_of(when, finish=True)
+                fnet = info.moment_of(when, finish=True)
                 dropped["must finish on (upper bound; HonorConstraints is 0)"].append(r["uid"])
             elif code == "ALAP":
                 alap = True
@@ -995,8 +1025,8 @@ class _Reader:
                 cost=cost,
                 milestone=bool(r["milestone"]),
                 wbs=r["wbs"],
-                start_no_earlier_than=snet if snet is not None and snet > start else None,
-                finish_no_earlier_than=fnet if fnet is not None and fnet >= start else None,
+                start_no_earlier_than=snet if binds_after_start(snet, start) else None,
+                finish_no_earlier_than=fnet if fnet is not None and day_of(fnet) >= start else None,
                 mandatory_start=_on_or_after(mandatory_start, start),
                 mandatory_finish=_on_or_after(mandatory_finish, start),
                 as_late_as_possible=alap,
@@ -1045,4 +1075,4 @@ class _Reader:
 def _on_or_after(day: dt.date | None, start: dt.date) -> dt.date | None:
     """A hard date, kept when it is on or after the project start (before it, it would
     date work before the project; the constraint stays in the health check's facts)."""
-    return day if day is not None and day >= start else None
+    return day if day is not None and day_of(day) >= start else None

@@ -59,6 +59,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from ...model.calendar import day_of, merge_hours
 from ...model.errors import ScenarioError, must
 from ...model.fields import MAX_DAYS
 from ...model.scenario import Project, Scenario
@@ -75,14 +76,19 @@ from .common import (
     ImportedSchedule,
     ImportedTask,
     Progress,
+    binds_after_start,
+    data_moment,
     id_list,
     in_range,
+    latest_moment,
+    open_starts_at,
     read_bytes,
     scenario_calendar_names,
     schedule_calendar_warnings,
     serial_to_date,
     settle_progress,
     warn_dropped_constraints,
+    with_times,
 )
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
@@ -439,6 +445,7 @@ def parse_calendar(row: _Row) -> CalendarInfo:
     partial: list[tuple[dt.date, float]] = []
     far: list[str] = []  # exceptions on day numbers outside the dates a schedule holds
     bounds: dict[int, tuple[float, float]] = {}
+    shapes: dict[int, tuple[tuple[float, float], ...]] = {}
     day_start, day_end = 8.0, 16.0
     if not data.strip():
         hpd = declared or 8.0
@@ -454,10 +461,17 @@ def parse_calendar(row: _Row) -> CalendarInfo:
                     hours[k] = sum(f - s for s, f in periods)
                     if periods:
                         bounds[k] = (min(s for s, _ in periods), max(f for _, f in periods))
+                        shapes[k] = merge_hours([(s, f) for s, f in periods if f > s])
         working = [h for h in hours if h > 0]
         normal = Counter(working).most_common(1)[0][0] if working else (declared or 8.0)
         if bounds:
             day_start, day_end = Counter(bounds.values()).most_common(1)[0][0]
+        # The working periods of a normal day (the most common among the work week's
+        # days of the normal length) place times of day within it.
+        normal_shapes = [p for k, p in shapes.items() if abs(hours[k] - normal) < 1e-9]
+        periods_of_day = Counter(normal_shapes).most_common(1)[0][0] if normal_shapes else ()
+        if any(f > 24 for _, f in periods_of_day):
+            periods_of_day = ()  # a shift past midnight: times of day are not placed
         exceptions = _find(root, "Exceptions")
         for exc in exceptions.children if exceptions is not None else []:
             kv = exc.attrs.split("|")
@@ -512,6 +526,7 @@ def parse_calendar(row: _Row) -> CalendarInfo:
         declared_hours_per_day=declared,
         day_start=day_start,
         day_end=day_end,
+        periods=periods_of_day,
     )
 
 
@@ -718,6 +733,9 @@ class _Reader:
             if built is not None:
                 tasks.append(built[0])
                 extras.append(built[1])
+        if plan_start is not None and plan_start.date() == start:
+            used_infos = [calendars[cid] for cid in names]
+            tasks = open_starts_at(tasks, data_moment(plan_start, start, used_infos))
         warn_dropped_constraints(c, "TASK", dropped_constraints)
         c.warn_unused("TASK")
         c.raise_if_any()
@@ -890,7 +908,7 @@ class _Reader:
         prow: _Row,
     ) -> tuple[dt.date, dt.date | None]:
         """Settle every task's progress against the data date; return the project start
-        and the scenario's data date."""
+        and the scenario's data date (a date-time where it falls inside working hours)."""
         c = self.c
         started = {code: f for code, f in facts.items() if f.status != NOT_STARTED}
         # The data date is a time: at or after the end of a day's work, the next day.
@@ -947,7 +965,13 @@ class _Reader:
             start = first
         keeps = any(f.progress.status != NOT_STARTED for f in facts.values())
         if data_day is not None and (keeps or data_day > start):
-            return start, max(data_day, start)
+            # A data date part-way through a working day, and actual dates at their times.
+            moment = data_moment(data_date, data_day, used) if data_day >= start else start
+            for code, f in facts.items():
+                f.progress = with_times(
+                    f.progress, f.actual_start, f.actual_finish, infos[code], moment
+                )
+            return start, moment
         return start, None
 
     # ---- pieces --------------------------------------------------------------
@@ -1186,20 +1210,18 @@ class _Reader:
                 continue
             if common == "MANDATORY_START" and when is not None:
                 if not started:  # else the actual start has settled it
-                    mandatory_start = info.working_day_of(when, finish=False)
+                    mandatory_start = info.moment_of(when, finish=False)
             elif common == "MANDATORY_FINISH" and when is not None:
-                mandatory_finish = info.working_day_of(when, finish=True)
+                mandatory_finish = info.moment_of(when, finish=True)
             elif common in ("SNET", "MSO") and when is not None:
                 if started:
                     continue  # the actual start has settled it
-                day = info.working_day_of(when, finish=False)
-                snet = day if snet is None else max(snet, day)
+                snet = latest_moment(snet, info.moment_of(when, finish=False))
                 if common != "SNET":
                     dropped_constraints[f"{p6} (upper bound)"].append(code)
             elif common in ("FNET", "MFO") and when is not None:
                 # Finish On moves early dates by its finish-on-or-after half, as P6 does.
-                day = info.working_day_of(when, finish=True)
-                fnet = day if fnet is None else max(fnet, day)
+                fnet = latest_moment(fnet, info.moment_of(when, finish=True))
                 if common != "FNET":
                     dropped_constraints[f"{p6} (upper bound)"].append(code)
             elif common == "ALAP":
@@ -1214,11 +1236,11 @@ class _Reader:
             dropped_constraints["CS_MANDSTART (with a mandatory finish)"].append(code)
             mandatory_start = None
         for name, day in (("CS_MANDSTART", mandatory_start), ("CS_MANDFIN", mandatory_finish)):
-            if day is not None and day < start:
+            if day is not None and day_of(day) < start:
                 dropped_constraints[f"{name} (before the project start)"].append(code)
-        if mandatory_start is not None and mandatory_start < start:
+        if mandatory_start is not None and day_of(mandatory_start) < start:
             mandatory_start = None
-        if mandatory_finish is not None and mandatory_finish < start:
+        if mandatory_finish is not None and day_of(mandatory_finish) < start:
             mandatory_finish = None
         if alap and (mandatory_start is not None or mandatory_finish is not None):
             dropped_constraints["CS_ALAP (with a mandatory date)"].append(code)
@@ -1258,8 +1280,8 @@ class _Reader:
                 cost=cost,
                 milestone=bool(milestone),
                 wbs=wbs_path.get(row.text("wbs_id"), ""),
-                start_no_earlier_than=snet if snet is not None and snet > start else None,
-                finish_no_earlier_than=fnet if fnet is not None and fnet >= start else None,
+                start_no_earlier_than=snet if binds_after_start(snet, start) else None,
+                finish_no_earlier_than=fnet if fnet is not None and day_of(fnet) >= start else None,
                 mandatory_start=mandatory_start,
                 mandatory_finish=mandatory_finish,
                 as_late_as_possible=alap,
