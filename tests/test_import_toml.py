@@ -87,7 +87,7 @@ def test_refuses_what_the_format_cannot_hold():
     with pytest.raises(ValueError, match="finite"):
         value(math.inf)
     with pytest.raises(TypeError, match="local date-times, without a time zone"):
-        value(dt.datetime(2027, 1, 4, 8, tzinfo=dt.timezone.utc))
+        value(dt.datetime(2027, 1, 4, 8, tzinfo=dt.UTC))
     assert value(dt.datetime(2027, 1, 4, 13, 30)) == "2027-01-04T13:30:00"
     assert tomllib.loads(f"x = {value(dt.datetime(2027, 1, 4, 13, 30))}")["x"] == dt.datetime(
         2027, 1, 4, 13, 30
