@@ -37,6 +37,11 @@ WORKDAY = """<WeekDay><DayType>{d}</DayType><DayWorking>1</DayWorking><WorkingTi
 </WorkingTimes></WeekDay>"""
 
 
+#: The working periods MS Project's default day has (08:00-12:00, 13:00-17:00): imported
+#: calendars keep them, so times of day fall within their days.
+OFFICE_HOURS = ((8.0, 12.0), (13.0, 17.0))
+
+
 def t(uid, name=None, hours=8, level=1, links=(), **fields):
     """A <Task> element; links are (predecessor UID, type, lag in tenths of a minute,
     lag format)."""
@@ -380,7 +385,7 @@ def test_task_calendar_is_used(write_xml):
     tasks = [t(1, hours=16), t(2, hours=40, links=[(1, 1, 0, 7)], CalendarUID=2)]
     imp = read_mspdi(write_xml(_with_calendars(tasks)))
     s = imp.scenario
-    assert s.project.calendars == (("Six days", Calendar("mon-sat")),)
+    assert s.project.calendars == (("Six days", Calendar("mon-sat", (), OFFICE_HOURS)),)
     assert [x.calendar for x in s.tasks] == ["", "Six days"]
     assert s.project.lag_calendar == "successor"
     assert str(schedule(s).finish_date) == "2027-01-11"
@@ -409,7 +414,7 @@ def test_resource_calendar_is_used_without_a_task_calendar(write_xml):
     Thu 7, Mon 11 and Tue 12 Jan."""
     tasks = [t(1, hours=24), t(2, hours=24, links=[(1, 1, 0, 7)])]
     s = read_mspdi(write_xml(_with_calendars(tasks, _assign(2, resource=2)))).scenario
-    assert s.project.calendars == (("Four days", Calendar("mon-thu")),)
+    assert s.project.calendars == (("Four days", Calendar("mon-thu", (), OFFICE_HOURS)),)
     assert s.task("2").calendar == "Four days"
     assert str(schedule(s).finish_date) == "2027-01-12"
 
