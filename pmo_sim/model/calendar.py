@@ -199,7 +199,7 @@ def as_moment(name: str, value: Any) -> dt.date:
         day = as_date(name, when.date())
         if when.time() == dt.time():
             return day
-        return when.replace(second=0, microsecond=0) if when.second or when.microsecond else when
+        return when
     return as_date(name, value)
 
 

@@ -114,11 +114,7 @@ class CalendarInfo:
         calendar has no working periods, else the date-time itself, part-way through
         its day (seconds dropped)."""
         day = self.working_day_of(when, finish=finish)
-        if not self.periods or day != when.date():
-            return day
-        hour = when.hour + when.minute / 60
-        first, last = self.periods[0][0], self.periods[-1][1]
-        if hour <= first + 1e-9 or hour >= last - 1e-9:
+        if day != when.date() or not inside_hours(self.periods, when):
             return day
         import numpy as np
 
@@ -472,13 +468,18 @@ def data_moment(
     07:00)."""
     if when is None or day is None or day != when.date():
         return day
-    periods = merge_hours([p for i in infos for p in i.periods])
-    if not periods:
-        return day
-    hour = when.hour + when.minute / 60
-    if hour <= periods[0][0] + 1e-9 or hour >= periods[-1][1] - 1e-9:
+    if not inside_hours(merge_hours([p for i in infos for p in i.periods]), when):
         return day
     return when.replace(second=0, microsecond=0)
+
+
+def inside_hours(periods: tuple[tuple[float, float], ...], when: dt.datetime) -> bool:
+    """True when the clock time of ``when`` lies after the first working period's start
+    and before the last one's end: part-way through a working day, not at its edges."""
+    if not periods:
+        return False
+    hour = when.hour + when.minute / 60
+    return periods[0][0] + 1e-9 < hour < periods[-1][1] - 1e-9
 
 
 def open_starts_at(tasks: list[Any], start: dt.date | None) -> list[Any]:
