@@ -194,7 +194,7 @@ def as_moment(name: str, value: Any) -> dt.date:
     if isinstance(when, dt.datetime):
         if when.tzinfo is not None:
             raise ValueError(
-                must(name, "a local date-time like 2027-01-04T13:00 (no time zone)", value)
+                must(name, "a local date-time like 2027-01-04T13:00:00 (no time zone)", str(when))
             )
         day = as_date(name, when.date())
         if when.time() == dt.time():
