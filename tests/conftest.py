@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import textwrap
 import warnings
@@ -30,6 +31,32 @@ settings.register_profile("soak", max_examples=1000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TESTS = Path(__file__).resolve().parent
+PACKAGE = TESTS.parent / "pmo_sim"
+
+
+def _drop_stale_kernels(package: Path) -> None:
+    """Delete numba's cached kernels when any source of the package changed.
+
+    numba checks a cached kernel against its own file only, so a kernel that inlines a
+    helper edited in another module (``scheduling/timeline.py`` into ``passes.py``)
+    would load stale from the cache and the tests would pass or fail on old code. A
+    stamp of every source file's hash decides; it lives beside the caches it guards.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    stamp = package / "__pycache__" / "kernel-sources.sha256"
+    with contextlib.suppress(OSError):
+        if stamp.is_file() and stamp.read_text() == digest.hexdigest():
+            return
+        for cached in (*package.rglob("*.nbi"), *package.rglob("*.nbc")):
+            cached.unlink()
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest.hexdigest())
+
+
+_drop_stale_kernels(PACKAGE)
 DATA = TESTS / "data"
 # The repository is /work/main when the shared data lives in /work/shared/data.
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -8,7 +8,8 @@ is a number of those quarter hours. Every rule is a count of working slots:
 - a task on calendar ``c`` that may start at clock time ``S`` starts at the start of
   ``c``'s first working slot at or after ``S`` and finishes at the end of the slot that
   completes its duration (a task of no duration is an instant: it starts and finishes
-  at ``max(S, F)``);
+  at ``max(S, F)``; a start milestone, ``milestone = "start"``, at the start of ``c``'s
+  first working slot at or after that);
 - a bound ``F`` on its finish (FF, SF links) asks for at least as many of ``c``'s
   working slots done at the finish as are done by ``F``;
 - a lag of ``L`` slots on calendar ``g`` moves a time ``x`` to the end of the ``L``-th
@@ -132,6 +133,8 @@ def naive_hour_cpm(scenario, hours: dict[str, float], lag_hours: dict[tuple, flo
             d = round(hours[t.id] * 60 / SLOT)
             if d == 0:
                 start = s_bound if f_bound is None else max(s_bound, f_bound)
+                if t.milestone == "start":
+                    start = clock.start_of(cal, start)
                 finish = start
             else:
                 start = clock.start_of(cal, s_bound)

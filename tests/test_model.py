@@ -145,7 +145,11 @@ def test_task_reads_numbers_ids_and_milestones():
         (lambda: Task("a", Normal(1, 2, min=-3)), ValueError, "'duration' must be non-negative"),
         (lambda: Task("a", 1, predecessors=(3,)), TypeError, "'predecessors[1]' must be a task id"),
         (lambda: Task("a", 1, predecessors="b"), TypeError, "'predecessors' must be a list"),
-        (lambda: Task("a", 1, milestone="yes"), TypeError, "'milestone' must be true or false"),
+        (
+            lambda: Task("a", 1, milestone="yes"),
+            TypeError,
+            '\'milestone\' must be true, false, "start" or "finish"',
+        ),
         (lambda: Task("a", {"dist": "uniform", "min": 2, "max": 1}), ValueError, "duration: 'max'"),
         (lambda: Impact(()), ValueError, "'tasks' must be a non-empty list of task ids (got [])"),
         (lambda: Impact(("a",)), ValueError, "an impact needs a 'delay'"),
@@ -437,7 +441,9 @@ def test_with_task_validates_the_changed_task_and_scenario():
     )
     with pytest.raises(TypeError) as info:
         office_move().with_task("permit", milestone="yes")
-    assert str(info.value) == "task 'permit': 'milestone' must be true or false (got 'yes')"
+    assert str(info.value) == (
+        "task 'permit': 'milestone' must be true, false, \"start\" or \"finish\" (got 'yes')"
+    )
     with pytest.raises(ScenarioError) as info:
         office_move().with_task("permit", predecessors=("build",))
     assert [str(p) for p in info.value.problems] == [

@@ -59,7 +59,7 @@ def test_an_hour_based_network_on_one_calendar_reproduces_every_date(tmp_path: P
 
 def test_two_eight_hour_calendars(tmp_path: Path) -> None:
     """The same on two 8-hour calendars (Monday-Friday and Monday-Saturday), lags on the
-    predecessor's calendar: at least 99% (measured 99.6-99.8% over seeds 1-3)."""
+    predecessor's calendar: at least 99.8% (measured 99.9-100% over seeds 1-3)."""
     _, _, fid = _fidelity(
         tmp_path / "two.xer",
         activities=3000,
@@ -68,7 +68,7 @@ def test_two_eight_hour_calendars(tmp_path: Path) -> None:
         constraints=False,
         calendar_count=2,
     )
-    assert fid.share >= 0.99, _report(fid)
+    assert fid.share >= 0.998, _report(fid)
 
 
 def test_as_late_as_possible_and_late_date_constraints(tmp_path: Path) -> None:
@@ -88,17 +88,15 @@ def test_as_late_as_possible_and_late_date_constraints(tmp_path: Path) -> None:
 
 def test_progressed_project_with_every_constraint_on_three_calendars(tmp_path: Path) -> None:
     """The realistic case: three calendars (one of 9-hour days starting at 07:00), every
-    P6 constraint type, progress at a data date. The issue's target, 98% of the dates,
-    is not met yet: pmo-sim keeps dates of constraints and actuals as days and counts
-    part-days as fractions of a working day, so a constraint or an actual start at 13:00,
-    or a 9-hour day against an 8-hour one, moves a successor by hours, and a chain of
-    such moves crosses a day (measured 88.3% for seed 1). This guards what holds: the
-    finish, and no mismatch put down to a constraint type the import leaves out other
-    than the late-date ones."""
+    P6 constraint type, progress at a data date: the issue's target, 98% of the dates,
+    holds with room (measured 99.6-99.7% over seeds 1-3; 88.3% for seed 1 before times
+    of day, start milestones and milestone dating), and the finish is P6's; no mismatch
+    is put down to a constraint type the import leaves out other than the late-date
+    ones."""
     counts, _, fid = _fidelity(tmp_path / "reference.xer", activities=3000, seed=1)
     assert fid.compared > 0.5 * counts["activities"], describe(counts)
     assert fid.finish_matches, _report(fid)
-    assert fid.share >= 0.88, _report(fid)
+    assert fid.share >= 0.99, _report(fid)
     left_out = {cause for cause, _ in fid.causes if "not carried over" in cause}
     assert left_out <= {
         "with a constraint not carried over (SNLT)",

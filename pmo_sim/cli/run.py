@@ -75,10 +75,13 @@ def cpm(scenario: str, as_json: bool) -> None:
     """Deterministic schedule (critical path method) with most likely durations.
 
     The table lists each task's duration, early start and finish dates, total float and
-    whether it is critical; times are working days from the project start. With task
-    calendars it adds each task's calendar (durations and float count its working
-    days), and with a data date each task's status (complete tasks at their actual
-    dates, tasks in progress finishing their remaining work).
+    whether it is critical; durations and float are working days. Where the
+    calendars have working hours, dates show their time of day (a 4-hour task begun
+    at 08:00 finishes at 12:00 and its successor starts at 13:00, after lunch), and
+    --json adds early_start_at and the like. With task calendars it adds each task's
+    calendar (durations and float count its working days), and with a data date each
+    task's status (complete tasks at their actual dates, tasks in progress finishing
+    their remaining work).
 
     \b
     Examples:
@@ -97,7 +100,13 @@ def cpm(scenario: str, as_json: bool) -> None:
         return
     p = s.project
     dates = plan.dates()
-    es, ef = dates["early_start"], dates["early_finish"]
+    times = plan.times()
+    if times["early_start"]:  # calendars with working hours: dates with their times
+        es = [m.strftime("%Y-%m-%d %H:%M") for m in times["early_start"]]
+        ef = [m.strftime("%Y-%m-%d %H:%M") for m in times["early_finish"]]
+    else:
+        es = [iso(d) for d in dates["early_start"]]
+        ef = [iso(d) for d in dates["early_finish"]]
     headers = ["id", "name", "duration", "early start", "early finish", "total float", "critical"]
     extra = []
     if p.calendars:
@@ -109,8 +118,8 @@ def cpm(scenario: str, as_json: bool) -> None:
             t.id,
             t.name,
             days(plan.durations[i]),
-            iso(es[i]),
-            iso(ef[i]),
+            es[i],
+            ef[i],
             days(plan.total_float[i]),
             "yes" if plan.critical[i] else "",
         ]

@@ -55,7 +55,7 @@ def task_dates_csv(results: Results) -> str:
     for q in (50, 80):
         es = td.early_start[q]
         ef = td.early_finish[q]
-        starts, finishes = cal.task_dates(start, es, ef)
+        starts, finishes = cal.task_dates(start, es, ef, [t.start_milestone for t in s.tasks])
         columns[f"p{q}"] = (
             s.not_before_data_date(starts, [t.status == "not started" for t in s.tasks]),
             s.not_before_data_date(finishes, [t.status != "complete" for t in s.tasks]),

@@ -42,6 +42,7 @@ PROJECT_KEYS = (
     "deadline",
     "budget",
     "currency",
+    "open_ended_critical",
 )
 CALENDAR_KEYS = ("workdays", "holidays", "hours")
 SIMULATION_KEYS = ("iterations", "seed", "sampling")
@@ -390,6 +391,7 @@ def _read_project(c: _Collector, table: Any, calendars: Mapping[str, Calendar]) 
             calendars=tuple(calendars.items()),
             lag_calendar=table.get("lag_calendar", "successor"),
             data_date=table.get("data_date"),
+            open_ended_critical=table.get("open_ended_critical", False),
         ),
     )
 

@@ -172,7 +172,7 @@ def task_lines(t: Task, notes: Iterable[str] = ()) -> list[str]:
     if t.cost is not None:
         lines.append(f"cost = {value(_cost(t.cost))}")
     if t.milestone:
-        lines.append("milestone = true")
+        lines.append(f"milestone = {value(t.milestone)}")
     if t.wbs:
         lines.append(f"wbs = {value(t.wbs)}")
     for name in DATE_CONSTRAINTS:
@@ -240,6 +240,8 @@ def dumps(
         lines.append(f"lag_calendar = {value(p.lag_calendar)}")
     if p.data_date is not None:
         lines.append(f"data_date = {value(p.data_date)}")
+    if p.open_ended_critical:
+        lines.append("open_ended_critical = true")
     if p.deadline is not None:
         lines.append(f"deadline = {value(p.deadline)}")
     if p.budget is not None:

@@ -293,6 +293,38 @@ class Calendar:
         total = self.day_hours
         return hours_done(self.hours, clock) / total if total > 0 else 0.0
 
+    def clock_at(self, fraction: float, *, finish: bool) -> float:
+        """The clock time (hours 0-24) at which ``fraction`` of a working day's hours
+        are done: the earliest such time for a finish (noon, before a lunch break), the
+        latest for a start (13:00, after it)."""
+        target = min(max(fraction, 0.0), 1.0) * self.day_hours
+        done = 0.0
+        for lo, hi in self.hours:
+            span = hi - lo
+            if (done + span >= target - 1e-9) if finish else (done + span > target + 1e-9):
+                return lo + max(target - done, 0.0)
+            done += span
+        return self.hours[-1][1] if self.hours else 0.0
+
+    def moments(self, start: dt.date, offsets: Any, *, finish: bool) -> list[dt.datetime]:
+        """Date-times of start (``finish=False``) or finish offsets, on the day
+        ``start_dates``/``finish_dates`` give, at the clock time their share of that
+        day's working hours reaches (``clock_at``), to the minute. Empty without hours."""
+        if not self.hours:
+            return []
+        xs = np.atleast_1d(np.asarray(offsets, dtype=float))
+        days = (self.finish_dates if finish else self.start_dates)(start, xs)
+        out = []
+        for x, day in zip(xs, days, strict=True):
+            # The day index the date functions used (their rounding), and the share of it.
+            k = max(np.ceil(x - SNAP) - 1, 0) if finish else np.floor(x + START_SNAP)
+            clock = self.clock_at(x - k, finish=finish)
+            minutes = round(clock * 60)
+            out.append(
+                dt.datetime.combine(day.astype(object), dt.time()) + dt.timedelta(minutes=minutes)
+            )
+        return out
+
     @property
     def name(self) -> str:
         """The weekmask as a user writes it: "mon-fri", "all-days", "sun-thu", or days."""
@@ -328,16 +360,24 @@ class Calendar:
         return np.busday_offset(day0, idx, roll="forward", busdaycal=self.busdaycalendar)
 
     def task_dates(
-        self, start: dt.date, early_start: Any, early_finish: Any
+        self, start: dt.date, early_start: Any, early_finish: Any, start_milestones: Any = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Start and finish dates of tasks from their start and finish offsets; a
         zero-duration task (a milestone) is dated by its finish, at the end of the
-        working day its predecessors finish on."""
+        working day its predecessors finish on, unless ``start_milestones`` (a mask in
+        task order) marks it a start milestone: then by its start, the morning after."""
         es = np.asarray(early_start, dtype=float)
         ef = np.asarray(early_finish, dtype=float)
         starts = self.start_dates(start, es)
         finishes = self.finish_dates(start, ef)
-        return np.where(ef == es, finishes, starts), finishes
+        instant = ef == es
+        if start_milestones is None:
+            return np.where(instant, finishes, starts), finishes
+        by_start = instant & np.asarray(start_milestones, dtype=bool)
+        return (
+            np.where(instant & ~by_start, finishes, starts),
+            np.where(by_start, starts, finishes),
+        )
 
     def finish_date(self, start: dt.date, offset: float) -> dt.date:
         """One finish date as a ``datetime.date``."""

@@ -85,6 +85,12 @@ class Project:
     (the default), the ``"predecessor"``'s, or the ``"project"`` calendar. With a
     ``data_date`` (a status date), nothing is scheduled before it: complete tasks keep
     their actual dates and tasks in progress work their remaining duration from it.
+
+    ``open_ended_critical`` (P6's "make open-ended activities critical") gives each
+    task without successors its early finish as its late finish in the deterministic
+    schedule: no float, and the float of the paths into it counted from there. It
+    changes no early date, nor the simulation, whose criticality index counts paths to
+    the project finish.
     """
 
     name: str
@@ -96,9 +102,12 @@ class Project:
     calendars: tuple[tuple[str, Calendar], ...] = ()
     lag_calendar: str = "successor"
     data_date: dt.date | None = None
+    open_ended_critical: bool = False
 
     def __post_init__(self) -> None:
         text_field("name", self.name)
+        if not isinstance(self.open_ended_critical, bool):
+            raise TypeError(must("open_ended_critical", "true or false", self.open_ended_critical))
         object.__setattr__(self, "start", as_date("start", self.start))
         if not isinstance(self.calendar, Calendar):
             raise TypeError(must("calendar", "a Calendar", self.calendar))

@@ -20,6 +20,8 @@ from .fields import (
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 #: Task progress states. Durations of tasks in progress are their remaining durations.
 STATUSES = ("not started", "in progress", "complete")
+#: The kinds of milestone a task's ``milestone`` may name besides true and false.
+MILESTONE_TYPES = ("start", "finish")
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,13 @@ class Task:
     predecessors : tuple of Link or str
         Incoming logic links; a bare id is a finish-to-start link without lag.
     cost : TaskCost, optional
-    milestone : bool
-        Report this task's finish in every iteration (a key date).
+    milestone : bool or str
+        Report this task's finish in every iteration (a key date). ``"start"`` makes a
+        zero-duration task a *start milestone* (P6's): it happens at the start of its
+        calendar's next working time (Monday 08:00 after a Friday finish, never on a
+        Saturday its calendar does not work) and is dated by that morning. ``True`` or
+        ``"finish"``: a finish milestone, at the moment its logic allows (the end of the
+        day its predecessors finish on), as P6 and MS Project place one.
     wbs : str
         Work breakdown structure path, for grouping in reports.
     start_no_earlier_than : datetime.date, optional
@@ -133,7 +140,7 @@ class Task:
     name: str = ""
     predecessors: tuple[Link, ...] = ()
     cost: TaskCost | None = None
-    milestone: bool = False
+    milestone: bool | str = False
     wbs: str = ""
     start_no_earlier_than: dt.date | None = None
     finish_no_earlier_than: dt.date | None = None
@@ -147,8 +154,8 @@ class Task:
 
     def __post_init__(self) -> None:
         text_field("id", self.id)
-        if not isinstance(self.milestone, bool):
-            raise TypeError(must("milestone", "true or false", self.milestone))
+        if not isinstance(self.milestone, bool) and self.milestone not in MILESTONE_TYPES:
+            raise TypeError(must("milestone", 'true, false, "start" or "finish"', self.milestone))
         text_field("calendar", self.calendar, allow_empty=True)
         self._check_progress()
         if self.duration is None:
@@ -237,3 +244,10 @@ class Task:
     @property
     def started(self) -> bool:
         return self.status != "not started"
+
+    @property
+    def start_milestone(self) -> bool:
+        """A start milestone: at its calendar's next working time, dated by its start.
+        Only a task of no duration is one (a milestone with a duration is warned about,
+        and keeps its finish)."""
+        return self.milestone == "start" and self.duration.support == (0.0, 0.0)

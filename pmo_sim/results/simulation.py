@@ -146,10 +146,14 @@ class Results:
     threads: int = field(default=1, compare=False)
 
     # Finish dates ----------------------------------------------------------------------
-    def _finish_dates(self, days: Any, open_work: bool = True) -> np.ndarray:
+    def _finish_dates(
+        self, days: Any, open_work: bool = True, by_start: bool = False
+    ) -> np.ndarray:
+        """Dates of finish offsets (``by_start``: of a start milestone's, the morning)."""
         p = self.scenario.project
-        dates = self.scenario.timeline.finish_dates(p.start, days)
-        return self.scenario.not_before_data_date(dates, open_work)
+        timeline = self.scenario.timeline
+        on = timeline.start_dates if by_start else timeline.finish_dates
+        return self.scenario.not_before_data_date(on(p.start, days), open_work)
 
     def _met_by(self, date: dt.date | str | None) -> np.ndarray:
         """Per iteration: finished by the end of ``date`` (None: the project's deadline).
@@ -315,14 +319,19 @@ class Results:
             finish["deadline"] = p.deadline.isoformat()
         milestones = {}
         done = {t.id for t in self.scenario.tasks if t.status == "complete"}
+        by_start = {t.id for t in self.scenario.tasks if t.start_milestone}
         for k, mid in enumerate(self.milestone_ids):
             days = self.milestone_days[k]
             open_work = mid not in done
+            # A start milestone's per-iteration value is its start (the same as its
+            # finish for one of no duration), dated by the morning it happens on.
             milestones[mid] = {
                 "mean_days": float(days.mean()),
                 "percentiles": {
                     str(q): {
-                        "date": iso(self._finish_dates(np.percentile(days, q), open_work)),
+                        "date": iso(
+                            self._finish_dates(np.percentile(days, q), open_work, mid in by_start)
+                        ),
                         "days": float(np.percentile(days, q)),
                     }
                     for q in REPORTED_PERCENTILES

@@ -21,6 +21,7 @@ float is at most ``CRITICAL_TOLERANCE``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,11 +73,13 @@ def forward_pass(net: Network, durations: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def backward_pass(
-    net: Network, durations: np.ndarray, finish: float
+    net: Network, durations: np.ndarray, finish: float | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Late start and finish of every task, with ``finish`` as the project's late finish."""
+    """Late start and finish of every task, with ``finish`` as the project's late finish
+    (or, an array in topological order, each task's latest finish before its
+    successors lower it)."""
     n = net.size
-    lf = np.full(n, finish)
+    lf = np.array(np.broadcast_to(np.asarray(finish, dtype=float), (n,)))
     ls = np.empty(n)
     ptr, pred, kind, lag = net.pred_ptr, net.pred_task, net.pred_type, net.pred_lag
     for j in range(n - 1, -1, -1):
@@ -133,13 +136,53 @@ class CPMSchedule:
         day = s.timeline.finish_dates(s.project.start, self.finish)
         return s.not_before_data_date(day).astype(object)
 
+    def dated_by_start(self) -> np.ndarray:
+        """Per task (file order): a milestone dated by its start, the morning it happens
+        on, rather than by the evening before. A start milestone always is; a finish
+        milestone is when its instant, at a day boundary, comes from a start: the start
+        of a predecessor through an SS or SF link without lag, a lead, a start
+        milestone, or its own earliest start (the project start, a start-no-earlier-
+        than, the data date). P6 writes such an instant at the morning (08:00 after an
+        SS link from a task starting at 08:00) and the end of a finish at the evening."""
+        s = self.scenario
+        net = self.network
+        order = net.order
+        n = net.size
+        d = self.durations[order]
+        start = (self.early_start if self.work_start is None else self.work_start)[order]
+        finish = self.early_finish[order]
+        kind = np.array([s.tasks[i].start_milestone for i in order], dtype=bool)
+        floor = net.earliest_start.copy()
+        p = s.project
+        if p.data_date is not None:
+            floor = np.maximum(floor, s.timeline.start_offset_of(p.start, p.data_date))
+        morning = kind.copy()
+        for j in range(n):
+            x = finish[j]
+            if d[j] != 0.0 or morning[j] or abs(x - round(x)) > 1e-9:
+                continue
+            if abs(floor[j] - x) <= 1e-9:
+                morning[j] = True
+                continue
+            for k in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
+                i, t, lag = int(net.pred_task[k]), int(net.pred_type[k]), net.pred_lag[k]
+                from_start = t in (SS, SF)
+                src = start[i] if from_start else finish[i]
+                if lag > 0.0 or abs(src + lag - x) > 1e-9:
+                    continue  # a positive lag ends at an evening; or it does not drive
+                if lag < 0.0 or from_start or (d[i] == 0.0 and morning[i]):
+                    morning[j] = True
+                    break
+        return morning[net.position]
+
     def dates(self) -> dict[str, np.ndarray]:
         """Early and late start and finish dates (numpy datetime64) in task order; open
         work is not dated before the data date."""
         s = self.scenario
         cal, start = s.timeline, s.project.start
-        es, ef = cal.task_dates(start, self.early_start, self.early_finish)
-        ls, lf = cal.task_dates(start, self.late_start, self.late_finish)
+        by_start = self.dated_by_start()
+        es, ef = cal.task_dates(start, self.early_start, self.early_finish, by_start)
+        ls, lf = cal.task_dates(start, self.late_start, self.late_finish, by_start)
         # A task in progress reports its actual start, a fact; its other dates are open.
         not_started = np.array([t.status == "not started" for t in s.tasks])
         open_rows = np.array([t.status != "complete" for t in s.tasks])
@@ -149,6 +192,46 @@ class CPMSchedule:
             "late_start": s.not_before_data_date(ls, open_rows),
             "late_finish": s.not_before_data_date(lf, open_rows),
         }
+
+    def times(self) -> dict[str, list[dt.datetime]]:
+        """The dates of ``dates()`` with their times of day, where the scenario's
+        calendars have working hours (``Calendar.hours``); empty lists without them.
+        A start is the moment work begins (08:00, or 13:00 after a lunch break), a
+        finish the moment it ends (12:00, 17:00); a milestone is at its instant (a start
+        milestone at its start). A date the data date moved keeps its calendar's first
+        working hour."""
+        s = self.scenario
+        timeline, start = s.timeline, s.project.start
+        if not timeline.hours:
+            return {key: [] for key in ("early_start", "early_finish", "late_start", "late_finish")}
+        dates = self.dates()
+        by_start = self.dated_by_start()
+        instant = self.durations == 0.0
+        out = {}
+        for key, offsets, finish in (
+            ("early_start", self.early_start, False),
+            ("early_finish", self.early_finish, True),
+            ("late_start", self.late_start, False),
+            ("late_finish", self.late_finish, True),
+        ):
+            # A milestone is dated by its finish (a start milestone by its start), as
+            # ``dates()`` does; both ends of it are one moment.
+            at_start = timeline.moments(start, offsets, finish=False)
+            at_finish = timeline.moments(start, offsets, finish=True)
+            moments = []
+            for i, day in enumerate(dates[key]):
+                if instant[i]:
+                    m = at_start[i] if by_start[i] else at_finish[i]
+                else:
+                    m = at_finish[i] if finish else at_start[i]
+                floor = day.astype(object)
+                if m.date() < floor:
+                    m = dt.datetime.combine(floor, dt.time()) + dt.timedelta(
+                        hours=timeline.hours[0][0]
+                    )
+                moments.append(m)
+            out[key] = moments
+        return out
 
     def critical_paths(self, limit: int = 20) -> list[list[str]]:
         """Chains of critical tasks joined by driving links, from start to finish.
@@ -204,8 +287,15 @@ class CPMSchedule:
         dates = self.dates()
         es_dates, ef_dates = dates["early_start"], dates["early_finish"]
         ls_dates, lf_dates = dates["late_start"], dates["late_finish"]
+        times = self.times()
         tasks = {}
         for i, t in enumerate(self.scenario.tasks):
+            # With working hours, each date also with its time of day ("..._at").
+            at = {
+                f"{key}_at": times[key][i].isoformat(timespec="minutes")
+                for key in times
+                if times[key]
+            }
             tasks[t.id] = {
                 "name": t.name,
                 "duration": float(self.durations[i]),
@@ -220,6 +310,7 @@ class CPMSchedule:
                 "early_finish_date": iso(ef_dates[i]),
                 "late_start_date": iso(ls_dates[i]),
                 "late_finish_date": iso(lf_dates[i]),
+                **at,
             }
         return {
             "project": p.name,
@@ -267,14 +358,16 @@ def schedule(
     else:
         d = np.asarray(durations, dtype=float)[net.order]
     late = _as_late_as_possible if as_late else (lambda plan: plan)
+    pinned = open_ends(net) if scenario.project.open_ended_critical else np.zeros(net.size, bool)
     if is_general(scenario):
-        return late(_general_schedule(scenario, net, d))
+        return late(_general_schedule(scenario, net, d, pinned))
     es, ef = forward_pass(net, d)
     finish = float(ef.max()) if ef.size else 0.0
-    ls, lf = backward_pass(net, d, finish)
+    ceiling = np.where(pinned, ef, finish)
+    ls, lf = backward_pass(net, d, ceiling)
     total_float = _snap(ls - es)
     slack = link_slack(net, es, ef)
-    free = finish - ef
+    free = ceiling - ef
     np.minimum.at(free, net.pred_task, slack)
     free = _snap(free)
     back = net.position  # topological position of each task in file order
@@ -396,7 +489,16 @@ def _reported_start(plan: CPMSchedule, es: np.ndarray, back: np.ndarray) -> np.n
     return out
 
 
-def _general_schedule(scenario: Scenario, net: Network, d: np.ndarray) -> CPMSchedule:
+def open_ends(net: Network) -> np.ndarray:
+    """Tasks without successors, in topological order (a mask)."""
+    out = np.ones(net.size, dtype=bool)
+    out[net.pred_task] = False
+    return out
+
+
+def _general_schedule(
+    scenario: Scenario, net: Network, d: np.ndarray, pinned: np.ndarray
+) -> CPMSchedule:
     """CPM with task calendars and progress, through the kernels' own passes."""
     gm = general_model(scenario)
     args = (True, *gm.arrays)
@@ -405,7 +507,7 @@ def _general_schedule(scenario: Scenario, net: Network, d: np.ndarray) -> CPMSch
     es, ef, ls, lf = (np.empty(n) for _ in range(4))
     tf, ff = np.empty(n), np.empty(n)
     crit = np.zeros(n, dtype=np.bool_)
-    general_cpm(args, d, es, ef, ls, lf, tf, ff, crit, CRITICAL_TOLERANCE)
+    general_cpm(args, d, pinned.astype(np.uint8), es, ef, ls, lf, tf, ff, crit, CRITICAL_TOLERANCE)
     complete = gm.complete
     work_start = es.copy()
     in_progress = gm.status == IN_PROGRESS

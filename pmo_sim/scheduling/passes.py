@@ -176,6 +176,16 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 es[t] = start_time(cal, c, w)
                 ef[t] = max(finish_time(cal, c, w + dt), es[t])
             PF[t] = max(PF[t], ef[t])
+    if flags[j] & 8 and c >= 0:
+        # A start milestone happens when its calendar next works (P6): an instant its
+        # logic puts in the calendar's time off (a Saturday, a lunch break) moves to the
+        # start of its next working time. On the timeline (c < 0) every time works.
+        for t in range(m):
+            if d[t] == 0.0:
+                x = start_time(cal, c, own_time(cal, c, es[t]))
+                es[t] = x
+                ef[t] = x
+                PF[t] = max(PF[t], x)
 
 
 @kernel
@@ -327,12 +337,14 @@ def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
 
 
 @kernel
-def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critical, tol):
+def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float, critical, tol):
     """Deterministic CPM through the calendar-and-progress passes (one iteration).
 
     Arrays are in topological order; ``es`` receives the start of each task's (remaining)
     work. Floats count working days of each task's calendar; complete tasks get no
-    float and are never critical.
+    float and are never critical. A task ``pinned`` (nonzero) has its late finish at
+    its early finish, not the project's (P6's "make open-ended activities critical",
+    for tasks without successors): no float, and its predecessors' counted from it.
     """
     n = durations.shape[0]
     cal, prog = gen[2], gen[3]
@@ -354,6 +366,10 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
         if not prog[7][j] & 4:
             ES[j, 0] = SB[0]
     touched = np.zeros(n, dtype=np.uint8)
+    for j in range(n):
+        if pinned[j] and status[j] != COMPLETE:
+            LF[j, 0] = EF[j, 0]
+            touched[j] = 1
     for j in range(n - 1, -1, -1):
         critical[j] = backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, SB, WB, touched) > 0
         if status[j] == COMPLETE:
@@ -373,6 +389,9 @@ def general_cpm(gen, durations, es, ef, ls, lf, total_float, free_float, critica
             total_float[j] = own_time(cal, c, lf[j]) - own_time(cal, c, EF[j, 0])
     # Free float: the latest finish that keeps every successor's early dates.
     free = np.full(n, PF[0])
+    for j in range(n):
+        if pinned[j]:
+            free[j] = EF[j, 0]
     for j in range(n):
         c = task_cal[j]
         # A finish-based link holds the successor's finish in its own working time: the

@@ -224,11 +224,14 @@ def earliest_at(cal, c, f):
         return f
     ux = cal[10][c]
     uy = cal[11][c]
-    if f <= uy[0]:
+    if f <= uy[0] + SNAP:
         return ux[0]
     for i in range(1, n):
-        if uy[i] >= f:
-            return ux[i - 1] + (f - uy[i - 1]) * (ux[i] - ux[i - 1]) / (uy[i] - uy[i - 1])
+        # Up to SNAP past a knot is the knot: the end of a working period, not the
+        # start of the next one after a break (rounding must not decide that).
+        if uy[i] >= f - SNAP:
+            g = min(f, uy[i])
+            return ux[i - 1] + (g - uy[i - 1]) * (ux[i] - ux[i - 1]) / (uy[i] - uy[i - 1])
     return ux[n - 1]
 
 
@@ -241,8 +244,11 @@ def latest_at(cal, c, f):
     ux = cal[10][c]
     uy = cal[11][c]
     for i in range(1, n):
-        if uy[i] > f:
-            return ux[i - 1] + (f - uy[i - 1]) * (ux[i] - ux[i - 1]) / (uy[i] - uy[i - 1])
+        # Up to START_SNAP short of a knot is the knot: the start of the next working
+        # period, not the end of the one before a break.
+        if uy[i] > f + START_SNAP:
+            g = max(f, uy[i - 1])
+            return ux[i - 1] + (g - uy[i - 1]) * (ux[i] - ux[i - 1]) / (uy[i] - uy[i - 1])
     return ux[n - 1]
 
 
@@ -334,7 +340,8 @@ class GeneralModel:
     ``tables`` (-1: the timeline itself, or no lag); ``flags`` bit 1: the task has a
     bound on its finish (FF/SF links or a constant floor), bit 2: FF/SF links carry its
     late finish to predecessors, bit 3: SS/SF links read its early start (which the
-    kernels then keep in a row of their own). ``fixed_es``/``fixed_ef`` are the
+    kernels then keep in a row of their own), bit 4: a start milestone (moved to its
+    calendar's next working time). ``fixed_es``/``fixed_ef`` are the
     actual start and finish of complete tasks, ``fixed_es`` the actual start of tasks in
     progress, ``fixed_d`` a complete task's actual duration on its calendar.
     """
@@ -492,6 +499,8 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
                 flags[pred[q]] |= 4
         if np.isfinite(floor[j]):
             flags[j] |= 1
+        if tasks[j].start_milestone:
+            flags[j] |= 8
     return GeneralModel(
         tables=tables,
         pred_ptr=np.array(ptr, dtype=np.int64),

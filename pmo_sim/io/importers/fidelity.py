@@ -92,10 +92,10 @@ def compare_with_file(imported: ImportedSchedule) -> Fidelity:
     s = imported.scenario
     plan = schedule(s)
     timeline, start = s.timeline, s.project.start
-    origin = start
     work_start = plan.early_start if plan.work_start is None else plan.work_start
     es_dates = timeline.start_dates(start, work_start)
     ef_dates = timeline.finish_dates(start, plan.early_finish)
+    by_start = plan.dated_by_start()
     compared = matched = 0
     mismatches = []
     finishes = []
@@ -108,12 +108,16 @@ def compare_with_file(imported: ImportedSchedule) -> Fidelity:
             imported.calendars.get(info.calendar) or imported.calendars[imported.main_calendar]
         )
         if plan.durations[i] == 0.0:
+            # A milestone is an instant: the day the file writes it on is the day the
+            # tool shows (a start milestone at Monday 08:00, a finish one at Friday
+            # 17:00, or at Monday 08:00 after a task on an earlier-starting calendar).
             when = info.early_finish if info.milestone != "start" else info.early_start
-            day = calinfo.working_day_of(when, finish=True)
-            if day < origin:
-                day = when.date()
+            day = when.date()
             file_dates = (day, day)
-            ours = (_d(ef_dates[i]), _d(ef_dates[i]))
+            at = (
+                timeline.start_date(start, plan.early_finish[i]) if by_start[i] else _d(ef_dates[i])
+            )
+            ours = (at, at)
         else:
             file_dates = (
                 calinfo.working_day_of(info.early_start, finish=False),

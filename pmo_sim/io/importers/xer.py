@@ -7,9 +7,11 @@ engine runs as it is. What is read, and how it maps onto the scenario model:
   (``remain_drtn_hr_cnt``, ``target_drtn_hr_cnt``) become working days with the hours of
   a working day of the task's calendar, taken from the calendar's work week (P6 schedules
   on the work week's hours; ``day_hr_cnt`` is only its display setting and is used when
-  the work week has no hours). Start and finish milestones (``TT_Mile``/``TT_FinMile``)
-  are milestones; level-of-effort and WBS-summary activities are left out (they take
-  their dates from other tasks), with their relations, and reported.
+  the work week has no hours). Start milestones (``TT_Mile``) become ``milestone =
+  "start"`` (at their calendar's next working time, as P6 places them), finish
+  milestones (``TT_FinMile``) plain milestones; level-of-effort and WBS-summary
+  activities are left out (they take their dates from other tasks), with their
+  relations, and reported.
 - **relations** (``TASKPRED``): ``PR_FS/SS/FF/SF``. Lags count on the calendar the
   project's scheduling option ``sched_calendar_on_relationship_lag`` names (the
   predecessor's by default, the successor's, or the project's default calendar), which
@@ -41,6 +43,10 @@ engine runs as it is. What is read, and how it maps onto the scenario model:
   before the planned start moves the project start back (reported); progress the model
   cannot hold (an actual start after the data date, a complete activity without an
   actual finish) is read as close as it can be and reported.
+- **scheduling options** (``SCHEDOPTIONS``): besides the lag calendar and progress,
+  ``sched_open_critical_flag`` becomes ``Project.open_ended_critical``. An expected
+  finish needs nothing: P6 writes the remaining duration it implies into
+  ``remain_drtn_hr_cnt``.
 - **costs**: resource assignments (``TASKRSRC``) and expenses (``PROJCOST``). Labour
   and equipment cost becomes a rate per working day of the task (so it grows when the
   task runs longer); material and expenses are fixed; cost already spent is fixed.
@@ -752,6 +758,12 @@ class _Reader:
             ),
             lag_calendar=LAG_CALENDARS[lag_option],
             data_date=project_data_date,
+            # "Make open-ended activities critical" (P6's default: no).
+            open_ended_critical=self._options(pid)
+            .get("sched_open_critical_flag", "N")
+            .strip()
+            .upper()
+            == "Y",
             deadline=must_finish.date() if must_finish and must_finish.date() >= start else None,
             currency=self._currency(),
         )
@@ -785,9 +797,7 @@ class _Reader:
         as pmo-sim schedules it. Progress override: its predecessors no longer bind it,
         so their relations are left out (reported). Actual dates: scheduled as retained
         logic, reported."""
-        options = next(
-            (r for _, r in self.table("SCHEDOPTIONS", False).rows if r.get("proj_id") == pid), {}
-        )
+        options = self._options(pid)
         retained = options.get("sched_retained_logic", "Y").strip().upper() != "N"
         override = options.get("sched_progress_override", "N").strip().upper() == "Y"
         if retained:
@@ -814,11 +824,15 @@ class _Reader:
                 "schedules it as retained logic (remaining work waits for its predecessors)",
             )
 
-    def _lag_option(self, pid: str) -> str:
-        """The project's sched_calendar_on_relationship_lag (P6's default when absent)."""
-        options = next(
+    def _options(self, pid: str) -> dict[str, str]:
+        """The project's row of SCHEDOPTIONS (empty when the file has none)."""
+        return next(
             (r for _, r in self.table("SCHEDOPTIONS", False).rows if r.get("proj_id") == pid), {}
         )
+
+    def _lag_option(self, pid: str) -> str:
+        """The project's sched_calendar_on_relationship_lag (P6's default when absent)."""
+        options = self._options(pid)
         lag_option = options.get("sched_calendar_on_relationship_lag", "").strip()
         if lag_option not in LAG_CALENDARS:
             if lag_option:
@@ -1278,7 +1292,9 @@ class _Reader:
                 duration=duration,
                 predecessors=tuple(links.get(code, ())),
                 cost=cost,
-                milestone=bool(milestone),
+                # A start milestone keeps its kind (it waits for its calendar's next
+                # working time); a finish milestone is the plain instant.
+                milestone="start" if milestone == "start" else bool(milestone),
                 wbs=wbs_path.get(row.text("wbs_id"), ""),
                 start_no_earlier_than=snet if binds_after_start(snet, start) else None,
                 finish_no_earlier_than=fnet if fnet is not None and day_of(fnet) >= start else None,
