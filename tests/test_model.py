@@ -354,6 +354,27 @@ def test_zero_range_estimate_is_reported_but_not_for_milestones():
     ]
 
 
+def test_long_lists_of_findings_are_one_warning_each():
+    """An imported plan of hundreds of fixed estimates, leads and open ends gives one line
+    per kind (a count, ten ids, how many more), never one line per task: here 40 chains
+    of fixed tasks, each after a lead from the first."""
+    tasks = [Task("t0", 5)]
+    tasks += [Task(f"t{k}", 5, predecessors=(Link("t0", lag=-1),)) for k in range(1, 40)]
+    messages = [str(p) for p in health_warnings(Scenario(PROJECT, tuple(tasks)))]
+    assert len(messages) == 3, messages
+    assert messages[0].startswith("tasks: 38 task(s) besides the finish 't39' have no successor")
+    assert messages[0].endswith("t10 and 28 more; a delay to them would not show in the finish date")
+    assert messages[1] == (
+        "tasks: 39 links have a negative lag (a lead), which hides logic: "
+        + ", ".join(f"t{k} (from t0, -1 d)" for k in range(1, 11))
+        + " and 29 more"
+    )
+    assert messages[2].startswith(
+        "tasks: 40 tasks have a duration estimate with no range, so they add no uncertainty: "
+        "t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 and 30 more; give them ranges"
+    )
+
+
 @pytest.mark.parametrize(
     "make",
     [

@@ -54,12 +54,11 @@ def import_scenario(
     the warning lines and the fidelity (``importers.fidelity.Fidelity``; None for a
     task table, which holds no computed dates).
     """
-    from ..io.importers.common import ID_LIMIT
     from ..io.importers.csv_tables import read_risk_register
     from ..io.importers.fidelity import compare_with_file
     from ..io.importers.ranges import apply_ranges, read_rules
     from ..io.toml_writer import dumps
-    from ..model.errors import ScenarioError
+    from ..model.errors import ID_LIMIT, ScenarioError
     from ..model.scenario import Scenario
     from ..scheduling.network import no_logic
 

@@ -15,6 +15,17 @@ def must(field: str, rule: str, got: object) -> str:
     return f"'{field}' must be {rule} (got {got!r})"
 
 
+#: How many ids a warning names before it says how many more.
+ID_LIMIT = 10
+
+
+def id_list(ids, limit: int = ID_LIMIT) -> str:
+    """Ids for a message: the first ``limit``, then how many more."""
+    ids = list(ids)
+    head = ", ".join(ids[:limit])
+    return head + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input, and where it is."""

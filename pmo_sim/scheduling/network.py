@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from ..model.errors import Problem
+from ..model.errors import Problem, id_list
 from ..model.graph import task_graph
 from ..model.scenario import Scenario
 from ..model.tasks import LINK_TYPES
@@ -115,7 +115,7 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
             Problem(
                 "tasks",
                 f"{len(no_pred) - 1} task(s) besides the start {no_pred[0]!r} have no "
-                f"predecessor: {', '.join(no_pred[1:])}; link them to the logic",
+                f"predecessor: {id_list(no_pred[1:])}; link them to the logic",
             )
         )
     if len(no_succ) > 1 and unlinked is None:
@@ -123,26 +123,36 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
             Problem(
                 "tasks",
                 f"{len(no_succ) - 1} task(s) besides the finish {no_succ[-1]!r} have no "
-                f"successor: {', '.join(no_succ[:-1])}; a delay to them would not show in the "
+                f"successor: {id_list(no_succ[:-1])}; a delay to them would not show in the "
                 "finish date",
             )
         )
+    leads: list[tuple[Problem, str]] = []
+    timed_milestones: list[tuple[Problem, str]] = []
+    no_range: list[tuple[Problem, str]] = []
     for i, t in enumerate(tasks):
         for k, link in enumerate(t.predecessors):
             if link.lag < 0:
-                found.append(
-                    Problem(
-                        f"tasks[{i + 1}] (id {t.id!r}).predecessors[{k + 1}]",
-                        f"negative lag (lead) of {link.lag:g} days from {link.predecessor!r}; "
-                        "leads hide logic, consider splitting the predecessor",
+                leads.append(
+                    (
+                        Problem(
+                            f"tasks[{i + 1}] (id {t.id!r}).predecessors[{k + 1}]",
+                            f"negative lag (lead) of {link.lag:g} days from "
+                            f"{link.predecessor!r}; leads hide logic, consider splitting the "
+                            "predecessor",
+                        ),
+                        f"{t.id} (from {link.predecessor}, {link.lag:g} d)",
                     )
                 )
         if t.milestone and t.duration.support != (0.0, 0.0):
-            found.append(
-                Problem(
-                    f"tasks[{i + 1}] (id {t.id!r})",
-                    "flagged as a milestone but has a duration; a milestone is a zero-duration "
-                    "event (its finish is still reported)",
+            timed_milestones.append(
+                (
+                    Problem(
+                        f"tasks[{i + 1}] (id {t.id!r})",
+                        "flagged as a milestone but has a duration; a milestone is a "
+                        "zero-duration event (its finish is still reported)",
+                    ),
+                    t.id,
                 )
             )
         elif (
@@ -150,13 +160,41 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
             and t.duration.deterministic != 0.0
             and t.status != "complete"  # a complete task's duration is a fact
         ):
-            found.append(
-                Problem(
-                    f"tasks[{i + 1}] (id {t.id!r})",
-                    "the duration estimate has no range, so this task adds no uncertainty",
+            no_range.append(
+                (
+                    Problem(
+                        f"tasks[{i + 1}] (id {t.id!r})",
+                        "the duration estimate has no range, so this task adds no uncertainty",
+                    ),
+                    t.id,
                 )
             )
+    found += _grouped(leads, "links have a negative lag (a lead), which hides logic: {ids}")
+    found += _grouped(
+        timed_milestones,
+        "tasks are flagged as milestones but have a duration (their finish is still "
+        "reported): {ids}",
+    )
+    found += _grouped(
+        no_range,
+        "tasks have a duration estimate with no range, so they add no uncertainty: {ids}; "
+        "give them ranges (for an imported schedule, range rules: pmo-sim import --ranges)",
+    )
     return found
+
+
+#: Findings of one kind named one by one up to this many; more are one warning.
+GROUPED_FROM = 4
+
+
+def _grouped(items: list[tuple[Problem, str]], summary: str) -> list[Problem]:
+    """Each finding with its place while there are few; else one warning that counts
+    them and names the first few (a schedule of 4,000 tasks must not print 4,000
+    lines)."""
+    if len(items) < GROUPED_FROM:
+        return [problem for problem, _ in items]
+    ids = id_list(label for _, label in items)
+    return [Problem("tasks", f"{len(items)} " + summary.format(ids=ids))]
 
 
 def no_logic(scenario: Scenario) -> Problem | None:

@@ -28,7 +28,7 @@ from ...model.calendar import (
     later,
     merge_hours,
 )
-from ...model.errors import Problem, ScenarioError, must
+from ...model.errors import Problem, ScenarioError, id_list, must
 from ...model.scenario import Scenario
 
 #: Status words, the same for every format.
@@ -303,18 +303,6 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise ScenarioError(f"{p}: is a directory, not a schedule file") from None
     except OSError as exc:
         raise ScenarioError(f"{p}: cannot be read ({exc.strerror or exc})") from None
-
-
-#: How many ids a warning names before it says how many more (the scenario's header
-#: comments list them all).
-ID_LIMIT = 10
-
-
-def id_list(ids: Iterable[str], limit: int = ID_LIMIT) -> str:
-    """Ids for a message: the first ``limit``, then how many more."""
-    ids = list(ids)
-    head = ", ".join(ids[:limit])
-    return head + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
 def weekmask_text(mask: str) -> str:

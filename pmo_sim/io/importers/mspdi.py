@@ -58,7 +58,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from ...model.calendar import day_of, merge_hours
-from ...model.errors import Problem, ScenarioError, must
+from ...model.errors import Problem, ScenarioError, id_list, must
 from ...model.scenario import Project, Scenario
 from ...model.tasks import Link, Task, TaskCost
 from .common import (
@@ -72,7 +72,6 @@ from .common import (
     ImportedTask,
     binds_after_start,
     data_moment,
-    id_list,
     in_range,
     open_starts_at,
     read_bytes,

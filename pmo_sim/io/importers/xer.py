@@ -66,7 +66,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from ...model.calendar import day_of, merge_hours
-from ...model.errors import ScenarioError, must
+from ...model.errors import ScenarioError, id_list, must
 from ...model.fields import MAX_DAYS
 from ...model.scenario import Project, Scenario
 from ...model.tasks import Link, Task, TaskCost
@@ -84,7 +84,6 @@ from .common import (
     Progress,
     binds_after_start,
     data_moment,
-    id_list,
     in_range,
     latest_moment,
     open_starts_at,
