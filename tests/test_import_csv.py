@@ -393,6 +393,28 @@ def test_register_errors_name_row_and_risk(tmp_path):
     assert "row 5 (id 'R4')" in message and "between 0 and 1" in message
 
 
+def test_an_unknown_task_in_a_risk_of_several_rows_names_its_own_row(tmp_path):
+    """R1 has three rows (one impact each); the unknown task is on the second, row 3 of
+    the file: that row is named, not the risk's first or last."""
+    path = write(
+        tmp_path,
+        """
+        id,probability,tasks,delay_min,delay_mode,delay_max
+        R1,0.3,a,1,2,3
+        R1,,zz,1,2,3
+        R1,,a,2,3,4
+        R2,0.2,a;yy,1,2,3
+        """,
+        "risks.csv",
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_risk_register(path, task_ids=["a"])
+    message = str(err.value)
+    assert "row 3 (id 'R1'): unknown task id 'zz'" in message
+    assert "row 5 (id 'R2'): unknown task id 'yy'" in message
+    assert "row 2 " not in message and "row 4 " not in message
+
+
 @pytest.mark.parametrize(
     "text",
     ["id,name,t", "id,probability,tasks,delay_min,delay_mode,delay_max\n", "foo,bar\n"],

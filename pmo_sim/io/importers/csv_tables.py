@@ -883,14 +883,15 @@ def read_risk_register(
         )
     if task_ids is not None:
         known = set(task_ids)
-        by_id = {str(r.get("id")): r.number for r in rows if r.get("id") is not None}
-        for risk in risks:
-            for imp in risk.impacts:
-                for t in imp.tasks:
-                    if t not in known:
-                        c.error(
-                            f"row {by_id.get(risk.id, '?')} (id {risk.id!r})",
-                            f"unknown task id {t!r} in 'tasks': the schedule has no such task",
-                        )
+        # Row by row: a risk of several rows (one impact each) names the row that has
+        # the unknown task, not the risk's first or last row.
+        for r in rows:
+            ident = r.get("id")
+            where = f"row {r.number}" + (f" (id {str(ident)!r})" if ident is not None else "")
+            for t in _list(r.get("tasks")):
+                if t not in known:
+                    c.error(
+                        where, f"unknown task id {t!r} in 'tasks': the schedule has no such task"
+                    )
     c.raise_if_any()
     return risks
