@@ -363,7 +363,9 @@ def test_long_lists_of_findings_are_one_warning_each():
     messages = [str(p) for p in health_warnings(Scenario(PROJECT, tuple(tasks)))]
     assert len(messages) == 3, messages
     assert messages[0].startswith("tasks: 38 task(s) besides the finish 't39' have no successor")
-    assert messages[0].endswith("t10 and 28 more; a delay to them would not show in the finish date")
+    assert messages[0].endswith(
+        "t10 and 28 more; a delay to them would not show in the finish date"
+    )
     assert messages[1] == (
         "tasks: 39 links have a negative lag (a lead), which hides logic: "
         + ", ".join(f"t{k} (from t0, -1 d)" for k in range(1, 11))
