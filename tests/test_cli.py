@@ -327,3 +327,13 @@ def test_top_level_help_shows_run_report_and_import_examples():
         "pmo-sim import plan.xer",
     ):
         assert example in res.output
+
+
+def test_every_output_option_has_the_same_three_names():
+    """-o, --out and --output name the one output of run, plot, report and import."""
+    from pmo_sim.cli import cli as group
+
+    for name in ("run", "plot", "report", "import"):
+        command = group.commands[name]
+        opts = next(o for o in command.params if "-o" in o.opts)  # the command's output option
+        assert set(opts.opts) >= {"-o", "--out", "--output"}, (name, opts.opts)

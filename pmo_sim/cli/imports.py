@@ -217,6 +217,8 @@ def _verify(text: str, scenario: Any) -> None:
 @click.option(
     "-o",
     "--output",
+    "--out",
+    "output",
     type=click.Path(dir_okay=False, writable=True),
     help="Scenario file to write (default: print the TOML on stdout).",
 )

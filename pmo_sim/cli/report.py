@@ -94,6 +94,7 @@ def _ranking_options(fn: Any) -> Any:
 @SCENARIO
 @click.option(
     "--out",
+    "--output",
     "-o",
     "out_dir",
     required=True,
@@ -169,6 +170,7 @@ def plot(
 @SCENARIO
 @click.option(
     "--output",
+    "--out",
     "-o",
     default="report.html",
     show_default=True,

@@ -156,6 +156,8 @@ def cpm(scenario: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--out",
+    "--output",
+    "-o",
     "out_json",
     type=click.Path(dir_okay=False, writable=True),
     help="Also write the JSON document to this file (atomically).",
