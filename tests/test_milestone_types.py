@@ -152,3 +152,59 @@ def test_a_finish_milestone_from_a_start_is_dated_by_that_morning():
         "2027-03-05",
         "2027-03-08",
     ]
+
+
+def test_a_start_milestone_that_ends_the_project_dates_the_finish():
+    """The last event is a start milestone moved to Monday after a Friday finish (the
+    timeline also works Saturdays): the project finish is Monday 8, not Saturday 6."""
+    s = Scenario(
+        project=Project(name="m", start=MONDAY, calendar=WEEKDAYS, calendars=CALENDARS),
+        tasks=(
+            Task("a", 5.0),
+            Task("m", predecessors=("a",), milestone="start"),
+            Task("x", 2.0, calendar="six"),
+        ),
+    )
+    plan = schedule(s)
+    assert str(plan.finish_date) == "2027-03-08"
+    assert str(plan.dates()["early_finish"][1]) == "2027-03-08"
+
+
+def test_late_dates_of_a_milestone_follow_the_finish_rule():
+    """An SS-driven finish milestone is dated by the morning early; its late finish is
+    the project finish (a finish), so it is not dated after the project's last day."""
+    s = Scenario(
+        project=Project(name="m", start=MONDAY, calendar=WEEKDAYS),
+        tasks=(
+            Task("x", 5.0),
+            Task("y", 2.0, predecessors=("x",)),
+            Task("ss", predecessors=(Link("y", "SS"),), milestone=True),
+            Task("z", 12.0),
+        ),
+    )
+    plan = schedule(s)
+    d = plan.dates()
+    assert str(d["early_finish"][2]) == "2027-03-08"
+    assert str(plan.finish_date) == str(d["late_finish"][2]) == "2027-03-16"
+
+
+def test_a_milestone_from_a_start_after_lunch_is_at_13_00():
+    """An SS link from a task starting at 13:00: the finish milestone is at 13:00 (the
+    moment work starts), not at 12:00 before the break, which is the same instant."""
+    hours = Calendar("mon-fri", (), ["08:00-12:00", "13:00-17:00"])
+    s = Scenario(
+        project=Project(name="m", start=MONDAY, calendar=hours),
+        tasks=(
+            Task("a", 0.5),
+            Task("b", 0.5, predecessors=("a",)),
+            Task("ss", predecessors=(Link("b", "SS"),), milestone=True),
+            Task("fs", predecessors=("a",), milestone=True),
+        ),
+    )
+    times = schedule(s).times()
+    assert [m.strftime("%H:%M") for m in times["early_finish"]] == [
+        "12:00",
+        "17:00",
+        "13:00",
+        "12:00",
+    ]

@@ -367,7 +367,8 @@ def test_long_lists_of_findings_are_one_warning_each():
         "t10 and 28 more; a delay to them would not show in the finish date"
     )
     assert messages[1] == (
-        "tasks: 39 links have a negative lag (a lead), which hides logic: "
+        "tasks: 39 links have a negative lag (a lead), which hides logic (consider "
+        "splitting the predecessors): "
         + ", ".join(f"t{k} (from t0, -1 d)" for k in range(1, 11))
         + " and 29 more"
     )

@@ -95,3 +95,32 @@ def test_the_option_is_read_from_p6_and_kept_in_the_scenario_file(tmp_path):
 def test_a_bad_value_is_refused():
     with pytest.raises(TypeError, match="'open_ended_critical' must be true or false"):
         Project(name="p", start=MONDAY, open_ended_critical="yes")
+
+
+def test_an_as_late_as_possible_open_end_keeps_its_pinned_finish():
+    """With the option, an ALAP task without successors is not moved to the project
+    finish (its late finish is its early finish), and an ALAP task elsewhere does not
+    give the pinned open ends back their float."""
+    base = dict(name="p", start=MONDAY, open_ended_critical=True)
+    s = Scenario(
+        project=Project(**base),
+        tasks=(
+            Task("a", 2.0),
+            Task("b", 5.0, predecessors=("a",)),
+            Task("c", 1.0, predecessors=("a",), as_late_as_possible=True),
+        ),
+    )
+    plan = schedule(s)
+    np.testing.assert_allclose(plan.early_finish, [2, 7, 3])
+    np.testing.assert_allclose(plan.total_float, [0, 0, 0])
+    s = Scenario(
+        project=Project(**base),
+        tasks=(
+            Task("a", 2.0),
+            Task("b", 5.0, predecessors=("a",)),
+            Task("c", 1.0, predecessors=("a",)),
+            Task("d", 1.0, predecessors=("c",)),
+            Task("z", 1.0, predecessors=("b",), as_late_as_possible=True),
+        ),
+    )
+    np.testing.assert_allclose(schedule(s).free_float, [0, 0, 0, 0, 0])

@@ -132,14 +132,21 @@ class CPMSchedule:
 
     @property
     def finish_date(self) -> Any:
+        """The date of the project finish: the day the last task finishes on, or the
+        morning the last event happens on when that is a milestone dated by its start
+        (a start milestone moved to Monday after a Friday finish)."""
         s = self.scenario
-        day = s.timeline.finish_dates(s.project.start, self.finish)
+        last = np.abs(self.early_finish - self.finish) <= 1e-9
+        by_start = last.any() and self.dated_by_start()[last].all()
+        dates = s.timeline.start_dates if by_start else s.timeline.finish_dates
+        day = dates(s.project.start, self.finish)
         return s.not_before_data_date(day).astype(object)
 
     def dated_by_start(self) -> np.ndarray:
         """Per task (file order): a milestone dated by its start, the morning it happens
-        on, rather than by the evening before. A start milestone always is; a finish
-        milestone is when its instant, at a day boundary, comes from a start: the start
+        on, rather than by the evening before (and at 13:00 after lunch rather than
+        12:00). A start milestone always is; a finish milestone is when its instant
+        comes from a start: the start
         of a predecessor through an SS or SF link without lag, a lead, a start
         milestone, or its own earliest start (the project start, a start-no-earlier-
         than, the data date). P6 writes such an instant at the morning (08:00 after an
@@ -159,7 +166,7 @@ class CPMSchedule:
         morning = kind.copy()
         for j in range(n):
             x = finish[j]
-            if d[j] != 0.0 or morning[j] or abs(x - round(x)) > 1e-9:
+            if d[j] != 0.0 or morning[j]:
                 continue
             if abs(floor[j] - x) <= 1e-9:
                 morning[j] = True
@@ -182,7 +189,9 @@ class CPMSchedule:
         cal, start = s.timeline, s.project.start
         by_start = self.dated_by_start()
         es, ef = cal.task_dates(start, self.early_start, self.early_finish, by_start)
-        ls, lf = cal.task_dates(start, self.late_start, self.late_finish, by_start)
+        # Late dates come from the backward pass, whose instants are finishes (a
+        # successor's start less its lag, the project finish): the finish rule.
+        ls, lf = cal.task_dates(start, self.late_start, self.late_finish)
         # A task in progress reports its actual start, a fact; its other dates are open.
         not_started = np.array([t.status == "not started" for t in s.tasks])
         open_rows = np.array([t.status != "complete" for t in s.tasks])
@@ -221,7 +230,8 @@ class CPMSchedule:
             moments = []
             for i, day in enumerate(dates[key]):
                 if instant[i]:
-                    m = at_start[i] if by_start[i] else at_finish[i]
+                    early = key.startswith("early")
+                    m = at_start[i] if by_start[i] and early else at_finish[i]
                 else:
                     m = at_finish[i] if finish else at_start[i]
                 floor = day.astype(object)
@@ -357,8 +367,11 @@ def schedule(
         d = deterministic_durations(scenario, net)
     else:
         d = np.asarray(durations, dtype=float)[net.order]
-    late = _as_late_as_possible if as_late else (lambda plan: plan)
     pinned = open_ends(net) if scenario.project.open_ended_critical else np.zeros(net.size, bool)
+
+    def late(plan: CPMSchedule) -> CPMSchedule:
+        return _as_late_as_possible(plan, pinned) if as_late else plan
+
     if is_general(scenario):
         return late(_general_schedule(scenario, net, d, pinned))
     es, ef = forward_pass(net, d)
@@ -387,7 +400,7 @@ def schedule(
     )
 
 
-def _as_late_as_possible(plan: CPMSchedule) -> CPMSchedule:
+def _as_late_as_possible(plan: CPMSchedule, pinned: np.ndarray) -> CPMSchedule:
     """``plan`` with each not-started "as late as possible" task dated as late as its
     successors allow (P6 and MS Project schedule such a task so): latest first, in
     reverse topological order, so a chain of them moves as a whole. A moved task's
@@ -417,8 +430,9 @@ def _as_late_as_possible(plan: CPMSchedule) -> CPMSchedule:
     scratch = np.empty(1)
 
     def latest_finish(i: int) -> float:
-        """The latest finish of task ``i`` that keeps every successor's dates."""
-        bound = np.array([plan.finish])
+        """The latest finish of task ``i`` that keeps every successor's dates (an open
+        end ``pinned`` by open_ended_critical keeps its own early finish)."""
+        bound = np.array([ef[i] if pinned[i] else plan.finish])
         for k in successors[i]:
             j, kind = int(link_successor[k]), int(gm.pred_type[k])
             c = gm.task_cal[j]

@@ -169,7 +169,11 @@ def health_warnings(scenario: Scenario) -> list[Problem]:
                     t.id,
                 )
             )
-    found += _grouped(leads, "links have a negative lag (a lead), which hides logic: {ids}")
+    found += _grouped(
+        leads,
+        "links have a negative lag (a lead), which hides logic (consider splitting the "
+        "predecessors): {ids}",
+    )
     found += _grouped(
         timed_milestones,
         "tasks are flagged as milestones but have a duration (their finish is still "
