@@ -7,7 +7,7 @@ MPXJ's Critical Path Method scheduler that follows Microsoft Project
 importing it and comparing (``pmo_sim.io.importers.fidelity.compare_with_file``) measures
 how closely pmo-sim reproduces MS Project-style scheduling. The network, durations,
 lags and calendars are those of the P6 reference (``tests/mpxj_reference.py``: its
-``_network`` and ``CALENDARS``): a layered network of FS/SS/FF/SF relations, half of
+``random_network`` and ``CALENDARS``): a layered network of FS/SS/FF/SF relations, half of
 the durations part-days in hours, lags in hours (some negative), the "Standard 5x8"
 project calendar and the "Six-day 6x8" and "Four-day 4x9" (07:00-17:00, 9 h) task
 calendars, each with holidays. Milestones are zero-duration tasks (MS Project has no
@@ -73,12 +73,13 @@ from .mpxj_reference import (
     CALENDARS,
     CONSTRAINT_SHARE,
     PROJECT_START,
-    _finish_day,
-    _Mpxj,
-    _network,
-    _py,
-    _work,
+    MpxjClasses,
+    add_calendars,
+    as_python,
+    finish_day,
     java_available,
+    random_network,
+    work_hours,
 )
 
 __all__ = ["CONSTRAINT_TYPES", "build_reference_mspdi", "describe", "java_available"]
@@ -97,7 +98,7 @@ CONSTRAINT_TYPES = {
 START_TYPES = {"SNET", "MSO", "SNLT"}
 
 
-class _MsMpxj(_Mpxj):
+class _MsMpxj(MpxjClasses):
     """The P6 reference's MPXJ classes, with MicrosoftScheduler and the MSPDI writer."""
 
     def __init__(self) -> None:
@@ -139,7 +140,7 @@ def _place_constraints(rng: np.random.Generator, acts, early, names: list[str]) 
                 at = es.time() if own_time and spec.day_start < es.time() < spec.day_end else None
                 a.constraint_date = dt.datetime.combine(day, at or spec.day_start)
             else:
-                day = spec.shift(_finish_day(spec, ef), shift)
+                day = spec.shift(finish_day(spec, ef), shift)
                 at = ef.time() if own_time and spec.day_start < ef.time() < spec.day_end else None
                 a.constraint_date = dt.datetime.combine(day, at or spec.day_end)
 
@@ -167,7 +168,7 @@ def build_reference_mspdi(
         raise ValueError("a reference project needs at least 3 activities")
     m = _MsMpxj()
     rng = np.random.default_rng(seed)
-    acts = _network(rng, activities, calendar_count)
+    acts = random_network(rng, activities, calendar_count)
     kinds = (
         list(CONSTRAINT_TYPES)
         if constraints is True
@@ -182,21 +183,7 @@ def build_reference_mspdi(
     props.setStartDate(m.when(PROJECT_START))
     props.setHonorConstraints(True)
 
-    calendars = []
-    for spec in CALENDARS:
-        cal = f.addCalendar()
-        cal.setName(spec.name)
-        for dow in m.DayOfWeek.values():
-            working = dow.getValue() - 1 in spec.weekdays
-            cal.setWorkingDay(dow, working)
-            hours = cal.addCalendarHours(dow)
-            if working:
-                for a, b in spec.ranges:
-                    hours.add(m.LocalTimeRange(m.time(a), m.time(b)))
-        for day in spec.holidays:
-            cal.addCalendarException(m.day(day))
-        calendars.append(cal)
-    f.setDefaultCalendar(calendars[0])
+    calendars = add_calendars(m, f)
 
     phases = 10
     top = max(a.layer for a in acts) + 1
@@ -234,7 +221,7 @@ def build_reference_mspdi(
 
     def run() -> list[tuple[dt.datetime, dt.datetime]]:
         scheduler.schedule(f, start)
-        return [(_py(t.getEarlyStart()), _py(t.getEarlyFinish())) for t in tasks]
+        return [(as_python(t.getEarlyStart()), as_python(t.getEarlyFinish())) for t in tasks]
 
     early = run()
     # MicrosoftScheduler, as MS Project, lets a negative SS or SF lag put a task before the
@@ -300,7 +287,7 @@ def build_reference_mspdi(
                 t.setPercentageComplete(100.0)
             elif status[j] == "in progress":
                 cal = calendars[a.calendar]
-                worked = _work(m, cal, m.when(es), dd)
+                worked = work_hours(m, cal, m.when(es), dd)
                 left[j] = a.hours - worked
                 t.setActualStart(m.when(es))
                 t.setActualDuration(m.hours(worked))
@@ -316,7 +303,7 @@ def build_reference_mspdi(
             continue
         cal = calendars[a.calendar]
         begin = t.getResume() if status[j] == "in progress" else t.getEarlyStart()
-        if abs(_work(m, cal, begin, t.getEarlyFinish()) - left[j]) > 1e-6:
+        if abs(work_hours(m, cal, begin, t.getEarlyFinish()) - left[j]) > 1e-6:
             inconsistent.append(a.code)
     before = []
     if data_date is not None:
@@ -324,7 +311,8 @@ def build_reference_mspdi(
         before = [
             a.code
             for j, (a, t) in enumerate(zip(acts, tasks, strict=True))
-            if status[j] == "not started" and _work(m, calendars[a.calendar], t.getEarlyStart(), dd)
+            if status[j] == "not started"
+            and work_hours(m, calendars[a.calendar], t.getEarlyStart(), dd)
         ]
     m.MspdiWriter().write(f, os.fspath(path))
 

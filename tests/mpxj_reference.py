@@ -224,7 +224,7 @@ CALENDARS = (
 )
 
 
-class _Mpxj:
+class MpxjClasses:
     """MPXJ's classes, the JVM started when needed (as ``pmo_sim.io.importers.mpp`` does)."""
 
     def __init__(self) -> None:
@@ -284,7 +284,7 @@ class _Mpxj:
         return self.LocalTime.of(value.hour, value.minute)
 
 
-def _py(value) -> dt.datetime | None:
+def as_python(value) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(str(value.toString()))
 
 
@@ -307,7 +307,7 @@ class _Activity:
     constraint_date: dt.datetime | None = None
 
 
-def _network(rng: np.random.Generator, n: int, calendars: int = 3) -> list[_Activity]:
+def random_network(rng: np.random.Generator, n: int, calendars: int = 3) -> list[_Activity]:
     """The random layered network: activity 0 a start milestone, n-1 a finish milestone;
     activities on the first ``calendars`` of ``CALENDARS``."""
     layers = max(3, round(1.3 * np.sqrt(n)))
@@ -365,7 +365,7 @@ def _network(rng: np.random.Generator, n: int, calendars: int = 3) -> list[_Acti
     return acts
 
 
-def _finish_day(spec: CalendarSpec, when: dt.datetime) -> dt.date:
+def finish_day(spec: CalendarSpec, when: dt.datetime) -> dt.date:
     """The working day a finish at ``when`` ends (a finish at the start of a day, or on a
     non-working day, ends the previous working day)."""
     day = when.date()
@@ -423,12 +423,12 @@ def _constraints(
                 at = es.time() if own_time and spec.day_start < es.time() < spec.day_end else None
                 a.constraint_date = dt.datetime.combine(day, at or spec.day_start)
             else:
-                day = spec.shift(_finish_day(spec, ef), shift)
+                day = spec.shift(finish_day(spec, ef), shift)
                 at = ef.time() if own_time and spec.day_start < ef.time() < spec.day_end else None
                 a.constraint_date = dt.datetime.combine(day, at or spec.day_end)
 
 
-def _breaks_logic(m: _Mpxj, acts: list[_Activity], tasks: list, calendars: list, j: int):
+def _breaks_logic(m: MpxjClasses, acts: list[_Activity], tasks: list, calendars: list, j: int):
     """The first relation (predecessor index) that activity ``j``'s early dates come before,
     or None. Lags count on the predecessor's calendar (the project's lag option); the
     relations of a complete predecessor are settled by its actual dates and not checked,
@@ -445,12 +445,14 @@ def _breaks_logic(m: _Mpxj, acts: list[_Activity], tasks: list, calendars: list,
         bound = source if lag == 0 else cal.getDate(source, m.hours(lag))
         mine = es if kind in ("FINISH_START", "START_START") else ef
         # Later by working time: 12:00 and 13:00 are one instant across a lunch break.
-        if _work(m, own, mine, bound) > 0:
+        if work_hours(m, own, mine, bound) > 0:
             return i
     return None
 
 
-def _snet_same_day(m: _Mpxj, acts: list[_Activity], tasks: list, calendars: list) -> list[int]:
+def _snet_same_day(
+    m: MpxjClasses, acts: list[_Activity], tasks: list, calendars: list
+) -> list[int]:
     """Start On or After activities that PrimaveraScheduler started before their logic
     allows, their constraint dates moved so that it does not.
 
@@ -465,7 +467,7 @@ def _snet_same_day(m: _Mpxj, acts: list[_Activity], tasks: list, calendars: list
         if (
             a.constraint != "Start On or After"
             or t.getActualStart() is not None
-            or _py(t.getEarlyStart()) != a.constraint_date
+            or as_python(t.getEarlyStart()) != a.constraint_date
             or _breaks_logic(m, acts, tasks, calendars, j) is None
         ):
             continue
@@ -477,7 +479,9 @@ def _snet_same_day(m: _Mpxj, acts: list[_Activity], tasks: list, calendars: list
     return moved
 
 
-def _alap_before_logic(m: _Mpxj, acts: list[_Activity], tasks: list, calendars: list) -> list[int]:
+def _alap_before_logic(
+    m: MpxjClasses, acts: list[_Activity], tasks: list, calendars: list
+) -> list[int]:
     """As Late As Possible activities that PrimaveraScheduler moved before their
     predecessors allow, made As Soon As Possible.
 
@@ -499,7 +503,7 @@ def _alap_before_logic(m: _Mpxj, acts: list[_Activity], tasks: list, calendars: 
 
 
 def _mandatory_before_data_date(
-    m: _Mpxj, acts: list[_Activity], tasks: list, calendars: list, data_date
+    m: MpxjClasses, acts: list[_Activity], tasks: list, calendars: list, data_date
 ) -> list[int]:
     """Unstarted activities that a mandatory constraint puts before the data date, the
     constraint dropped. PrimaveraScheduler (16.10) dates them before the data date; P6
@@ -510,7 +514,7 @@ def _mandatory_before_data_date(
         if (
             a.constraint in ("Mandatory Start", "Mandatory Finish")
             and t.getActualStart() is None
-            and _work(m, cal, t.getEarlyStart(), data_date) > 0
+            and work_hours(m, cal, t.getEarlyStart(), data_date) > 0
         ):
             a.constraint, a.constraint_date = None, None
             t.setConstraintType(m.ConstraintType.AS_SOON_AS_POSSIBLE)
@@ -519,14 +523,14 @@ def _mandatory_before_data_date(
     return moved
 
 
-def _work(m: _Mpxj, cal, start, finish) -> float:
+def work_hours(m: MpxjClasses, cal, start, finish) -> float:
     """Working hours of ``cal`` from ``start`` to ``finish`` (0 when not after it)."""
     if not finish.isAfter(start):
         return 0.0
     return float(cal.getWork(start, finish, m.TimeUnit.HOURS).getDuration())
 
 
-def _consistent(m: _Mpxj, cal, t, hours: float) -> bool:
+def _consistent(m: MpxjClasses, cal, t, hours: float) -> bool:
     """Whether an unfinished activity's remaining early dates span its remaining duration
     (``hours``, working hours of its calendar), as every activity P6 schedules does."""
     start, finish = t.getRemainingEarlyStart(), t.getRemainingEarlyFinish()
@@ -536,6 +540,27 @@ def _consistent(m: _Mpxj, cal, t, hours: float) -> bool:
         return False
     worked = float(cal.getWork(start, finish, m.TimeUnit.HOURS).getDuration())
     return abs(worked - hours) < 1e-6
+
+
+def add_calendars(m: MpxjClasses, f) -> list:
+    """The MPXJ calendars of ``CALENDARS`` in project file ``f`` (working days, hours,
+    holidays), the first one the default; in ``CALENDARS`` order."""
+    calendars = []
+    for spec in CALENDARS:
+        cal = f.addCalendar()
+        cal.setName(spec.name)
+        for dow in m.DayOfWeek.values():
+            working = dow.getValue() - 1 in spec.weekdays
+            cal.setWorkingDay(dow, working)
+            hours = cal.addCalendarHours(dow)
+            if working:
+                for a, b in spec.ranges:
+                    hours.add(m.LocalTimeRange(m.time(a), m.time(b)))
+        for day in spec.holidays:
+            cal.addCalendarException(m.day(day))
+        calendars.append(cal)
+    f.setDefaultCalendar(calendars[0])
+    return calendars
 
 
 def build_reference_xer(
@@ -558,9 +583,9 @@ def build_reference_xer(
     """
     if activities < 3:
         raise ValueError("a reference project needs at least 3 activities")
-    m = _Mpxj()
+    m = MpxjClasses()
     rng = np.random.default_rng(seed)
-    acts = _network(rng, activities, calendar_count)
+    acts = random_network(rng, activities, calendar_count)
     kinds = (
         list(CONSTRAINT_TYPES)
         if constraints is True
@@ -576,21 +601,7 @@ def build_reference_xer(
     props.setRelationshipLagCalendar(m.RelationshipLagCalendar.PREDECESSOR)
     props.setStatusDate(m.when(PROJECT_START))
 
-    calendars = []
-    for spec in CALENDARS:
-        cal = f.addCalendar()
-        cal.setName(spec.name)
-        for dow in m.DayOfWeek.values():
-            working = dow.getValue() - 1 in spec.weekdays
-            cal.setWorkingDay(dow, working)
-            hours = cal.addCalendarHours(dow)
-            if working:
-                for a, b in spec.ranges:
-                    hours.add(m.LocalTimeRange(m.time(a), m.time(b)))
-        for day in spec.holidays:
-            cal.addCalendarException(m.day(day))
-        calendars.append(cal)
-    f.setDefaultCalendar(calendars[0])
+    calendars = add_calendars(m, f)
 
     # Ten WBS elements by layer (an element without activities would count as one).
     phases = 10
@@ -649,7 +660,7 @@ def build_reference_xer(
                 if not moved:
                     break
                 scheduler.schedule(f, start)
-        return [(_py(t.getEarlyStart()), _py(t.getEarlyFinish())) for t in tasks]
+        return [(as_python(t.getEarlyStart()), as_python(t.getEarlyFinish())) for t in tasks]
 
     early = run()
     if kinds:
@@ -731,7 +742,7 @@ def build_reference_xer(
                 a.constraint not in mandatory
                 and _breaks_logic(m, acts, tasks, calendars, j) is not None
             )
-            or _work(m, calendars[a.calendar], t.getEarlyStart(), status_date) > 0
+            or work_hours(m, calendars[a.calendar], t.getEarlyStart(), status_date) > 0
         )
     ]
     # P6 keeps the project's planned start; the scheduler moves it to the data date.
