@@ -76,7 +76,7 @@ from .mpxj_reference import (
     MpxjClasses,
     add_calendars,
     as_python,
-    finish_day,
+    constraint_date,
     java_available,
     random_network,
     work_hours,
@@ -132,17 +132,7 @@ def _place_constraints(rng: np.random.Generator, acts, early, names: list[str]) 
             placed += 1
             if name == "ALAP":
                 continue
-            near_start = spec.shift(es.date(), -3) < PROJECT_START.date()
-            shift = int(rng.integers(0 if near_start else -3, 6))
-            own_time = rng.random() < 0.25
-            if name in START_TYPES:
-                day = spec.shift(es.date(), shift)
-                at = es.time() if own_time and spec.day_start < es.time() < spec.day_end else None
-                a.constraint_date = dt.datetime.combine(day, at or spec.day_start)
-            else:
-                day = spec.shift(finish_day(spec, ef), shift)
-                at = ef.time() if own_time and spec.day_start < ef.time() < spec.day_end else None
-                a.constraint_date = dt.datetime.combine(day, at or spec.day_end)
+            a.constraint_date = constraint_date(rng, spec, es, ef, name in START_TYPES)
 
 
 def build_reference_mspdi(

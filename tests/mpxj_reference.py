@@ -376,6 +376,25 @@ def finish_day(spec: CalendarSpec, when: dt.datetime) -> dt.date:
     return day
 
 
+def constraint_date(
+    rng: np.random.Generator, spec: CalendarSpec, es: dt.datetime, ef: dt.datetime, on_start: bool
+) -> dt.datetime:
+    """A constraint date near an activity's unconstrained early start (``on_start``) or
+    finish: moved by -3 to +5 working days of its calendar (never before the project
+    start, which would put activities before it), at the calendar's start (or end) of
+    the day or, for one in four, at the early date's own time of day."""
+    near_start = spec.shift(es.date(), -3) < PROJECT_START.date()
+    shift = int(rng.integers(0 if near_start else -3, 6))
+    own_time = rng.random() < 0.25
+    if on_start:
+        day = spec.shift(es.date(), shift)
+        at = es.time() if own_time and spec.day_start < es.time() < spec.day_end else None
+        return dt.datetime.combine(day, at or spec.day_start)
+    day = spec.shift(finish_day(spec, ef), shift)
+    at = ef.time() if own_time and spec.day_start < ef.time() < spec.day_end else None
+    return dt.datetime.combine(day, at or spec.day_end)
+
+
 def _constraints(
     rng: np.random.Generator, acts: list[_Activity], early: list, names: list[str]
 ) -> None:
@@ -414,18 +433,7 @@ def _constraints(
             placed += 1
             if name == "As Late As Possible":
                 continue
-            # Dates before the project start would put activities before it.
-            near_start = spec.shift(es.date(), -3) < PROJECT_START.date()
-            shift = int(rng.integers(0 if near_start else -3, 6))
-            own_time = rng.random() < 0.25
-            if name in START_CONSTRAINTS:
-                day = spec.shift(es.date(), shift)
-                at = es.time() if own_time and spec.day_start < es.time() < spec.day_end else None
-                a.constraint_date = dt.datetime.combine(day, at or spec.day_start)
-            else:
-                day = spec.shift(finish_day(spec, ef), shift)
-                at = ef.time() if own_time and spec.day_start < ef.time() < spec.day_end else None
-                a.constraint_date = dt.datetime.combine(day, at or spec.day_end)
+            a.constraint_date = constraint_date(rng, spec, es, ef, name in START_CONSTRAINTS)
 
 
 def _breaks_logic(m: MpxjClasses, acts: list[_Activity], tasks: list, calendars: list, j: int):
