@@ -75,6 +75,7 @@ from .mpxj_reference import (
     PROJECT_START,
     MpxjClasses,
     add_calendars,
+    add_relations,
     as_python,
     constraint_date,
     java_available,
@@ -195,16 +196,7 @@ def build_reference_mspdi(
         t.setActualDuration(zero)
         t.setPercentageComplete(0.0)
         tasks.append(t)
-    relations = 0
-    for j, a in enumerate(acts):
-        for i, kind, lag in a.preds:
-            tasks[j].addPredecessor(
-                m.RelationBuilder()
-                .predecessorTask(tasks[i])
-                .type(getattr(m.RelationType, kind))
-                .lag(m.hours(lag))
-            )
-            relations += 1
+    relations = add_relations(m, acts, tasks)
 
     scheduler = m.scheduler()
     start = m.when(PROJECT_START)

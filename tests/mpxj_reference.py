@@ -571,6 +571,22 @@ def add_calendars(m: MpxjClasses, f) -> list:
     return calendars
 
 
+def add_relations(m: MpxjClasses, acts: list[_Activity], tasks: list) -> int:
+    """The relations of ``acts`` between their MPXJ ``tasks`` (lags in hours); returns
+    how many."""
+    relations = 0
+    for j, a in enumerate(acts):
+        for i, kind, lag in a.preds:
+            tasks[j].addPredecessor(
+                m.RelationBuilder()
+                .predecessorTask(tasks[i])
+                .type(getattr(m.RelationType, kind))
+                .lag(m.hours(lag))
+            )
+            relations += 1
+    return relations
+
+
 def build_reference_xer(
     path: str | os.PathLike[str],
     *,
@@ -642,16 +658,7 @@ def build_reference_xer(
         t.setPercentageComplete(0.0)
         t.setActivityStatus(m.ActivityStatus.NOT_STARTED)
         tasks.append(t)
-    relations = 0
-    for j, a in enumerate(acts):
-        for i, kind, lag in a.preds:
-            tasks[j].addPredecessor(
-                m.RelationBuilder()
-                .predecessorTask(tasks[i])
-                .type(getattr(m.RelationType, kind))
-                .lag(m.hours(lag))
-            )
-            relations += 1
+    relations = add_relations(m, acts, tasks)
 
     scheduler = m.scheduler()
     start = m.when(PROJECT_START)
