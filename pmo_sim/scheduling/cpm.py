@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -137,20 +138,22 @@ class CPMSchedule:
         (a start milestone moved to Monday after a Friday finish)."""
         s = self.scenario
         last = np.abs(self.early_finish - self.finish) <= 1e-9
-        by_start = last.any() and self.dated_by_start()[last].all()
+        by_start = last.any() and self.dated_by_start[last].all()
         dates = s.timeline.start_dates if by_start else s.timeline.finish_dates
         day = dates(s.project.start, self.finish)
         return s.not_before_data_date(day).astype(object)
 
+    @cached_property
     def dated_by_start(self) -> np.ndarray:
         """Per task (file order): a milestone dated by its start, the morning it happens
         on, rather than by the evening before (and at 13:00 after lunch rather than
         12:00). A start milestone always is; a finish milestone is when its instant
-        comes from a start: the start
-        of a predecessor through an SS or SF link without lag, a lead, a start
-        milestone, or its own earliest start (the project start, a start-no-earlier-
-        than, the data date). P6 writes such an instant at the morning (08:00 after an
-        SS link from a task starting at 08:00) and the end of a finish at the evening."""
+        comes from a start: the start of a predecessor through an SS or SF link without
+        lag, a lead, a start milestone, or its own earliest start (the project start, a
+        start-no-earlier-than, the data date). P6 writes such an instant at the morning
+        (08:00 after an SS link from a task starting at 08:00) and the end of a finish
+        at the evening. Computed once per schedule (``dates``, ``times`` and
+        ``finish_date`` all read it)."""
         s = self.scenario
         net = self.network
         order = net.order
@@ -187,7 +190,7 @@ class CPMSchedule:
         work is not dated before the data date."""
         s = self.scenario
         cal, start = s.timeline, s.project.start
-        by_start = self.dated_by_start()
+        by_start = self.dated_by_start
         es, ef = cal.task_dates(start, self.early_start, self.early_finish, by_start)
         # Late dates come from the backward pass, whose instants are finishes (a
         # successor's start less its lag, the project finish): the finish rule.
@@ -214,7 +217,7 @@ class CPMSchedule:
         if not timeline.hours:
             return {key: [] for key in ("early_start", "early_finish", "late_start", "late_finish")}
         dates = self.dates()
-        by_start = self.dated_by_start()
+        by_start = self.dated_by_start
         instant = self.durations == 0.0
         out = {}
         for key, offsets, finish in (

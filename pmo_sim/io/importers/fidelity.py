@@ -95,7 +95,7 @@ def compare_with_file(imported: ImportedSchedule) -> Fidelity:
     work_start = plan.early_start if plan.work_start is None else plan.work_start
     es_dates = timeline.start_dates(start, work_start)
     ef_dates = timeline.finish_dates(start, plan.early_finish)
-    by_start = plan.dated_by_start()
+    by_start = plan.dated_by_start
     compared = matched = 0
     mismatches = []
     finishes = []
