@@ -42,15 +42,12 @@ What MicrosoftScheduler (MPXJ 16.10) does not handle, and how the files avoid it
   start): the negative lags into such a task are made 0 (where it has none, its SF
   relations become FS) and the project scheduled again (``before_start`` lists the
   tasks, a few of 1,000);
-- it applies a no-later-than constraint to the early dates (a binding one pulls the task
-  before its predecessors allow, as MS Project does when constraints are honoured),
-  while pmo-sim keeps such constraints for late dates only: binding ones show as
-  mismatches put down to "a constraint not carried over";
-- it keeps an as-late-as-possible task's early dates in ``EarlyStart``/``EarlyFinish``
-  and its late ones (total float) in ``Start``/``Finish``, and its successors follow
-  those late dates, where pmo-sim dates ALAP by free float (P6's rule): ALAP tasks and
-  their successors show as mismatches; no task is made ALAP that is the predecessor of
-  an SF relation (as in the P6 reference);
+- it puts an as-late-as-possible task whose late start is before the project start
+  (negative float from a constraint downstream) there, before the project starts,
+  where pmo-sim starts nothing before the project start: that task and its successors
+  differ (seed 2 of the "every constraint" case);
+- no task is made ALAP that is the predecessor of an SF relation (as in the P6
+  reference);
 - SF relations join tasks on one calendar only (inherited from the P6 reference's
   network, where PrimaveraScheduler needs it).
 

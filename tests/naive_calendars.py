@@ -69,7 +69,10 @@ finish-no-earlier-than date bounds ``F`` by that day's end (``days_through``), f
 task not complete. A mandatory start (of a task not started) sets ``S`` to that day's
 morning (no earlier than the data date's) and a mandatory finish sets ``F`` to that
 day's end, whatever the start-no-earlier-than date says; either way the task's incoming
-links are dropped from both passes.
+links are dropped from the forward pass. In the backward pass they stay, and the task's
+late dates are its hard date's (its late finish is the finish of ``d`` from the
+mandatory start, or the mandatory finish's end of day), so its predecessors' float is
+counted from that date.
 
 An as-late-as-possible task that has not started is then moved as late as its
 successors' early dates allow (no later than the project finish), repeatedly until
@@ -261,13 +264,14 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
             t.mandatory_start is not None and t.status == "not started"
         )
 
-    links = [
+    all_links = [
         (link.predecessor, t.id, link.type, float(link.lag))
         for t in scenario.tasks
         for link in t.predecessors
-        # A complete task's dates are facts; a mandatory date overrides the links.
-        if t.id not in complete and not mandatory(t)
+        if t.id not in complete  # a complete task's dates are facts
     ]
+    # A mandatory date overrides the links into its task in the forward pass.
+    links = [x for x in all_links if not mandatory(tasks[x[1]])]
 
     def lag_rule(i: str, j: str) -> DayRule:
         return {"successor": rule[j], "predecessor": rule[i], "project": project_rule}[
@@ -360,9 +364,20 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
 
     backward_links = [
         (i, j, kind, lag)
-        for i, j, kind, lag in links
+        for i, j, kind, lag in all_links
         if i not in complete and not (i in in_progress and kind[0] == "S")
     ]
+
+    def hard_finish(tid: str) -> float | None:
+        """The late finish a mandatory date sets, whatever the successors say."""
+        t, d, c = tasks[tid], dur[tid], rule[tid]
+        if not mandatory(t):
+            return None
+        if t.mandatory_finish is not None:
+            return float(tl.days_through(t.mandatory_finish))
+        s = float(tl.index_on_or_after(t.mandatory_start))
+        return s if d == 0 else tl.finish(c, tl.own(c, s) + d)
+
     lf = dict.fromkeys(open_tasks, finish)
     ls = {tid: finish - dur[tid] for tid in open_tasks}
     for _ in range(len(tasks) + 2):
@@ -370,6 +385,8 @@ def naive_calendar_cpm(scenario, durations=None) -> NaiveCalendarSchedule:
         for tid in open_tasks:
             d, c = dur[tid], rule[tid]
             bound = latest_keeping(tid, ls, lf)
+            hard = hard_finish(tid)
+            bound = bound if hard is None else hard
             if d == 0:
                 new_lf = new_ls = bound
             else:

@@ -238,7 +238,8 @@ def test_a_bad_base_calendar_is_reported_once(write_xml):
 
 
 def test_constraints(write_xml):
-    """Start-no-earlier-than is kept; finish-no-later-than is reported as not carried."""
+    """Start-no-earlier-than and finish-no-later-than are kept; with HonorConstraints
+    (MS Project's default) no-later-than dates override the logic."""
     tasks = [
         t(1, ConstraintType=4, ConstraintDate="2027-01-11T08:00:00"),
         t(2, ConstraintType=7, ConstraintDate="2027-01-29T17:00:00"),
@@ -246,8 +247,11 @@ def test_constraints(write_xml):
     imp = read_mspdi(write_xml(mspdi(tasks)))
     assert imp.scenario.task("1").start_no_earlier_than == dt.date(2027, 1, 11)
     assert imp.scenario.task("2").start_no_earlier_than is None
-    assert any("finish no later than" in str(w) for w in imp.warnings)
+    assert imp.scenario.task("2").finish_no_later_than == dt.date(2027, 1, 29)
+    assert not any("finish no later than" in str(w) for w in imp.warnings)
     assert imp.task("2").constraints[0][0] == "FNLT"
+    assert imp.scenario.project.constraints_override_logic
+    assert imp.scenario.project.alap_float == "total"
 
 
 def _progress_tasks(**task2):
@@ -611,4 +615,8 @@ def test_must_start_on_follows_honor_constraints(tmp_path):
     soft = read_schedule(links)
     assert hard.scenario.task(tid).mandatory_start == dt.date(2014, 1, 6)
     assert soft.scenario.task(tid).mandatory_start is None
-    assert any("HonorConstraints is 0" in str(w) for w in soft.warnings)
+    # Links win: the date bounds the early start from below and the late start above.
+    assert soft.scenario.task(tid).start_no_earlier_than == dt.date(2014, 1, 6)
+    assert soft.scenario.task(tid).start_no_later_than == dt.date(2014, 1, 6)
+    assert hard.scenario.project.constraints_override_logic
+    assert not soft.scenario.project.constraints_override_logic

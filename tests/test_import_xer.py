@@ -650,9 +650,9 @@ def test_milestones_and_derived_activities(write_xer):
 
 def test_constraints(write_xer):
     """Start-on-or-after is a start-no-earlier-than date, finish-on-or-after and the
-    finish-on half of Finish On a finish-no-earlier-than date, mandatory dates are
-    hard dates, As Late As Possible is carried over; finish-on-or-before and Finish
-    On's upper bound are reported."""
+    finish-on half of Finish On a finish-no-earlier-than date, finish-on-or-before and
+    Finish On's other half a finish-no-later-than date, mandatory dates are hard dates,
+    As Late As Possible is carried over."""
     tasks = [
         task("A", 16, cstr_type="CS_MSOA", cstr_date="2027-01-11 08:00"),
         task("B", 16, cstr_type="CS_MEOB", cstr_date="2027-02-01 17:00"),
@@ -677,8 +677,11 @@ def test_constraints(write_xer):
     assert s.task("G").mandatory_start == dt.date(2027, 1, 6)
     assert s.task("H").mandatory_finish == dt.date(2027, 1, 8)
     assert not any("MAND" in str(w) for w in imp.warnings)
-    assert any("CS_MEOB" in str(w) and "B" in str(w) for w in imp.warnings)
-    assert any("CS_MEO (upper bound)" in str(w) and "D" in str(w) for w in imp.warnings)
+    # Finish on or before, and Finish On's upper half, bound late dates (as in P6).
+    assert s.task("B").finish_no_later_than == dt.date(2027, 2, 1)
+    assert s.task("D").finish_no_later_than == dt.date(2027, 1, 22)
+    assert not any("CS_MEO" in str(w) for w in imp.warnings)
+    assert not s.project.constraints_override_logic
     assert imp.task("B").constraints[0][0] == "FNLT"
     dates = schedule(s).dates()
     row = {t.id: i for i, t in enumerate(s.tasks)}

@@ -87,6 +87,7 @@ class CompiledModel:
                 np.zeros(n),
                 np.zeros(n),
                 np.zeros(n, dtype=np.int64),
+                np.full((n, 5), np.inf),
             ),
         )
 

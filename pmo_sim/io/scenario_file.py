@@ -43,6 +43,8 @@ PROJECT_KEYS = (
     "budget",
     "currency",
     "open_ended_critical",
+    "constraints_override_logic",
+    "alap_float",
 )
 CALENDAR_KEYS = ("workdays", "holidays", "hours")
 SIMULATION_KEYS = ("iterations", "seed", "sampling")
@@ -58,6 +60,9 @@ TASK_KEYS = (
     "finish_no_earlier_than",
     "mandatory_start",
     "mandatory_finish",
+    "start_no_later_than",
+    "finish_no_later_than",
+    "deadline",
     "as_late_as_possible",
     "calendar",
     "status",
@@ -209,6 +214,9 @@ def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
             finish_no_earlier_than=table.get("finish_no_earlier_than"),
             mandatory_start=table.get("mandatory_start"),
             mandatory_finish=table.get("mandatory_finish"),
+            start_no_later_than=table.get("start_no_later_than"),
+            finish_no_later_than=table.get("finish_no_later_than"),
+            deadline=table.get("deadline"),
             as_late_as_possible=table.get("as_late_as_possible", False),
             calendar=table.get("calendar", ""),
             status=table.get("status", "not started"),
@@ -392,6 +400,8 @@ def _read_project(c: _Collector, table: Any, calendars: Mapping[str, Calendar]) 
             lag_calendar=table.get("lag_calendar", "successor"),
             data_date=table.get("data_date"),
             open_ended_critical=table.get("open_ended_critical", False),
+            constraints_override_logic=table.get("constraints_override_logic", False),
+            alap_float=table.get("alap_float", "free"),
         ),
     )
 

@@ -242,6 +242,10 @@ def dumps(
         lines.append(f"data_date = {value(p.data_date)}")
     if p.open_ended_critical:
         lines.append("open_ended_critical = true")
+    if p.constraints_override_logic:
+        lines.append("constraints_override_logic = true")
+    if p.alap_float != "free":
+        lines.append(f"alap_float = {value(p.alap_float)}")
     if p.deadline is not None:
         lines.append(f"deadline = {value(p.deadline)}")
     if p.budget is not None:

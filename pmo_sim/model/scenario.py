@@ -31,10 +31,12 @@ from .errors import Problem, ScenarioError, must
 from .fields import as_tuple, real_field, text_field
 from .graph import find_cycle
 from .risks import Risk
-from .tasks import Task
+from .tasks import LATE_CONSTRAINTS, Task
 
 #: Calendar on which link lags count.
 LAG_CALENDARS = ("successor", "predecessor", "project")
+#: How an as-late-as-possible task is dated (``Project.alap_float``).
+ALAP_FLOATS = ("free", "total")
 SAMPLING_METHODS = ("lhs", "random")
 
 
@@ -91,6 +93,15 @@ class Project:
     schedule: no float, and the float of the paths into it counted from there. It
     changes no early date, nor the simulation, whose criticality index counts paths to
     the project finish.
+
+    ``constraints_override_logic`` (MS Project's "tasks will always honor their
+    constraint dates") lets a binding start- or finish-no-later-than constraint pull a
+    task's early dates back to its date, before its predecessors allow (P6, the
+    default, keeps such constraints for late dates and float). ``alap_float`` says how
+    an as-late-as-possible task is dated: ``"free"`` (P6: within its free float, no
+    other task moves) or ``"total"`` (MS Project: at its late dates, its successors
+    following). Both change the deterministic schedule; iterations schedule every task
+    as soon as possible, no-later-than constraints honoured where the project says so.
     """
 
     name: str
@@ -103,11 +114,16 @@ class Project:
     lag_calendar: str = "successor"
     data_date: dt.date | None = None
     open_ended_critical: bool = False
+    constraints_override_logic: bool = False
+    alap_float: str = "free"
 
     def __post_init__(self) -> None:
         text_field("name", self.name)
-        if not isinstance(self.open_ended_critical, bool):
-            raise TypeError(must("open_ended_critical", "true or false", self.open_ended_critical))
+        for name in ("open_ended_critical", "constraints_override_logic"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(must(name, "true or false", getattr(self, name)))
+        if self.alap_float not in ALAP_FLOATS:
+            raise ValueError(must("alap_float", '"free" or "total"', self.alap_float))
         object.__setattr__(self, "start", as_date("start", self.start))
         if not isinstance(self.calendar, Calendar):
             raise TypeError(must("calendar", "a Calendar", self.calendar))
@@ -291,10 +307,11 @@ class Scenario:
 
     @property
     def has_finish_constraints(self) -> bool:
-        """True when some task has a finish-no-earlier-than or a mandatory date (the
-        general passes hold them)."""
+        """True when some task has a finish-no-earlier-than, a mandatory date or a
+        late-date constraint (the general passes hold them)."""
         return any(
             t.finish_no_earlier_than is not None
+            or any(getattr(t, name) is not None for name in LATE_CONSTRAINTS)
             or t.mandatory_start is not None
             or t.mandatory_finish is not None
             for t in self.tasks

@@ -74,7 +74,14 @@ DATE_CONSTRAINTS = (
     "finish_no_earlier_than",
     "mandatory_start",
     "mandatory_finish",
+    "start_no_later_than",
+    "finish_no_later_than",
+    "deadline",
 )
+
+#: Those of them that bound late dates (and, where the project says
+#: ``constraints_override_logic``, the no-later-than ones early dates too).
+LATE_CONSTRAINTS = ("start_no_later_than", "finish_no_later_than", "deadline")
 
 
 @dataclass(frozen=True)
@@ -115,11 +122,22 @@ class Task:
         predecessor running late does not move it, in the schedule or in any iteration,
         and the predecessor's float is counted without that link. Not before the data
         date. A started task's mandatory start is settled by its actual start.
+    start_no_later_than, finish_no_later_than : datetime.date, optional
+        The task starts by the morning of (finishes by the end of) this day at the
+        latest: a bound on its late dates, so on its total float (P6 "Start/Finish On or
+        Before", and the upper bound of "Start/Finish On"; MS Project SNLT and FNLT).
+        Where the project sets ``constraints_override_logic`` (MS Project's "tasks will
+        always honor their constraint dates") a binding one also pulls the early dates
+        back to the date, before its predecessors allow, in the schedule and in every
+        iteration.
+    deadline : datetime.date, optional
+        A finish the task should meet (MS Project's deadline): a bound on its late
+        finish only, never on its early dates.
     as_late_as_possible : bool
-        Dated as late as its successors allow without delaying any of them (it uses its
-        free float: P6 and MS Project "As Late As Possible"). The finish of the project
-        and of every other task are those of the task scheduled as soon as possible; only
-        the task's own dates move.
+        Dated as late as the schedule allows: within its free float (P6's rule, the
+        default: no other task moves), or at its late dates with its successors
+        following, where the project's ``alap_float`` is ``"total"`` (MS Project's
+        rule). The project finish is that of the task scheduled as soon as possible.
     calendar : str
         Name of the calendar the task works on (one of ``Project.calendars``); empty for
         the project calendar. Durations count working days of this calendar.
@@ -146,6 +164,9 @@ class Task:
     finish_no_earlier_than: dt.date | None = None
     mandatory_start: dt.date | None = None
     mandatory_finish: dt.date | None = None
+    start_no_later_than: dt.date | None = None
+    finish_no_later_than: dt.date | None = None
+    deadline: dt.date | None = None
     as_late_as_possible: bool = False
     calendar: str = ""
     status: str = "not started"

@@ -34,7 +34,9 @@ from ..model.scenario import Scenario
 from .network import FF, FS, SF, SS, Network, build_network
 from .passes import general_cpm, push_late
 from .timeline import (
+    CAP_FLOOR,
     IN_PROGRESS,
+    GeneralModel,
     finish_time,
     general_model,
     is_general,
@@ -150,10 +152,11 @@ class CPMSchedule:
         12:00). A start milestone always is; a finish milestone is when its instant
         comes from a start: the start of a predecessor through an SS or SF link without
         lag, a lead, a start milestone, or its own earliest start (the project start, a
-        start-no-earlier-than, the data date). P6 writes such an instant at the morning
-        (08:00 after an SS link from a task starting at 08:00) and the end of a finish
-        at the evening. Computed once per schedule (``dates``, ``times`` and
-        ``finish_date`` all read it)."""
+        start-no-earlier-than, the data date) or a start date that overrides its links
+        (a mandatory start; a start no later than where constraints override logic).
+        P6 writes such an instant at the morning (08:00 after an SS link from a task
+        starting at 08:00) and the end of a finish at the evening. Computed once per
+        schedule (``dates``, ``times`` and ``finish_date`` all read it)."""
         s = self.scenario
         net = self.network
         order = net.order
@@ -166,12 +169,20 @@ class CPMSchedule:
         p = s.project
         if p.data_date is not None:
             floor = np.maximum(floor, s.timeline.start_offset_of(p.start, p.data_date))
+        # Start dates that place a task whatever its links: a mandatory start, and a
+        # start no later than that overrides the logic.
+        anchor = np.full(n, np.nan)
+        for j, i in enumerate(order):
+            t = s.tasks[i]
+            day = t.mandatory_start or (p.constraints_override_logic and t.start_no_later_than)
+            if day:
+                anchor[j] = s.timeline.start_offset_of(p.start, day)
         morning = kind.copy()
         for j in range(n):
             x = finish[j]
             if d[j] != 0.0 or morning[j]:
                 continue
-            if abs(floor[j] - x) <= 1e-9:
+            if abs(floor[j] - x) <= 1e-9 or abs(anchor[j] - x) <= 1e-9:
                 morning[j] = True
                 continue
             for k in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
@@ -373,7 +384,11 @@ def schedule(
     pinned = open_ends(net) if scenario.project.open_ended_critical else np.zeros(net.size, bool)
 
     def late(plan: CPMSchedule) -> CPMSchedule:
-        return _as_late_as_possible(plan, pinned) if as_late else plan
+        if not as_late:
+            return plan
+        if scenario.project.alap_float == "total":
+            return _at_late_dates(plan, pinned)
+        return _as_late_as_possible(plan, pinned)
 
     if is_general(scenario):
         return late(_general_schedule(scenario, net, d, pinned))
@@ -403,6 +418,43 @@ def schedule(
     )
 
 
+def _late_tasks(plan: CPMSchedule) -> list[int]:
+    """Topological positions of the not-started "as late as possible" tasks."""
+    net = plan.network
+    return [
+        int(net.position[i])
+        for i, t in enumerate(plan.scenario.tasks)
+        if t.as_late_as_possible and t.status == "not started"
+    ]
+
+
+def _at_late_dates(plan: CPMSchedule, pinned: np.ndarray) -> CPMSchedule:
+    """``plan`` with each not-started "as late as possible" task at its late dates and
+    its successors scheduled from there (MS Project's rule, ``alap_float = "total"``):
+    a forward pass again, each such task at its late start whatever its links say (with
+    negative float that is before its early start, as MS Project has it; never before
+    the data date or the project start). Late dates do not change (no task moves past
+    them). The moved task keeps the total float it has as soon as possible, as MS
+    Project reports it; its successors' floats are counted from their new dates."""
+    late = _late_tasks(plan)
+    if not late:
+        return plan
+    s, net = plan.scenario, plan.network
+    gm = general_model(s)
+    order = net.order
+    earliest = gm.earliest.copy()
+    earliest[late] = np.maximum(gm.caps[late, CAP_FLOOR], plan.late_start[order][late])
+    flags = gm.flags.copy()
+    flags[late] |= 64  # its links bind nothing in the forward pass
+    moved = _general_schedule(
+        s, net, plan.durations[order], pinned, replace(gm, earliest=earliest, flags=flags)
+    )
+    total_float = moved.total_float.copy()
+    own = net.order[late]  # file positions of the moved tasks
+    total_float[own] = plan.total_float[own]
+    return replace(moved, total_float=total_float)
+
+
 def _as_late_as_possible(plan: CPMSchedule, pinned: np.ndarray) -> CPMSchedule:
     """``plan`` with each not-started "as late as possible" task dated as late as its
     successors allow (P6 and MS Project schedule such a task so): latest first, in
@@ -411,11 +463,7 @@ def _as_late_as_possible(plan: CPMSchedule, pinned: np.ndarray) -> CPMSchedule:
     the moved dates. No other task's dates move: each move stays within free float."""
     s = plan.scenario
     net = plan.network
-    late = [
-        net.position[i]
-        for i, t in enumerate(s.tasks)
-        if t.as_late_as_possible and t.status == "not started"
-    ]
+    late = _late_tasks(plan)
     if not late:
         return plan
     gm = general_model(s)
@@ -460,6 +508,7 @@ def _as_late_as_possible(plan: CPMSchedule, pinned: np.ndarray) -> CPMSchedule:
         return float(bound[0])
 
     for i in sorted(late, reverse=True):
+        # Free float only: P6 moves it even where late dates (negative float) say less.
         finish = latest_finish(i)
         if finish <= ef[i]:
             continue
@@ -514,10 +563,15 @@ def open_ends(net: Network) -> np.ndarray:
 
 
 def _general_schedule(
-    scenario: Scenario, net: Network, d: np.ndarray, pinned: np.ndarray
+    scenario: Scenario,
+    net: Network,
+    d: np.ndarray,
+    pinned: np.ndarray,
+    gm: GeneralModel | None = None,
 ) -> CPMSchedule:
-    """CPM with task calendars and progress, through the kernels' own passes."""
-    gm = general_model(scenario)
+    """CPM with task calendars and progress, through the kernels' own passes (on
+    ``gm``, by default the scenario's own arrays)."""
+    gm = general_model(scenario) if gm is None else gm
     args = (True, *gm.arrays)
     n = net.size
     d = np.array(d, dtype=float)

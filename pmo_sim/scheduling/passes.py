@@ -36,18 +36,22 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
     (the project finish) is raised to the task's finish. The early start lands in
     ``ES[j]`` if SS/SF links read it, else in ``SB``. Lagged FS/SS links counted on the
     task's own calendar (the default lag calendar) bound its work directly, in ``WB``:
-    converting them back to the timeline would only be undone."""
+    converting them back to the timeline would only be undone. A task whose early
+    dates are capped (``GeneralModel.caps``) raises ``PF`` only once capped."""
     (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
-    lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags = prog
+    lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags, caps = prog
     # Early starts go to their own row only where successors read them (SS/SF links);
     # elsewhere to the start-bound row, which the caller reads right after.
     es = ES[j] if flags[j] & 4 else SB
     ef = EF[j]
+    capped = flags[j] & 32
+    # A capped task's finish is raised into its own row (a no-op) until it is capped.
+    pf = ef if capped else PF
     if status[j] == COMPLETE:
         for t in range(m):
             es[t] = fixed_es[j]
             ef[t] = fixed_ef[j]
-            PF[t] = max(PF[t], ef[t])
+            pf[t] = max(pf[t], ef[t])
         return
     e = earliest[j]
     fl = floor[j]
@@ -59,7 +63,9 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
             FB[t] = fl
     c = task_cal[j]
     has_wb = False
-    for k in range(ptr[j], ptr[j + 1]):
+    # A mandatory date overrides the links into the task (flags bit 7): none binds it.
+    last = ptr[j] if flags[j] & 64 else ptr[j + 1]
+    for k in range(ptr[j], last):
         i = pred[k]
         lag = lags[k]
         g = lag_cal[k]
@@ -90,12 +96,12 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 s = SB[t] if SB[t] > v else v
                 es[t] = s
                 ef[t] = s + d[t]
-                PF[t] = max(PF[t], ef[t])
+                pf[t] = max(pf[t], ef[t])
         else:
             for t in range(m):
                 es[t] = SB[t]
                 ef[t] = SB[t] + d[t]
-                PF[t] = max(PF[t], ef[t])
+                pf[t] = max(pf[t], ef[t])
     elif not finish_bound and cal[12][c] == 0 and row_within(SB, m, cal[9][c]):
         # The common case, only start bounds that all fall within the tables: branch-free
         # lookups. Work done by the bound x on day k is cum[k] + min(x - k, work[k]);
@@ -137,11 +143,11 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 # Never before the start: work a whole number of days plus at most SNAP
                 # finishes where that number does (see finish_time).
                 ef[t] = es[t] if d[t] == 0.0 else max(f, es[t])
-                PF[t] = max(PF[t], ef[t])
+                pf[t] = max(pf[t], ef[t])
         else:
             for t in range(m):
                 ef[t] = es[t] if d[t] == 0.0 else max(finish_time(cal, c, ef[t]), es[t])
-                PF[t] = max(PF[t], ef[t])
+                pf[t] = max(pf[t], ef[t])
     elif not finish_bound:
         for t in range(m):
             dt = d[t]
@@ -157,7 +163,7 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                     w = max(w, WB[t])
                 es[t] = start_time(cal, c, w)
                 ef[t] = max(finish_time(cal, c, w + dt), es[t])
-            PF[t] = max(PF[t], ef[t])
+            pf[t] = max(pf[t], ef[t])
     else:
         for t in range(m):
             dt = d[t]
@@ -175,7 +181,7 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 w = w if w > v else v
                 es[t] = start_time(cal, c, w)
                 ef[t] = max(finish_time(cal, c, w + dt), es[t])
-            PF[t] = max(PF[t], ef[t])
+            pf[t] = max(pf[t], ef[t])
     if flags[j] & 8 and c >= 0:
         # A start milestone happens when its calendar next works (P6): an instant its
         # logic puts in the calendar's time off (a Saturday, a lunch break) moves to the
@@ -185,7 +191,59 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 x = start_time(cal, c, own_time(cal, c, es[t]))
                 es[t] = x
                 ef[t] = x
-                PF[t] = max(PF[t], x)
+                pf[t] = max(pf[t], x)
+    if capped:
+        cap_early(j, m, cal, task_cal[j], caps, D[j], es, ef)
+        for t in range(m):
+            PF[t] = max(PF[t], ef[t])
+
+
+@kernel
+def cap_early(j, m, cal, c, caps, d, es, ef):
+    """Pull task ``j``'s early dates back to its caps (a start and a finish no later
+    than, ``GeneralModel.caps``) where its logic puts them later, never before the
+    data date: a constraint that overrides the logic, as MS Project schedules it when
+    tasks honour their constraint dates. Rare tasks, so plain conversions."""
+    S = caps[j, 2]
+    F = caps[j, 3]
+    lo = caps[j, 4]
+    for t in range(m):
+        dt = d[t]
+        if c < 0 or dt == 0.0:
+            s = min(es[t], S, F - dt)
+            if s < es[t] - SNAP:
+                s = max(s, lo)
+                es[t] = s
+                ef[t] = s + dt
+            continue
+        w = own_time(cal, c, es[t])
+        latest = np.inf
+        if np.isfinite(S):
+            latest = own_time(cal, c, S)
+        if np.isfinite(F):
+            latest = min(latest, own_time(cal, c, F) - dt)
+        if w > latest + SNAP:
+            w = max(latest, own_time(cal, c, lo))
+            es[t] = start_time(cal, c, w)
+            ef[t] = max(finish_time(cal, c, w + dt), es[t])
+
+
+@kernel
+def cap_late(j, m, cal, c, caps, d, lf, exact):
+    """Lower task ``j``'s late finishes ``lf`` to its late caps (``GeneralModel.caps``):
+    a finish no later than or deadline, and the finish a start no later than allows;
+    where ``exact`` (a mandatory date), set them to it."""
+    S = caps[j, 0]
+    F = caps[j, 1]
+    for t in range(m):
+        bound = F
+        if np.isfinite(S):
+            dt = d[t]
+            if c < 0 or dt == 0.0:
+                bound = min(bound, S + dt)
+            else:
+                bound = min(bound, finish_time(cal, c, own_time(cal, c, S) + dt))
+        lf[t] = bound if (exact or bound < lf[t]) else lf[t]
 
 
 @kernel
@@ -236,7 +294,7 @@ def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
     number of iterations in which it is critical (total float on its own calendar).
     ``LS``, ``WL`` and ``U`` are scratch rows."""
     (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
-    lag_cal, _, task_cal, status, _, _, _, flags = prog
+    lag_cal, _, task_cal, status, _, _, _, flags, caps = prog
     idle = cal[7]
     if status[j] == COMPLETE:
         return 0
@@ -247,6 +305,8 @@ def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
         for t in range(m):
             lf[t] = PF[t]
     c = task_cal[j]
+    if flags[j] & 16:
+        cap_late(j, m, cal, c, caps, d, lf, flags[j] & 128)
     count = 0
     # The late finish is moved back to the end of a working day only where finish-based
     # links (FF, SF) carry it to predecessors; elsewhere only LS and the float count.
@@ -349,7 +409,7 @@ def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float,
     n = durations.shape[0]
     cal, prog = gen[2], gen[3]
     ptr, pred, kinds, lags, _ = gen[1]
-    lag_cal, _, task_cal, status, _, _, fixed_d, _ = prog
+    lag_cal, _, task_cal, status, _, _, fixed_d, _, _ = prog
     D = np.empty((n, 1))
     ES = np.empty((n, 1))
     EF = np.empty((n, 1))

@@ -341,9 +341,18 @@ class GeneralModel:
     bound on its finish (FF/SF links or a constant floor), bit 2: FF/SF links carry its
     late finish to predecessors, bit 3: SS/SF links read its early start (which the
     kernels then keep in a row of their own), bit 4: a start milestone (moved to its
-    calendar's next working time). ``fixed_es``/``fixed_ef`` are the
+    calendar's next working time), bit 5: ``caps`` bound its late dates, bit 6: they
+    bound its early dates too, bit 7: no link binds its early dates (a mandatory date),
+    bit 8: its late caps are its late dates (a mandatory date, which overrides the
+    successors' logic as it does the predecessors'). ``fixed_es``/``fixed_ef`` are the
     actual start and finish of complete tasks, ``fixed_es`` the actual start of tasks in
-    progress, ``fixed_d`` a complete task's actual duration on its calendar.
+    progress, ``fixed_d`` a complete task's actual duration on its calendar. ``caps``
+    holds, per task, the latest start and finish its late dates may have (no later
+    than constraints, deadlines, mandatory dates) and the latest start and finish its
+    early dates may have (no-later-than constraints where the project lets them
+    override the logic),
+    on the timeline; +inf where there is none; and the time nothing starts before (the
+    data date, else the project start), which an early cap does not cross.
     """
 
     tables: CalendarTables
@@ -360,6 +369,7 @@ class GeneralModel:
     fixed_ef: np.ndarray
     fixed_d: np.ndarray
     flags: np.ndarray
+    caps: np.ndarray
 
     @property
     def arrays(self) -> tuple:
@@ -376,6 +386,7 @@ class GeneralModel:
                 self.fixed_ef,
                 self.fixed_d,
                 self.flags,
+                self.caps,
             ),
         )
 
@@ -443,8 +454,9 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
         dd = timeline.start_offset_of(start, p.data_date)
         earliest = np.maximum(earliest, np.where(status == COMPLETE, earliest, dd))
     floor = np.full(n, -np.inf)
-    # A mandatory date overrides the logic into the task: its links are left out here,
-    # so they bind it in no pass (and its predecessors' float is counted without them).
+    # A mandatory date overrides the logic into the task: the forward pass skips its
+    # links (flags bit 7); the backward pass counts its predecessors' float from its
+    # date, as P6 and MS Project do.
     mandatory = np.zeros(n, dtype=bool)
     for j, t in enumerate(tasks):
         if status[j] == COMPLETE:
@@ -460,11 +472,10 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
             earliest[j] = timeline.start_offset_of(start, t.mandatory_start)
             if p.data_date is not None:
                 earliest[j] = max(earliest[j], dd)
+    caps = _caps(scenario, tasks, status)
     ptr, pred, kind, lag, lag_cal = [0], [], [], [], []
     for j in range(n):
         for k in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
-            if mandatory[j]:
-                break
             i, t, L = int(net.pred_task[k]), int(net.pred_type[k]), float(net.pred_lag[k])
             if p.lag_calendar == "successor":
                 g = task_cal[j]
@@ -477,6 +488,8 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
                 continue  # a complete task's dates are facts
             from_start = t in (SS, SF)
             constant = status[i] == COMPLETE or (status[i] == IN_PROGRESS and from_start)
+            if constant and mandatory[j]:
+                continue  # binds nothing forward, and a fact has no late dates
             if constant:
                 x = fixed_es[i] if from_start else fixed_ef[i]
                 bound = lagged(arrays, g, x, L)
@@ -501,6 +514,12 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
             flags[j] |= 1
         if tasks[j].start_milestone:
             flags[j] |= 8
+        if np.isfinite(caps[j, :2]).any():
+            flags[j] |= 16
+        if np.isfinite(caps[j, 2:4]).any():
+            flags[j] |= 32
+        if mandatory[j]:
+            flags[j] |= 64 | 128
     return GeneralModel(
         tables=tables,
         pred_ptr=np.array(ptr, dtype=np.int64),
@@ -516,4 +535,40 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
         fixed_ef=fixed_ef,
         fixed_d=fixed_d,
         flags=flags,
+        caps=caps,
     )
+
+
+#: Columns of ``GeneralModel.caps``.
+LATE_START_CAP, LATE_FINISH_CAP, EARLY_START_CAP, EARLY_FINISH_CAP, CAP_FLOOR = range(5)
+
+
+def _caps(scenario: Scenario, tasks: list, status: np.ndarray) -> np.ndarray:
+    """``GeneralModel.caps`` of ``tasks`` (topological order): their no-later-than
+    constraints and deadlines on the timeline. A complete task has none; a task in
+    progress keeps only its finish caps (its start is a fact)."""
+    p, timeline = scenario.project, scenario.timeline
+    caps = np.full((len(tasks), 5), np.inf)
+    if p.data_date is not None:
+        caps[:, CAP_FLOOR] = timeline.start_offset_of(p.start, p.data_date)
+    else:
+        caps[:, CAP_FLOOR] = 0.0
+    for j, t in enumerate(tasks):
+        if status[j] == COMPLETE:
+            continue
+        # A hard date is a late date too (P6, MS Project), whatever the successors say.
+        snlt = t.mandatory_start or t.start_no_later_than
+        if snlt is not None and status[j] != IN_PROGRESS:
+            caps[j, LATE_START_CAP] = timeline.start_offset_of(p.start, snlt)
+        finishes = [
+            timeline.days_until(p.start, day)
+            for day in (t.mandatory_finish, t.finish_no_later_than, t.deadline)
+            if day is not None
+        ]
+        if finishes:
+            caps[j, LATE_FINISH_CAP] = min(finishes)
+        if p.constraints_override_logic:
+            caps[j, EARLY_START_CAP] = caps[j, LATE_START_CAP]
+            if t.finish_no_later_than is not None:
+                caps[j, EARLY_FINISH_CAP] = timeline.days_until(p.start, t.finish_no_later_than)
+    return caps

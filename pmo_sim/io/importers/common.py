@@ -501,6 +501,11 @@ def latest_moment(a: dt.date | None, b: dt.date) -> dt.date:
     return b if a is None or later(b, a) else a
 
 
+def earliest_moment(a: dt.date | None, b: dt.date) -> dt.date:
+    """The earlier of two moments (``a`` may be None)."""
+    return b if a is None or later(a, b) else a
+
+
 #: Why a file's progress is changed, as ``Progress.changed`` says it (it follows "N tasks").
 NO_ACTUAL_START = "marked started but without an actual start are read as not started"
 START_AFTER_DATA_DATE = "with an actual start after the data date are read as not started"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...model.calendar import day_of
 from ...scheduling.cpm import CPMSchedule, schedule
 from .common import COMPLETE, ImportedSchedule
 
@@ -145,11 +146,19 @@ def compare_with_file(imported: ImportedSchedule) -> Fidelity:
     )
 
 
-#: Constraint kinds (``ImportedTask.constraints``) whose effect on early dates the
-#: import carries over (of a start-on or finish-on date, its lower bound); the others
-#: (start or finish no later than) bound only late dates in pmo-sim.
+#: Constraint kinds (``ImportedTask.constraints``) the importers carry over.
 HELD_CONSTRAINTS = frozenset(
-    {"SNET", "FNET", "MSO", "MFO", "MANDATORY_START", "MANDATORY_FINISH", "ALAP"}
+    {
+        "SNET",
+        "FNET",
+        "MSO",
+        "MFO",
+        "SNLT",
+        "FNLT",
+        "MANDATORY_START",
+        "MANDATORY_FINISH",
+        "ALAP",
+    }
 )
 
 #: The causes a mismatch is put down to, in the order they are tried: a constraint the
@@ -157,7 +166,9 @@ HELD_CONSTRAINTS = frozenset(
 #: upstream), then what else the task itself carries.
 CAUSES = (
     "with a constraint not carried over ({kind})",
+    "left before the data date by the file (pmo-sim starts remaining work at it)",
     "after a predecessor whose dates differ",
+    "with a constraint ({kind})",
     "with durations or lags in part-days",
     "in progress",
     "on another calendar than the project's",
@@ -171,15 +182,25 @@ def _cause(imported: ImportedSchedule, plan: CPMSchedule, i: int, differ: set[st
     dropped = sorted({kind for kind, _ in info.constraints if kind not in HELD_CONSTRAINTS})
     if dropped:
         return CAUSES[0].format(kind=", ".join(dropped))
+    dd = imported.scenario.project.data_date
+    if (
+        dd is not None
+        and task.status == "not started"
+        and info.early_start is not None
+        and info.early_start.date() < day_of(dd)
+    ):
+        return CAUSES[1]  # MS Project leaves unstarted work in the past
     if any(link.predecessor in differ for link in task.predecessors):
-        return CAUSES[1]  # downstream of a difference: the root cause is upstream
+        return CAUSES[2]  # downstream of a difference: the root cause is upstream
+    if info.constraints:
+        return CAUSES[3].format(kind=", ".join(sorted({kind for kind, _ in info.constraints})))
     if _part_day(plan.durations[i]) or any(_part_day(link.lag) for link in task.predecessors):
-        return CAUSES[2]
-    if task.status == "in progress":
-        return CAUSES[3]
-    if info.calendar != imported.main_calendar:
         return CAUSES[4]
-    return CAUSES[5]
+    if task.status == "in progress":
+        return CAUSES[5]
+    if info.calendar != imported.main_calendar:
+        return CAUSES[6]
+    return CAUSES[7]
 
 
 def _part_day(days: float) -> bool:

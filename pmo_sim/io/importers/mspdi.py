@@ -28,13 +28,17 @@ How the file maps onto the scenario model:
   Project schedules it: on the days its calendar (the project calendar when it has none)
   and its resources' calendars share, unless ``IgnoreResourceCalendar`` is set. Exceptions
   that add working days or change a day's hours are reported.
-- **constraints** (``ConstraintType``): 4 start no earlier than, 6 finish no earlier
-  than and 1 as late as possible are carried over; 2 must start on and 3 must finish on
-  are hard dates that override the links, as MS Project schedules them when tasks
-  honour their constraint dates (``HonorConstraints`` 1, its default), and keep only
-  their no-earlier-than half when it is 0 (the upper bound is reported); start/finish
-  no later than only bound late dates in pmo-sim and are reported. Start constraints of
-  started tasks are settled by their actual start.
+- **constraints** (``ConstraintType``) are all carried over: 4 start no earlier than,
+  6 finish no earlier than, 5 start and 7 finish no later than, and 1 as late as
+  possible, dated by total float with its successors following (``alap_float =
+  "total"``, MS Project's rule); 2 must start on and 3 must finish on are hard dates
+  that override the links. That is how MS Project schedules them when tasks honour
+  their constraint dates (``HonorConstraints`` 1, its default, which becomes
+  ``constraints_override_logic``: a binding no-later-than date pulls the task before
+  its links allow). With ``HonorConstraints`` 0 links win: a no-later-than date bounds
+  only late dates, and must start/finish on become a no-earlier-than and a
+  no-later-than date. A task's ``Deadline`` bounds its late finish. Start constraints
+  of started tasks are settled by their actual start.
 - **progress**: ``PercentComplete``, ``ActualStart``, ``ActualFinish``,
   ``RemainingDuration`` and the project's ``StatusDate`` (at or after the end of a day's
   work, the next working day), which becomes ``Project.data_date`` when some task has
@@ -557,6 +561,9 @@ class _Reader:
             lag_calendar=LAG_CALENDAR,
             data_date=data_date,
             currency=_text(root, "CurrencyCode"),
+            # MS Project dates "as late as possible" by total float, successors following.
+            alap_float="total",
+            constraints_override_logic=self.honor_constraints,
         )
         try:
             scenario = Scenario(project=project, tasks=tuple(tasks), source=c.source)
@@ -793,6 +800,7 @@ class _Reader:
                 status = IN_PROGRESS
             else:
                 status = NOT_STARTED
+            alap = status == NOT_STARTED and CONSTRAINTS.get(_text(el, "ConstraintType")) == "ALAP"
             baseline = next(
                 (b for b in el.findall("Baseline") if _text(b, "Number", "0") == "0"), None
             )
@@ -815,9 +823,11 @@ class _Reader:
                     "pct": pct,
                     "actual_start": actual_start,
                     "actual_finish": actual_finish,
-                    "early_start": self.info_date(el, "EarlyStart", uid)
+                    # The dates MS Project schedules the task on: an as-late-as-possible
+                    # one's are its late dates (Start, Finish), not EarlyStart's.
+                    "early_start": (None if alap else self.info_date(el, "EarlyStart", uid))
                     or self.info_date(el, "Start", uid),
-                    "early_finish": self.info_date(el, "EarlyFinish", uid)
+                    "early_finish": (None if alap else self.info_date(el, "EarlyFinish", uid))
                     or self.info_date(el, "Finish", uid),
                     "baseline_start": self.info_date(baseline, "Start", uid)
                     if baseline is not None
@@ -955,10 +965,14 @@ class _Reader:
         fnet: dt.date | None = None
         mandatory_start: dt.date | None = None
         mandatory_finish: dt.date | None = None
+        snlt: dt.date | None = None
+        fnlt: dt.date | None = None
         alap = False
         code = CONSTRAINTS.get(_text(el, "ConstraintType", "0"), "?")
         # Only these constraints' dates move dates, and not once the task is complete.
-        scheduling = code in ("SNET", "FNET", "MSO", "MFO") and progress.status != COMPLETE
+        scheduling = (
+            code in ("SNET", "FNET", "MSO", "MFO", "SNLT", "FNLT") and progress.status != COMPLETE
+        )
         when = (
             self.date(el, "ConstraintDate", where)
             if scheduling
@@ -968,7 +982,7 @@ class _Reader:
             c.warn(where, f"unknown ConstraintType {_text(el, 'ConstraintType')!r} ignored")
         elif code is not None:
             constraints.append((code, when))
-            if progress.status == COMPLETE or (started and code in ("SNET", "MSO")):
+            if progress.status == COMPLETE or (started and code in ("SNET", "MSO", "SNLT")):
                 pass  # actual dates have settled it
             elif code == "SNET" and when is not None:
                 snet = info.moment_of(when, finish=False)
@@ -979,12 +993,15 @@ class _Reader:
             elif code == "MFO" and when is not None and self.honor_constraints:
                 mandatory_finish = info.moment_of(when, finish=True)
             elif code == "MSO" and when is not None:
-                # Links win over the date: its start-no-earlier-than half moves dates.
-                snet = info.moment_of(when, finish=False)
-                dropped["must start on (upper bound; HonorConstraints is 0)"].append(r["uid"])
+                # Links win over the date: its no-earlier-than half moves early dates,
+                # its no-later-than half late ones.
+                snet = snlt = info.moment_of(when, finish=False)
             elif code == "MFO" and when is not None:
-                fnet = info.moment_of(when, finish=True)
-                dropped["must finish on (upper bound; HonorConstraints is 0)"].append(r["uid"])
+                fnet = fnlt = info.moment_of(when, finish=True)
+            elif code == "SNLT" and when is not None:
+                snlt = info.moment_of(when, finish=False)
+            elif code == "FNLT" and when is not None:
+                fnlt = info.moment_of(when, finish=True)
             elif code == "ALAP":
                 alap = True
             else:
@@ -1015,6 +1032,11 @@ class _Reader:
         if fixed_part or per_day:
             cost = TaskCost(fixed=round(fixed_part, 6), per_day=round(per_day, 9))
         slack = self.number(el, "TotalSlack", where, math.nan)
+        deadline = self.info_date(el, "Deadline", r["uid"])
+        if deadline is not None and progress.status != COMPLETE:
+            deadline = info.moment_of(deadline, finish=True)
+        else:
+            deadline = None
         try:
             task = Task(
                 id=r["uid"],
@@ -1028,6 +1050,9 @@ class _Reader:
                 finish_no_earlier_than=fnet if fnet is not None and day_of(fnet) >= start else None,
                 mandatory_start=_on_or_after(mandatory_start, start),
                 mandatory_finish=_on_or_after(mandatory_finish, start),
+                start_no_later_than=snlt,
+                finish_no_later_than=fnlt,
+                deadline=deadline,
                 as_late_as_possible=alap,
                 calendar=calendar_name,
                 status=progress.status,

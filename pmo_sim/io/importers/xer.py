@@ -27,14 +27,13 @@ engine runs as it is. What is read, and how it maps onto the scenario model:
   add working days or change a day's hours are reported: the engine's calendars are
   working weekdays and holidays.
 - **constraints** (``cstr_type``, ``cstr_type2``): start on or after (``CS_MSOA``) is
-  a start-no-earlier-than date; start on (``CS_MSO``) keeps its start-no-earlier-than
-  half; finish on or after (``CS_MEOA``) is a
-  finish-no-earlier-than date, and finish on (``CS_MEO``) keeps that half (its upper
-  bound is reported); mandatory start and finish (``CS_MANDSTART``, ``CS_MANDFIN``)
-  are hard dates that override the logic, as P6 schedules them; as late as possible
-  (``CS_ALAP``) is carried over. Finish on or before and start on or before only bound
-  late dates and are reported as not carried over. Start constraints of started
-  activities are settled by their actual start.
+  a start-no-earlier-than date, start on or before (``CS_MSOB``) a start-no-later-than
+  date, and start on (``CS_MSO``) both; likewise finish on or after, on or before and
+  on (``CS_MEOA``, ``CS_MEOB``, ``CS_MEO``) for the finish. As in P6, no-later-than
+  dates bound only late dates (float). Mandatory start and finish (``CS_MANDSTART``,
+  ``CS_MANDFIN``) are hard dates that override the logic, as P6 schedules them; as
+  late as possible (``CS_ALAP``) uses free float (``alap_float = "free"``). Start
+  constraints of started activities are settled by their actual start.
 - **progress**: the project starts on its planned start (``plan_start_date``) and the
   data date (``last_recalc_date``; at or after the end of a day's work, the next working
   day) becomes ``Project.data_date``. Activities keep their status
@@ -84,6 +83,7 @@ from .common import (
     Progress,
     binds_after_start,
     data_moment,
+    earliest_moment,
     in_range,
     latest_moment,
     open_starts_at,
@@ -1200,6 +1200,8 @@ class _Reader:
         fnet: dt.date | None = None
         mandatory_start: dt.date | None = None
         mandatory_finish: dt.date | None = None
+        snlt: dt.date | None = None
+        fnlt: dt.date | None = None
         alap = False
         for key, date_key in (("cstr_type", "cstr_date"), ("cstr_type2", "cstr_date2")):
             p6 = row.text(key)
@@ -1210,10 +1212,10 @@ class _Reader:
             settled = (
                 progress.status == COMPLETE
                 or (started and common in ("SNET", "MSO", "MANDATORY_START"))
-                or common in (None, "SNLT", "FNLT", "ALAP")
+                or common in (None, "ALAP")
             )
-            # The date of a constraint that progress has settled, or that bounds only
-            # late dates (or none), schedules nothing.
+            # The date of a constraint that progress has settled (or of none) schedules
+            # nothing.
             when = row.info_date(date_key) if settled else row.date(date_key)
             if common is None:
                 c.warn(row.where, f"unknown constraint type {p6!r} ignored")
@@ -1226,17 +1228,22 @@ class _Reader:
                     mandatory_start = info.moment_of(when, finish=False)
             elif common == "MANDATORY_FINISH" and when is not None:
                 mandatory_finish = info.moment_of(when, finish=True)
-            elif common in ("SNET", "MSO") and when is not None:
+            elif common in ("SNET", "MSO", "SNLT") and when is not None:
                 if started:
                     continue  # the actual start has settled it
-                snet = latest_moment(snet, info.moment_of(when, finish=False))
+                # Start On is both bounds: P6 moves early dates by the lower, late
+                # dates by the upper.
+                moment = info.moment_of(when, finish=False)
+                if common != "SNLT":
+                    snet = latest_moment(snet, moment)
                 if common != "SNET":
-                    dropped_constraints[f"{p6} (upper bound)"].append(code)
-            elif common in ("FNET", "MFO") and when is not None:
-                # Finish On moves early dates by its finish-on-or-after half, as P6 does.
-                fnet = latest_moment(fnet, info.moment_of(when, finish=True))
+                    snlt = earliest_moment(snlt, moment)
+            elif common in ("FNET", "MFO", "FNLT") and when is not None:
+                moment = info.moment_of(when, finish=True)
+                if common != "FNLT":
+                    fnet = latest_moment(fnet, moment)
                 if common != "FNET":
-                    dropped_constraints[f"{p6} (upper bound)"].append(code)
+                    fnlt = earliest_moment(fnlt, moment)
             elif common == "ALAP":
                 alap = True
             else:
@@ -1298,6 +1305,8 @@ class _Reader:
                 start_no_earlier_than=snet if binds_after_start(snet, start) else None,
                 finish_no_earlier_than=fnet if fnet is not None and day_of(fnet) >= start else None,
                 mandatory_start=mandatory_start,
+                start_no_later_than=snlt,
+                finish_no_later_than=fnlt,
                 mandatory_finish=mandatory_finish,
                 as_late_as_possible=alap,
                 calendar=calendar_name,

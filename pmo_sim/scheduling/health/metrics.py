@@ -20,6 +20,8 @@ HIGH_DAYS = 44.0
 #: Delay added to a critical task in the critical path test, in working days.
 CRITICAL_PATH_TEST_DELAY = 600.0
 HARD = ("MSO", "MFO", "SNLT", "FNLT", "MANDATORY_START", "MANDATORY_FINISH")
+#: The scenario's task fields that are hard constraints in DCMA's sense.
+HARD_FIELDS = ("mandatory_start", "mandatory_finish", "start_no_later_than", "finish_no_later_than")
 
 
 def logic(f: ScheduleFacts) -> Metric:
@@ -96,10 +98,8 @@ def hard_constraints(f: ScheduleFacts) -> Metric:
         hard = [t.id for t in f.live if any(kind in HARD for kind, _ in f.extras[t.id].constraints)]
         note = "must start/finish on, start/finish no later than, mandatory start/finish"
     else:
-        hard = [
-            t.id for t in f.live if t.mandatory_start is not None or t.mandatory_finish is not None
-        ]
-        note = "mandatory start or finish dates"
+        hard = [t.id for t in f.live if any(getattr(t, k) is not None for k in HARD_FIELDS)]
+        note = "mandatory start or finish, start or finish no later than"
     return percent_metric(5, "Hard constraints", hard, len(f.live), 5, note=note)
 
 
