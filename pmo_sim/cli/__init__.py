@@ -17,7 +17,7 @@ import sys
 import click
 
 from ..base.version import __version__
-from . import imports, report, run
+from . import history, imports, report, run
 from .common import silence_stdout
 
 
@@ -38,6 +38,8 @@ def cli() -> None:
       pmo-sim run scenarios/office_move.toml -n 50000 --seed 7 --json
       pmo-sim report scenarios/office_move.toml -o report.html
       pmo-sim import plan.xer --ranges ranges.toml --risks risks.csv -o plan.toml
+      pmo-sim record plan.xer --ranges ranges.toml --risks risks.csv
+      pmo-sim trend --project office-move --out trend/
     """
 
 
@@ -51,6 +53,9 @@ for command in (
     report.report,
     imports.import_,
     imports.check,
+    history.record,
+    history.history_,
+    history.trend,
 ):
     cli.add_command(command)
 

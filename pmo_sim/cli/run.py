@@ -22,6 +22,7 @@ from .common import (
     simulate_with_progress,
     warn,
 )
+from .history import open_history, record_options, scenario_text, store
 
 
 @click.command()
@@ -200,6 +201,7 @@ def cpm(scenario: str, as_json: bool) -> None:
     show_default=True,
     help="With --until-converged: stop here at the latest.",
 )
+@record_options
 @cluster_options
 @FORCE
 @guard
@@ -221,6 +223,8 @@ def run(
     dask_local: int | None,
     checkpoint: str | None,
     force: bool,
+    record: bool,
+    history_target: str | None,
 ) -> None:
     """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
 
@@ -237,6 +241,7 @@ def run(
       pmo-sim run scenarios/office_move.toml --json > results.json
       pmo-sim run scenarios/office_move.toml --out results.json --task-dates dates.csv
       pmo-sim run scenarios/office_move.toml --until-converged --tolerance 0.25
+      pmo-sim run scenarios/office_move.toml --record
 
     Ctrl-C stops a run cleanly (exit 130) and leaves no partial output file.
     """
@@ -257,6 +262,8 @@ def run(
         out_json, iterations_csv, task_dates, force=force, inputs=(scenario,)
     )
     s = load_scenario(scenario)
+    # The history is opened and checked before the run, so a bad one wastes no run.
+    history = open_history(history_target) if record else None
     quiet = sim.quiet
     if not quiet:
         warn(health_warnings(s))
@@ -318,6 +325,8 @@ def run(
             )
     if not quiet:
         repair_note(r)
+    if history is not None:
+        store(history, r, scenario_text(scenario), command="run", source=scenario, quiet=quiet)
     # Each file is complete before it replaces anything (see base.files.atomic_write).
     if out_json:
         exports.write_json(r, out_json, force=force)

@@ -204,7 +204,8 @@ def compile_scenario(
     response = sum(
         r.mitigated.response_cost for r in scenario.risks if mitigated and r.mitigated is not None
     )
-    risk_prob = np.array([r.probability for r in risks], dtype=np.float64)
+    # A closed risk, or one that occurred, no longer occurs (probability 0).
+    risk_prob = np.array([r.live_probability for r in risks], dtype=np.float64)
     risk_cost_row = np.array(
         [packer.add(r.cost) if r.cost is not None else -1 for r in risks], dtype=np.int64
     )

@@ -33,6 +33,7 @@ from ..model.tasks import Link, Task, TaskCost
 TOP_KEYS = ("project", "calendars", "simulation", "tasks", "risks", "correlations")
 PROJECT_KEYS = (
     "name",
+    "id",
     "start",
     "calendar",
     "holidays",
@@ -71,7 +72,7 @@ TASK_KEYS = (
 )
 LINK_KEYS = ("id", "type", "lag")
 COST_KEYS = ("fixed", "per_day")
-RISK_KEYS = ("id", "name", "type", "probability", "impacts", "cost", "mitigated")
+RISK_KEYS = ("id", "name", "type", "probability", "impacts", "cost", "mitigated", "status")
 IMPACT_KEYS = ("tasks", "delay", "factor")
 MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
 CORRELATION_KEYS = ("tasks", "risks", "coefficient")
@@ -296,6 +297,7 @@ def _read_risk(c: _Collector, where: str, table: Any) -> Risk | None:
             cost=cost,
             type=table.get("type"),
             mitigated=mitigated,
+            status=table.get("status", "open"),
         ),
     )
 
@@ -402,6 +404,7 @@ def _read_project(c: _Collector, table: Any, calendars: Mapping[str, Calendar]) 
             open_ended_critical=table.get("open_ended_critical", False),
             constraints_override_logic=table.get("constraints_override_logic", False),
             alap_float=table.get("alap_float", "free"),
+            id=table.get("id", ""),
         ),
     )
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..model.calendar import Calendar, clock_text
 from ..model.distributions import Distribution, Fixed
 from ..model.risks import Impact, Mitigation, Risk
-from ..model.scenario import Correlation, Scenario
+from ..model.scenario import Correlation, Scenario, slug
 from ..model.tasks import DATE_CONSTRAINTS, Link, Task, TaskCost
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -202,6 +202,8 @@ def risk_lines(r: Risk) -> list[str]:
         lines.append(f"cost = {value(_dist(r.cost))}")
     if r.mitigated is not None:
         lines.append(f"mitigated = {value(_mitigation(r.mitigated))}")
+    if r.status != "open":
+        lines.append(f"status = {value(r.status)}")
     return lines
 
 
@@ -230,7 +232,10 @@ def dumps(
     lines = [c for h in header for c in comment(h)]
     if lines:
         lines.append("")
-    lines += ["[project]", f"name = {value(p.name)}", f"start = {value(p.start)}"]
+    lines += ["[project]", f"name = {value(p.name)}"]
+    if p.id != slug(p.name):
+        lines.append(f"id = {value(p.id)}")
+    lines.append(f"start = {value(p.start)}")
     lines.append(f"calendar = {value(_workdays(p.calendar))}")
     if p.calendar.holidays:
         lines.append(f"holidays = {value(list(p.calendar.holidays))}")

@@ -20,6 +20,8 @@ from .fields import (
 )
 
 RISK_TYPES = ("threat", "opportunity")
+#: A risk's place in the register over time (``Risk.status``).
+RISK_STATUSES = ("open", "closed", "occurred")
 #: Largest duration factor of a risk impact.
 MAX_FACTOR = 100.0
 
@@ -166,7 +168,11 @@ class Risk:
     """A risk event of the register (a threat or an opportunity).
 
     Each iteration it occurs with ``probability``; when it does, each impact applies to
-    its tasks and ``cost`` is added to the project cost.
+    its tasks and ``cost`` is added to the project cost. ``status`` follows the register
+    from update to update: ``"open"`` (the default) is simulated; a ``"closed"`` risk
+    (retired) or one that has ``"occurred"`` (its effect is now in the schedule) stays in
+    the register but no longer occurs: it is simulated with probability 0, so switching
+    a risk's status changes nothing else in a run (common random numbers).
     """
 
     id: str
@@ -176,9 +182,12 @@ class Risk:
     cost: Distribution | None = None
     type: str | None = None
     mitigated: Mitigation | None = None
+    status: str = "open"
 
     def __post_init__(self) -> None:
         text_field("id", self.id)
+        if self.status not in RISK_STATUSES:
+            raise ValueError(must("status", '"open", "closed" or "occurred"', self.status))
         object.__setattr__(self, "name", text_field("name", self.name, allow_empty=True) or self.id)
         object.__setattr__(self, "probability", probability_field("probability", self.probability))
         object.__setattr__(self, "impacts", _impacts(self.impacts))
@@ -222,4 +231,10 @@ class Risk:
             impacts=self.impacts if m.impacts is None else merge_impacts(self.impacts, m.impacts),
             cost=self.cost if m.cost is None else m.cost,
             type=self.type,
+            status=self.status,
         )
+
+    @property
+    def live_probability(self) -> float:
+        """The probability the simulation uses: 0 unless the risk is open."""
+        return self.probability if self.status == "open" else 0.0

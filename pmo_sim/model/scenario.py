@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,15 @@ from .tasks import LATE_CONSTRAINTS, Task
 
 #: Calendar on which link lags count.
 LAG_CALENDARS = ("successor", "predecessor", "project")
+
+
+def slug(text: str) -> str:
+    """``text`` as a lower-case identifier of letters, digits and dashes ("project" if
+    none is left): the default ``Project.id``."""
+    out = re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
+    return out or "project"
+
+
 #: How an as-late-as-possible task is dated (``Project.alap_float``).
 ALAP_FLOATS = ("free", "total")
 SAMPLING_METHODS = ("lhs", "random")
@@ -94,6 +104,9 @@ class Project:
     changes no early date, nor the simulation, whose criticality index counts paths to
     the project finish.
 
+    ``id`` names the project in a history of recorded runs (``pmo_sim.history``);
+    it defaults to a slug of ``name`` ("Office move" is ``office-move``).
+
     ``constraints_override_logic`` (MS Project's "tasks will always honor their
     constraint dates") lets a binding start- or finish-no-later-than constraint pull a
     task's early dates back to its date, before its predecessors allow (P6, the
@@ -116,9 +129,12 @@ class Project:
     open_ended_critical: bool = False
     constraints_override_logic: bool = False
     alap_float: str = "free"
+    id: str = ""
 
     def __post_init__(self) -> None:
         text_field("name", self.name)
+        text_field("id", self.id, allow_empty=True)
+        object.__setattr__(self, "id", self.id.strip() or slug(self.name))
         for name in ("open_ended_critical", "constraints_override_logic"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(must(name, "true or false", getattr(self, name)))

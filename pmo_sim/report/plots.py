@@ -97,7 +97,7 @@ def _mpl() -> Any:
 
 
 @contextlib.contextmanager
-def _style() -> Iterator[None]:
+def house_style() -> Iterator[None]:
     """The house style, and no warning about glyphs a user's text needs but the bundled
     font lacks (such characters are drawn as boxes; the HTML tables show them)."""
     matplotlib = _mpl()
@@ -106,7 +106,7 @@ def _style() -> Iterator[None]:
         yield
 
 
-def _figure(height: float) -> Figure:
+def new_figure(height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -117,7 +117,7 @@ def _figure(height: float) -> Figure:
     return fig
 
 
-def _margins(
+def set_margins(
     fig: Figure, left: float, right: float, bottom: float, top: float, wspace: float = 0.2
 ) -> None:
     """Fixed margins in inches, so every chart of a kind lines up with the others."""
@@ -127,7 +127,7 @@ def _margins(
     )
 
 
-def _suptitle(fig: Figure, text: str) -> None:
+def suptitle(fig: Figure, text: str) -> None:
     """A bold title over all panels, flush left, 0.1 in below the top edge."""
     fig.suptitle(
         text,
@@ -282,8 +282,8 @@ def _distribution_chart(
     ``marks`` are (label, x, colour, line style) vertical lines; one outside the view is
     listed in the legend with "off the chart".
     """
-    fig = _figure(4.8)
-    _margins(fig, left=0.7, right=0.75, bottom=0.62, top=0.35)
+    fig = new_figure(4.8)
+    set_margins(fig, left=0.7, right=0.75, bottom=0.62, top=0.35)
     ax = fig.add_subplot()
     n = values.size
     lo, hi = _view(values, [x for _, x, _, _ in marks])
@@ -325,7 +325,7 @@ def finish_histogram(results: Results) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    with _style():
+    with house_style():
         days = _Days(results)
         p = results.scenario.project
         p50, p80 = float(results.percentile(50)), float(results.percentile(80))
@@ -359,7 +359,7 @@ def cost_histogram(results: Results) -> Figure | None:
     """Total cost: histogram, S-curve, P50, P80 and the budget (None without costs)."""
     if results.cost is None:
         return None
-    with _style():
+    with house_style():
         p = results.scenario.project
         cost = results.cost
         divisor, unit = _money_scale(cost, p.currency)
@@ -416,14 +416,14 @@ def jcl_scatter(results: Results) -> Figure | None:
     the JCL 70% frontier. None without costs."""
     if results.cost is None:
         return None
-    with _style():
+    with house_style():
         p = results.scenario.project
         days = _Days(results)
         finish, cost = results.finish_days, results.cost
         take = scatter_sample(results.iterations)
         divisor, unit = _money_scale(cost, p.currency)
-        fig = _figure(5.8)
-        _margins(fig, left=0.75, right=0.2, bottom=1.1, top=0.35)
+        fig = new_figure(5.8)
+        set_margins(fig, left=0.75, right=0.2, bottom=1.1, top=0.35)
         ax = fig.add_subplot()
         shown = finish[take].size
         ax.scatter(
@@ -537,14 +537,14 @@ def risk_tornado(results: Results, top: int = TOP_RISKS) -> Figure | None:
     ranking = results.risk_ranking
     if ranking is None or not ranking.risk_ids:
         return None
-    with _style():
+    with house_style():
         p = results.scenario.project
         order = ranking.order("finish")[:top]
         finish = np.asarray(ranking.p80_finish_contribution, dtype=float)[order]
         with_cost = results.cost is not None
-        fig = _figure(max(2.2, 1.2 + 0.36 * len(order)))
+        fig = new_figure(max(2.2, 1.2 + 0.36 * len(order)))
         labels = [_risk_label(results, ranking.risk_ids[k]) for k in order]
-        _margins(fig, _text_width(fig, labels) + 0.2, 0.2, 0.6, 0.5, wspace=0.08)
+        set_margins(fig, _text_width(fig, labels) + 0.2, 0.2, 0.6, 0.5, wspace=0.08)
         axes = fig.subplots(1, 2 if with_cost else 1, sharey=True, squeeze=False)[0]
         colours = [THREAT if v >= 0 else OPPORTUNITY for v in finish]
         _barh(axes[0], finish, lambda v: f"{v:+.1f} d", colours)
@@ -563,7 +563,7 @@ def risk_tornado(results: Results, top: int = TOP_RISKS) -> Figure | None:
             _money_axis(axes[1].xaxis, divisor)
         shown = "" if len(order) == len(ranking.risk_ids) else f" (top {len(order)} of "
         shown += "" if not shown else f"{len(ranking.risk_ids)})"
-        _suptitle(fig, f"Which risks push out the P80?{shown}")
+        suptitle(fig, f"Which risks push out the P80?{shown}")
         return fig
 
 
@@ -581,14 +581,14 @@ def task_tornado(results: Results, top: int = TOP_TASKS) -> Figure | None:
     chosen = top_tasks(results, top)
     if st is None or not chosen:
         return None
-    with _style():
+    with house_style():
         tasks = results.scenario.tasks
-        fig = _figure(max(2.2, 1.2 + 0.32 * len(chosen)))
+        fig = new_figure(max(2.2, 1.2 + 0.32 * len(chosen)))
         labels = [
             _plain(t.id if t.name == t.id else _short(t.name, 40))
             for t in (tasks[i] for i in chosen)
         ]
-        _margins(fig, _text_width(fig, labels) + 0.2, 0.2, 0.6, 0.5, wspace=0.08)
+        set_margins(fig, _text_width(fig, labels) + 0.2, 0.2, 0.6, 0.5, wspace=0.08)
         ax_c, ax_s = fig.subplots(1, 2, sharey=True)
         crit = 100.0 * np.asarray(st.criticality, dtype=float)[chosen]
         sens = np.nan_to_num(np.asarray(st.sensitivity, dtype=float)[chosen])
@@ -599,7 +599,7 @@ def task_tornado(results: Results, top: int = TOP_TASKS) -> Figure | None:
         _barh(ax_s, sens, lambda v: f"{v:.2f}", [P80 if v >= 0 else POST for v in sens])
         ax_s.set_xlim(min(0.0, float(sens.min()) * 1.3), max(1.0, float(sens.max()) * 1.25))
         ax_s.set_xlabel("Sensitivity (rank correlation with finish)")
-        _suptitle(
+        suptitle(
             fig,
             f"Which tasks drive the finish date? (top {len(chosen)} by criticality × sensitivity)",
         )
@@ -611,12 +611,12 @@ def mitigation_s_curves(pre: Results, post: Results | None) -> Figure | None:
     have costs) on one chart, with the deadline, the budget and each run's P80."""
     if post is None:
         return None
-    with _style():
+    with house_style():
         p = pre.scenario.project
         days = _Days(pre)
         with_cost = pre.cost is not None and post.cost is not None
-        fig = _figure(4.6)
-        _margins(fig, left=0.7, right=0.2, bottom=0.62, top=0.66, wspace=0.3)
+        fig = new_figure(4.6)
+        set_margins(fig, left=0.7, right=0.2, bottom=0.62, top=0.66, wspace=0.3)
         axes = fig.subplots(1, 2 if with_cost else 1, squeeze=False)[0]
         runs = (("Before responses", pre, CURVE), ("After responses", post, POST))
 
@@ -683,7 +683,7 @@ def mitigation_s_curves(pre: Results, post: Results | None) -> Figure | None:
                 f"Cost: P80 {a:,.0f} → {_money(b, _plain(p.currency))}", loc="left", fontsize=11
             )
             ax.legend(loc="lower right")
-        _suptitle(fig, "What the risk responses buy (same random numbers before and after)")
+        suptitle(fig, "What the risk responses buy (same random numbers before and after)")
         return fig
 
 
@@ -718,7 +718,7 @@ def to_bytes(fig: Figure, fmt: str = "png", dpi: float = 150) -> bytes:
     fmt = _format(fmt)
     metadata = {"Date": None} if fmt == "svg" else {"Software": "pmo-sim (matplotlib)"}
     buf = io.BytesIO()
-    with _style():
+    with house_style():
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
     return buf.getvalue()
 

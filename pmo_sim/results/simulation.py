@@ -401,6 +401,7 @@ class Results:
             entry: dict[str, Any] = {
                 "name": risk.name,
                 "type": risk.type,
+                "status": risk.status,
                 "probability": risk.state(self.mitigated).probability,
                 "observed_probability": float(self.risk_occurrence[r].mean()),
             }

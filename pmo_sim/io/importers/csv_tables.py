@@ -80,6 +80,7 @@ RISK_COLUMNS = (
     "id",
     "name",
     "type",
+    "status",
     "probability",
     "tasks",
     "delay",
@@ -854,6 +855,7 @@ def risks_from_rows(rows: Sequence[Row], c: Collector) -> list[Risk]:
                     cost=cost,
                     type=str(kind).strip().lower() if kind else None,
                     mitigated=mitigated,
+                    status=str(first.get("status") or "open").strip().lower(),
                 )
             )
         except (TypeError, ValueError) as exc:

@@ -1,0 +1,388 @@
+"""The history of recorded runs: the store (SQLite and a real PostgreSQL server), its
+reliability (concurrent writers, a writer killed mid-record, bad databases refused
+before a run), the trend, and the commands.
+
+PostgreSQL tests run against the server named by ``PMO_SIM_TEST_POSTGRES`` (a URL such
+as ``postgresql://pmo:pmo@localhost/pmo_test``), which ``.ci/run`` installs and starts;
+each test works in a schema of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sa = pytest.importorskip("sqlalchemy")
+pytest.importorskip("alembic")
+
+from click.testing import CliRunner  # noqa: E402
+
+from pmo_sim import load, simulate  # noqa: E402
+from pmo_sim.cli import cli  # noqa: E402
+from pmo_sim.history import HistoryError, RunRecord, open_history, record_of  # noqa: E402
+from pmo_sim.history.records import pack, unpack  # noqa: E402
+from pmo_sim.history.trend import trend, trend_dict  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+UPDATES = sorted((ROOT / "scenarios" / "updates").glob("office_*.toml"))
+POSTGRES = os.environ.get("PMO_SIM_TEST_POSTGRES")
+
+
+def fake_record(seed: int = 1, day: dt.date = dt.date(2027, 3, 1), project: str = "p") -> RunRecord:
+    """A small record that needs no simulation (the store does not look inside)."""
+    finish = np.arange(200, dtype=np.float64) + seed
+    doc = {
+        "finish": {
+            "deterministic": {"days": 100.0, "date": "2027-08-02"},
+            "percentiles": {
+                q: {"days": 100.0 + int(q), "date": f"2027-08-{int(q) // 10 + 10:02d}"}
+                for q in ("10", "50", "80", "90")
+            },
+            "p_deadline": 0.5,
+        },
+        "risks": {"R1": {"status": "open", "p80_finish_contribution_days": 2.0}},
+    }
+    return RunRecord(
+        project_id=project,
+        project_name=f"Project {project}",
+        data_date=day,
+        command="run",
+        source="test.toml",
+        scenario_text=f"scenario {project} {day}",
+        seed=seed,
+        iterations=200,
+        sampling="lhs",
+        mitigated=False,
+        result=doc,
+        finish_days=finish,
+        cost=finish * 1000.0,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request, tmp_path: Path):
+    """A fresh history: an SQLite file, or a schema of its own on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "history.sqlite")
+        return
+    if not POSTGRES:
+        pytest.skip("PMO_SIM_TEST_POSTGRES names no PostgreSQL server (.ci/run starts one)")
+    yield from _postgres_schema()
+
+
+def _postgres_schema():
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES else "?"
+    try:
+        yield f"{POSTGRES}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# ----------------------------------------------------------------------- the store
+
+
+def test_a_record_reads_back_exactly(target) -> None:
+    h = open_history(target)
+    rec = fake_record()
+    done = h.record(rec)
+    assert done.stored and done.run_id > 0
+    back = h.load(done.run_id)
+    assert back.project_id == "p" and back.data_date == rec.data_date
+    assert back.scenario_sha256 == rec.scenario_sha256 and back.scenario_text == rec.scenario_text
+    assert back.result == rec.result
+    assert np.array_equal(back.finish_days, rec.finish_days)
+    assert np.array_equal(back.cost, rec.cost)
+    assert back.seed == 1 and back.iterations == 200 and back.sampling == "lhs"
+    # Opening again finds the schema in place and changes nothing.
+    assert [r.id for r in open_history(target).runs()] == [done.run_id]
+
+
+def test_the_same_update_twice_is_stored_once(target) -> None:
+    h = open_history(target)
+    first = h.record(fake_record())
+    again = h.record(fake_record())
+    assert not again.stored and again.run_id == first.run_id
+    assert "already recorded" in again.notes[0] and "SHA-256" in again.notes[0]
+    other_seed = h.record(fake_record(seed=2))
+    assert other_seed.stored
+    assert len(h.runs()) == 2
+
+
+def test_an_older_update_is_kept_and_ordered_by_data_date(target) -> None:
+    h = open_history(target)
+    h.record(fake_record(day=dt.date(2027, 5, 3)))
+    late = h.record(fake_record(day=dt.date(2027, 4, 1)))
+    assert late.stored and "before the latest recorded update" in late.notes[0]
+    assert [u.data_date for u in h.updates("p")] == [dt.date(2027, 4, 1), dt.date(2027, 5, 3)]
+
+
+def test_packed_arrays_round_trip() -> None:
+    values = np.random.default_rng(1).normal(size=10_000)
+    assert np.array_equal(unpack(pack(values)), values)
+    assert len(pack(np.zeros(10_000))) < 1_000  # compressed
+
+
+def _write_many(target: str, worker: int, count: int) -> None:
+    h = open_history(target)
+    for k in range(count):
+        h.record(fake_record(seed=worker * 1000 + k, project=f"proj{worker % 3}"))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_eight_processes_record_400_runs_at_once(kind: str, tmp_path: Path) -> None:
+    """Eight processes each record 50 runs into one history at the same time: all 400
+    arrive, none twice."""
+    if kind == "sqlite":
+        gen = iter([str(tmp_path / "shared.sqlite")])
+    else:
+        if not POSTGRES:
+            pytest.skip("PMO_SIM_TEST_POSTGRES names no PostgreSQL server (.ci/run starts one)")
+        gen = _postgres_schema()
+    target = next(gen)
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        procs = [ctx.Process(target=_write_many, args=(target, w, 50)) for w in range(8)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(300)
+            assert p.exitcode == 0
+        runs = open_history(target).runs()
+        assert len(runs) == 400
+        assert len({(r.project_id, r.seed) for r in runs}) == 400
+        assert len({r.id for r in runs}) == 400
+    finally:
+        for _ in gen:
+            pass
+
+
+KILL_SCRIPT = """
+import sys, time
+from tests.test_history import fake_record
+from pmo_sim.history import open_history
+h = open_history(sys.argv[1])
+def hang():
+    print("written", flush=True)
+    time.sleep(60)
+h.record(fake_record(seed=99), on_written=hang)
+"""
+
+
+def test_a_record_killed_mid_write_leaves_the_history_as_it_was(target) -> None:
+    h = open_history(target)
+    h.record(fake_record(seed=1))
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, target],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert child.stdout.readline().strip() == b"written"  # inside the transaction
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(30)
+        child.stdout.close()
+    time.sleep(0.2)
+    after = open_history(target)
+    assert [r.seed for r in after.runs()] == [1]
+    assert after.record(fake_record(seed=2)).stored  # and it still takes records
+
+
+# ----------------------------------------------------------------- bad databases
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(HistoryError, match="not an SQLite database"):
+        open_history(bad)
+    assert bad.read_text().startswith("these are my notes")  # untouched
+
+
+def test_a_foreign_sqlite_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+    with pytest.raises(HistoryError, match="not a pmo-sim history"):
+        open_history(other)
+    with sqlite3.connect(other) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"invoices"}
+
+
+def test_a_history_from_a_newer_pmo_sim_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    open_history(path).record(fake_record())
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(HistoryError, match=r"newer pmo-sim .*9999"):
+        open_history(path)
+
+
+def test_a_history_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(HistoryError, match="cannot be opened or created"):
+        open_history(blocker / "history.sqlite")
+
+
+def test_a_read_only_history_is_refused_on_opening(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    open_history(path).record(fake_record())
+    with pytest.raises(HistoryError, match="cannot be written"):
+        open_history(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+
+def test_an_unreachable_postgresql_server_is_refused() -> None:
+    with pytest.raises(HistoryError, match="cannot be reached"):
+        open_history("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_a_bad_history_stops_a_run_before_it_simulates(tmp_path: Path, monkeypatch) -> None:
+    """Exit 2 with the reason, and no simulation started (it would be wasted)."""
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a database")
+    import pmo_sim.cli.run as run_cli
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the simulation ran")
+
+    monkeypatch.setattr(run_cli, "simulate_with_progress", no_run)
+    result = CliRunner().invoke(
+        cli, ["run", str(UPDATES[0]), "--record", "--history", str(bad), "-q"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "not an SQLite database" in result.output
+    assert "Traceback" not in result.output
+
+
+# ----------------------------------------------------------------------- the trend
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> str:
+    """The four shipped monthly updates, recorded through the command line."""
+    path = str(tmp_path_factory.mktemp("trend") / "history.sqlite")
+    runner = CliRunner()
+    for update in UPDATES:
+        result = runner.invoke(
+            cli, ["record", str(update), "-n", "2000", "--history", path, "-q", "--json"]
+        )
+        assert result.exit_code == 0, result.output
+    return path
+
+
+def test_the_shipped_updates_show_a_trend(recorded: str) -> None:
+    assert len(UPDATES) == 4
+    h = open_history(recorded)
+    assert h.projects() == ["office-move"]
+    updates = trend(h, "office-move")
+    assert [u.run.data_date for u in updates] == [
+        dt.date(2027, 3, 1),
+        dt.date(2027, 4, 1),
+        dt.date(2027, 5, 4),
+        dt.date(2027, 6, 1),
+    ]
+    # Progress and retired risks narrow the spread: P90 - P10 shrinks update by update.
+    spread = [u.finish_days("90") - u.finish_days("10") for u in updates]
+    assert spread[-1] < spread[0]
+    # R1 occurred and R2 closed in May: they leave the drawdown; the open risks stay.
+    assert updates[0].drawdown["R1"] > 0 and updates[0].drawdown["R2"] > 0
+    assert "R1" not in updates[2].drawdown and "R2" not in updates[2].drawdown
+    assert sum(updates[-1].drawdown.values()) < sum(updates[0].drawdown.values())
+    for u in updates:  # the figures are the stored run's, recomputed from its arrays
+        stored = h.load(u.run.id)
+        assert u.finish_days("80") == pytest.approx(np.percentile(stored.finish_days, 80))
+        det = u.doc["finish"]["deterministic"]["days"]
+        assert u.contingency_days == pytest.approx(u.finish_days("80") - det)
+
+
+def test_trend_json_gives_one_update_per_data_date(recorded: str) -> None:
+    result = CliRunner().invoke(cli, ["trend", "--history", recorded, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["project"] == "office-move" and doc["deadline"] == "2027-09-10"
+    dates = [u["data_date"] for u in doc["updates"]]
+    assert dates == sorted(dates) and len(dates) == 4
+    first = doc["updates"][0]
+    for key in ("finish", "cost", "jcl", "contingency_days", "drawdown"):
+        assert key in first, key
+    assert set(first["finish"]["percentiles"]) >= {"10", "50", "80", "90"}
+    assert 0 <= first["jcl"]["probability"] <= 1
+    assert doc == trend_dict("office-move", trend(open_history(recorded), "office-move"))
+
+
+def test_trend_charts_and_table(recorded: str, tmp_path: Path) -> None:
+    out = tmp_path / "charts"
+    result = CliRunner().invoke(cli, ["trend", "--history", recorded, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2027-06-01" in result.output and "contingency" in result.output
+    for name in ("trend-finish", "trend-deadline", "trend-drawdown"):
+        data = (out / f"{name}.png").read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 10_000, name
+
+
+def test_history_lists_the_runs(recorded: str) -> None:
+    result = CliRunner().invoke(cli, ["history", "--history", recorded, "--json"])
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.output)["runs"]
+    assert [r["data_date"] for r in runs] == [
+        "2027-03-01",
+        "2027-04-01",
+        "2027-05-04",
+        "2027-06-01",
+    ]
+    assert all(len(r["scenario_sha256"]) == 64 for r in runs)
+    plain = CliRunner().invoke(cli, ["history", "--history", recorded, "--project", "nope"])
+    assert plain.exit_code == 0 and "no runs recorded" in plain.output
+
+
+def test_trend_of_an_unknown_project_is_a_clear_error(recorded: str) -> None:
+    result = CliRunner().invoke(cli, ["trend", "--history", recorded, "--project", "nope"])
+    assert result.exit_code == 2
+    assert "no runs of project 'nope'" in result.output and "office-move" in result.output
+
+
+def test_run_record_stores_what_run_json_prints(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    args = ["run", str(UPDATES[1]), "-n", "1000", "--json", "--no-ranking"]
+    result = CliRunner().invoke(cli, [*args, "--record", "--history", str(path)])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    (run,) = open_history(path).runs()
+    assert run.result == printed
+    assert run.command == "run" and run.iterations == 1000
+    stored = open_history(path).load(run.id)
+    assert stored.scenario_text == UPDATES[1].read_text(encoding="utf-8")
+
+
+def test_the_environment_names_the_default_history(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "env.sqlite"
+    monkeypatch.setenv("PMO_SIM_HISTORY", str(path))
+    s = load(UPDATES[0])
+    r = simulate(s, iterations=500, seed=3)
+    open_history().record(record_of(r, "text", command="run", source="x"))
+    assert [run.project_id for run in open_history(path).runs()] == ["office-move"]
