@@ -17,7 +17,9 @@ every task from its neighbours' current dates, over and over, until nothing chan
   most a start no later than plus the duration; a mandatory date sets it;
 - as late as possible by total float (MS Project): after both passes, such a task
   sits at its late start (not before the data date), whatever its links say, and the
-  early dates of the others are computed again around it; late dates stay.
+  early dates of the others are computed again around it; late dates stay, and the
+  project finish is the latest early finish (earlier, where negative float moved a
+  task before its logic allowed).
 
 ``constraints`` maps a task id to a dict of offsets: ``snet``, ``fnet``, ``snlt``,
 ``fnlt``, ``deadline``, ``ms`` (mandatory start), ``mf`` (mandatory finish), and
@@ -119,5 +121,8 @@ def naive_constrained_cpm(
             durations, links, constraints, override, floor, {t: max(ls[t], floor) for t in late}
         )
         tf = {t: tf[t] if t in late else lf[t] - (es[t] + d) for t, d in durations.items()}
+        # The late dates stay; the finish is the early one (earlier where negative
+        # float moved a task before its logic).
+        finish = max(es[t] + d for t, d in durations.items())
     ef = {t: es[t] + d for t, d in durations.items()}
     return Dates(es, ef, ls, lf, tf, finish)

@@ -386,3 +386,141 @@ def test_the_environment_names_the_default_history(tmp_path: Path, monkeypatch) 
     r = simulate(s, iterations=500, seed=3)
     open_history().record(record_of(r, "text", command="run", source="x"))
     assert [run.project_id for run in open_history(path).runs()] == ["office-move"]
+
+
+# ----------------------------------------------------------------- the dashboard
+
+CHROMIUM = __import__("shutil").which("chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _dashboard_history(path: Path) -> str:
+    """Three projects: one slipping (red), one steady (amber), one improving (green)."""
+    h = open_history(path)
+    shapes = {"slipping": (0.3, 5), "steady": (0.6, 0), "improving": (0.9, -4)}
+    for pid, (p, step) in shapes.items():
+        for k, month in enumerate((3, 4, 5)):
+            rec = fake_record(seed=k, day=dt.date(2027, month, 1), project=pid)
+            doc = json.loads(json.dumps(rec.result))
+            doc["finish"]["p_deadline"] = p
+            doc["finish"]["deadline"] = "2027-09-10"
+            doc["finish"]["percentiles"]["80"]["date"] = (
+                dt.date(2027, 9, 1) + dt.timedelta(days=step * k)
+            ).isoformat()
+            h.record(__import__("dataclasses").replace(rec, result=doc))
+    return str(path)
+
+
+def test_dashboard_marks_each_project(tmp_path: Path) -> None:
+    target = _dashboard_history(tmp_path / "h.sqlite")
+    out = tmp_path / "pmo.html"
+    result = CliRunner().invoke(cli, ["dashboard", "--history", target, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    import re
+
+    rows = dict(re.findall(r'<tr data-project="(\w+)">(.*?)</tr>', page))
+    assert set(rows) == {"slipping", "steady", "improving"}
+    assert 'data-rag="red"' in rows["slipping"] and "30%" in rows["slipping"]
+    assert 'data-rag="amber"' in rows["steady"] and "60%" in rows["steady"]
+    assert 'data-rag="green"' in rows["improving"] and "90%" in rows["improving"]
+    assert "5 calendar days later" in rows["slipping"] and "&#9650;" in rows["slipping"]
+    assert "4 calendar days earlier" in rows["improving"] and "&#9660;" in rows["improving"]
+    assert "no change" in rows["steady"]
+    assert page.index('data-project="slipping"') < page.index('data-project="improving"')
+    for pid in rows:  # each row links to its project's section
+        assert f'href="#trend-{pid}"' in rows[pid] and f'id="trend-{pid}"' in page
+    assert "<svg" in rows["steady"]  # the trend line
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
+    from PIL import Image
+
+    target = _dashboard_history(tmp_path / "h.sqlite")
+    out = tmp_path / "pmo.html"
+    assert (
+        CliRunner().invoke(cli, ["dashboard", "--history", target, "-o", str(out)]).exit_code == 0
+    )
+    shot = tmp_path / "shot.png"
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,900",
+            out.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert shot.exists(), done.stderr[-2000:]
+    with Image.open(shot) as im:
+        rgb = np.asarray(im.convert("RGB")).astype(int)
+    grey = rgb.mean(axis=2)
+    assert grey.min() < 60 and grey.std() > 10  # text, not a blank page
+    # The three marks are drawn: red, amber and green pixels (the CSS variables).
+    for colour in ((0xC0, 0x39, 0x2B), (0xD9, 0x82, 0x2B), (0x2E, 0x8B, 0x57)):
+        near = np.abs(rgb - np.array(colour)).sum(axis=2) < 30
+        assert near.sum() > 20, colour
+
+
+def test_dashboard_of_50_projects_by_24_updates_is_quick_enough_to_render(tmp_path: Path) -> None:
+    """Rendering reads stored documents only (the timing is in benchmarks/)."""
+    h = open_history(tmp_path / "big.sqlite")
+    for k in range(3):
+        h.record(fake_record(seed=k, day=dt.date(2027, 1 + k, 1), project=f"p{k}"))
+    from pmo_sim.report.dashboard import render_dashboard
+
+    page = render_dashboard(h)
+    assert page.count("<tr data-project=") == 3
+
+
+def test_report_with_the_history_gains_a_trend_section(recorded: str, tmp_path: Path) -> None:
+    out = tmp_path / "june.html"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(UPDATES[-1]), "--history", recorded, "-n", "500", "-q", "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    section = page.split('<section id="trend">', 1)[1].split("</section>", 1)[0]
+    for day in ("2027-03-01", "2027-04-01", "2027-05-04", "2027-06-01"):
+        assert day in section
+    assert 'id="chart-trend"' in section
+    alone = tmp_path / "alone.html"
+    CliRunner().invoke(cli, ["report", str(UPDATES[-1]), "-n", "500", "-q", "-o", str(alone)])
+    assert 'id="trend"' not in alone.read_text(encoding="utf-8")
+
+
+def test_report_record_stores_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            str(UPDATES[0]),
+            "--record",
+            "--history",
+            str(path),
+            "-n",
+            "500",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    (run,) = open_history(path).runs()
+    assert run.command == "report" and run.iterations == 500

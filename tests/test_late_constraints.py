@@ -285,3 +285,51 @@ def test_scenario_file_round_trip_and_errors() -> None:
     bad = text.replace('alap_float = "total"', 'alap_float = "both"')
     with pytest.raises(ScenarioError, match="alap_float"):
         parse_scenario(tomllib.loads(bad))
+
+
+def test_total_float_alap_with_a_deadline_it_cannot_meet() -> None:
+    """a (5) -> b (5, ALAP, deadline end of day 6) -> c (5): b's late start is day 2,
+    before a finishes; MS Project's rule puts b there (its deadline moves it), c follows,
+    and the finish comes in to day 12. Late dates stay the first pass's; the floats are
+    counted against them (a review's case, checked against the naive reference)."""
+    s = Scenario(
+        project=project(alap_float="total"),
+        tasks=(
+            Task("a", duration=5),
+            Task("b", duration=5, predecessors=("a",), as_late_as_possible=True, deadline=day(6)),
+            Task("c", duration=5, predecessors=("b",)),
+        ),
+    )
+    plan = schedule(s)
+    ref = naive_constrained_cpm(
+        {"a": 5.0, "b": 5.0, "c": 5.0},
+        [("a", "b", "FS", 0.0), ("b", "c", "FS", 0.0)],
+        {"b": {"alap": True, "deadline": 7.0}},
+        alap_total=True,
+    )
+    assert offsets(plan, "early_start") == [0, 2, 7] == [ref.early_start[t] for t in "abc"]
+    assert offsets(plan, "late_finish") == [2, 7, 15] == [ref.late_finish[t] for t in "abc"]
+    assert offsets(plan, "total_float") == [-3, -3, 3] == [ref.total_float[t] for t in "abc"]
+    assert plan.finish == ref.finish == 12.0
+    # P6's rule (free float) and as soon as possible leave every early date alone.
+    free = schedule(with_options(s, alap_float="free"))
+    assert offsets(free, "early_start") == [0, 5, 10]
+
+
+def test_simulation_criticality_counts_paths_to_the_finish_only() -> None:
+    """A deadline or a finish no later than on a side branch makes it critical in the
+    deterministic schedule (negative float, as P6 shows it), never in the simulation's
+    criticality index, which counts paths to the project finish (a review's case)."""
+    for key in ("deadline", "finish_no_later_than"):
+        s = Scenario(
+            project=project(),
+            tasks=(
+                Task("long", duration={"dist": "triangular", "min": 18, "mode": 20, "max": 25}),
+                Task("side", duration={"dist": "triangular", "min": 4, "mode": 5, "max": 6}),
+                Task("end", milestone=True, predecessors=("long", "side")),
+            ),
+        ).with_task("side", **{key: day(2)})
+        assert schedule(s).critical[1], key  # -2 days of float in P6's sense
+        r = simulate(s, iterations=500, seed=1)
+        assert r.criticality["side"] == 0.0, key
+        assert r.criticality["long"] == 1.0, key

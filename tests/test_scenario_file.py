@@ -132,8 +132,8 @@ def test_unknown_key_in_project(scenario_file):
     assert_rejected(
         path,
         "project: unknown key 'budgett' (did you mean 'budget'?); [project] takes: "
-        "name, start, calendar, holidays, hours, lag_calendar, data_date, deadline, budget, "
-        "currency",
+        "name, id, start, calendar, holidays, hours, lag_calendar, data_date, deadline, "
+        "budget, currency, open_ended_critical, constraints_override_logic, alap_float",
     )
 
 

@@ -56,6 +56,7 @@ for command in (
     history.record,
     history.history_,
     history.trend,
+    history.dashboard,
 ):
     cli.add_command(command)
 

@@ -321,3 +321,41 @@ def _trend_table(doc: dict[str, Any]) -> str:
             f"{'' if jcl is None else f'{100 * jcl:.0f}%':>5}"
         )
     return "\n".join(lines)
+
+
+@click.command()
+@click.option(
+    "--out",
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="The HTML file to write (default: print it on stdout).",
+)
+@click.option("--title", default="PMO dashboard", show_default=True, help="The page's title.")
+@HISTORY
+@FORCE
+@guard
+def dashboard(output: str | None, title: str, history_target: str | None, force: bool) -> None:
+    """A PMO dashboard over the history: one self-contained HTML page.
+
+    Each project's latest P80 finish against its deadline, the probability of meeting
+    it with a red/amber/green mark, the change since the previous update, a small
+    trend line of the P80 finish, and a section per project with every update.
+
+    \b
+    Examples:
+      pmo-sim dashboard -o pmo.html
+      pmo-sim dashboard --history postgresql://pmo@db/pmo -o pmo.html
+    """
+    from ..base.files import atomic_write
+    from ..report.dashboard import render_dashboard
+
+    check_outputs(output, force=force)
+    history = open_history(history_target)
+    page = render_dashboard(history, title=title)
+    if output is None:
+        click.echo(page, nl=False)
+        return
+    atomic_write(output, lambda handle: handle.write(page), force=force)
+    click.echo(f"wrote {output}: {len(history.projects())} projects", err=True)

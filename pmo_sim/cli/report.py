@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..base.files import atomic_write
+from ..model.calendar import day_of
 from .common import (
     FORCE,
     SCENARIO,
@@ -28,6 +29,7 @@ from .common import (
     simulate_with_progress,
     warn,
 )
+from .history import open_history, record_options, scenario_text, store
 
 INSTALL_HINT = 'pip install "pmo-sim[report]"'
 
@@ -179,6 +181,7 @@ def plot(
 )
 @sim_options
 @_ranking_options
+@record_options
 @FORCE
 @guard
 def report(
@@ -188,6 +191,8 @@ def report(
     ranking: bool,
     ranking_iterations: int | None,
     force: bool,
+    record: bool,
+    history_target: str | None,
 ) -> None:
     """Write a self-contained HTML report that opens in any browser.
 
@@ -203,12 +208,35 @@ def report(
       pmo-sim report scenarios/office_move.toml -o report.html
       pmo-sim report scenarios/office_move.toml -o office.html -n 50000 --seed 7
       pmo-sim report scenarios/office_move.toml --no-ranking -q
+      pmo-sim report scenarios/updates/office_2027-06-01.toml --record -o june.html
+
+    With --record the run is stored in the history, and with --record or --history
+    the report gains a "Trend" section when the history holds earlier updates of
+    the project.
     """
     _need_matplotlib()
     check_outputs(output, force=force, inputs=(scenario,))  # before the runs
     from ..report.html import render_report
 
+    # The history is opened and checked before the runs, so a bad one wastes none.
+    history = open_history(history_target) if record or history_target else None
     pre, post, elapsed = _run_all(scenario, sim, ranking, ranking_iterations)
-    text = render_report(pre, post, source_path=scenario, elapsed=elapsed)
+    updates = None
+    if history is not None:
+        from ..history.trend import trend
+
+        if record:
+            store(
+                history,
+                pre,
+                scenario_text(scenario),
+                command="report",
+                source=scenario,
+                quiet=sim.quiet,
+            )
+        p = pre.scenario.project
+        now = p.data_date or p.start
+        updates = [u for u in trend(history, p.id) if u.run.data_date <= day_of(now)]
+    text = render_report(pre, post, source_path=scenario, elapsed=elapsed, trend=updates)
     _write(output, text.encode("utf-8"), force)
     click.echo(output)

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,7 +25,7 @@ from .common import (
     simulate_with_progress,
     warn,
 )
-from .history import open_history, record_options, scenario_text, store
+from .history import HISTORY, open_history, record_options, scenario_text, store
 
 
 @click.command()
@@ -343,33 +346,57 @@ def run(
 
 
 @click.command()
-@SCENARIO
+@click.argument("old")
+@click.argument("new", required=False)
 @sim_options
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option(
+    "--project",
+    "project_id",
+    help="With data dates: the recorded project (its [project] id) they are updates of.",
+)
+@HISTORY
 @guard
 def compare(
-    scenario: str,
+    old: str,
+    new: str | None,
     sim: SimOptions,
     as_json: bool,
+    project_id: str | None,
+    history_target: str | None,
 ) -> None:
-    """Compare the pre- and post-mitigation risk register on the same random numbers.
+    """Compare two updates of a project, or a register before and after mitigation.
 
-    Shows P50/P80 finish and cost before and after the responses, the shift, and the
-    response cost against the expected saving. Each shift is the difference of the
-    figures as printed; --json gives the unrounded values.
+    With OLD and NEW (two scenario files, or two data dates of recorded updates of a
+    project: 2027-04-01 2027-05-04), explains the change in P50/P80 finish and cost as
+    a waterfall: progress and data date, duration estimates, logic, calendars, risks,
+    costs, everything else, each applied in turn on common random numbers; the steps
+    add up to the total change, and each names what it changed.
+
+    With one SCENARIO, compares its pre- and post-mitigation risk register on the same
+    random numbers: P50/P80 finish and cost before and after the responses, the shift,
+    and the response cost against the expected saving. Each shift is the difference of
+    the figures as printed; --json gives the unrounded values.
 
     \b
-    Example:
+    Examples:
       pmo-sim compare scenarios/office_move.toml
+      pmo-sim compare updates/office_2027-04-01.toml updates/office_2027-05-04.toml
+      pmo-sim compare 2027-04-01 2027-05-04 --project office-move --json
     """
     from ..report.text import compare_report, comparison
 
-    s = load_scenario(scenario)
+    if new is not None:
+        _compare_updates(old, new, sim, as_json, project_id, history_target)
+        return
+    if not Path(old).is_file():
+        raise UserError(f"{old}: no such scenario file")
+    s = load_scenario(old)
     if not s.has_mitigations:
         raise UserError(
-            f"{scenario}: no risk has a 'mitigated' table, so there is nothing "
+            f"{old}: no risk has a 'mitigated' table, so there is nothing "
             "to compare; add mitigated = {{ probability = ..., response_cost = "
-            "... }} to a risk"
+            "... }} to a risk (or give a second update to compare with)"
         )
     pre = simulate_with_progress(s, not sim.quiet, **sim.engine())
     post = simulate_with_progress(s, not sim.quiet, **sim.engine(mitigated=True))
@@ -378,6 +405,79 @@ def compare(
         click.echo(json.dumps(doc, indent=2))
     else:
         click.echo(compare_report(pre, post, doc))
+
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _update(arg: str, project_id: str | None, history: Any) -> Any:
+    """A scenario from a file, or from the history's update of that data date."""
+    if not DATE.fullmatch(arg):
+        if not Path(arg).is_file():
+            raise UserError(f"{arg}: neither a scenario file nor a data date (YYYY-MM-DD)")
+        return load_scenario(arg)
+    import datetime as dt
+    import tomllib
+
+    from ..io.scenario_file import parse_scenario
+
+    projects = history.projects()
+    if project_id is None:
+        if len(projects) != 1:
+            raise UserError(
+                f"{history.label} holds {len(projects)} projects; name one with --project"
+            )
+        project_id = projects[0]
+    day = dt.date.fromisoformat(arg)
+    found = [u for u in history.updates(project_id) if u.data_date == day]
+    if not found:
+        dates = ", ".join(u.data_date.isoformat() for u in history.updates(project_id))
+        raise UserError(
+            f"{history.label}: no update of {project_id!r} at data date {arg} "
+            f"(recorded: {dates or 'none'})"
+        )
+    run = history.load(found[0].id)
+    return parse_scenario(tomllib.loads(run.scenario_text), source=f"{history.label} run {run.id}")
+
+
+def _compare_updates(
+    old: str,
+    new: str,
+    sim: SimOptions,
+    as_json: bool,
+    project_id: str | None,
+    history_target: str | None,
+) -> None:
+    from ..engine.attribution import attribute
+
+    history = None
+    if DATE.fullmatch(old) or DATE.fullmatch(new):
+        history = open_history(history_target)
+    before = _update(old, project_id, history)
+    after = _update(new, project_id, history)
+    settings = after.simulation
+    iterations = sim.iterations or settings.iterations
+    seed = settings.seed if sim.seed is None else sim.seed
+    sampling = sim.sampling or settings.sampling
+
+    def run_one(s: Any, **options: Any) -> Any:
+        return simulate_with_progress(
+            s,
+            not sim.quiet,
+            threads=sim.threads,
+            repair_correlations=sim.repair_correlations,
+            **options,
+        )
+
+    result = attribute(
+        before, after, simulate=run_one, iterations=iterations, seed=seed, sampling=sampling
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    from ..report.text import attribution_report
+
+    click.echo(attribution_report(result, after.project.currency))
 
 
 @click.command()

@@ -178,7 +178,9 @@ def compile_scenario(
     n = net.size
     packer = Packer()
     tasks = [scenario.tasks[i] for i in net.order]
-    general = general_model(scenario) if is_general(scenario) else None
+    # Floats count paths to the project finish in every iteration (the criticality
+    # index): late-date constraints and deadlines do not make a task critical.
+    general = general_model(scenario, to_finish=True) if is_general(scenario) else None
     complete = general.complete if general is not None else np.zeros(n, dtype=bool)
     for t in tasks:
         packer.add(t.duration)  # rows 0..n-1: durations in topological order

@@ -149,6 +149,8 @@ def _fold(title: str, count: int, content: str) -> str:
 _SVG_SIZE = re.compile(rb'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"')
 
 CAPTIONS = {
+    "trend": "The finish forecast at each recorded status update: the band spans P10 to "
+    "P90, the lines are P50 and P80; the dashed line is the deadline.",
     "finish": "Bars: how often the simulated project finishes in each period. Line: the "
     "chance of finishing by a date (right axis). The P80 date is met in 80% of the "
     "simulated futures; the deterministic plan assumes every task takes its most "
@@ -188,6 +190,51 @@ def _chart(fig: Any, name: str, alt: str) -> str:
 
 
 # Sections -------------------------------------------------------------------------------
+def _trend_section(updates: Sequence[Any] | None) -> str:
+    """The project's recorded updates (``history.trend.Update``), when there are at
+    least two: a table and the fan chart of the finish."""
+    if not updates or len(updates) < 2:
+        return ""
+    from .trend_charts import finish_fan
+
+    rows = []
+    for u in updates:
+        pct = u.doc["finish"]["percentiles"]
+        cost = u.doc.get("cost", {}).get("percentiles", {}).get("80", {}).get("value")
+        jcl = u.doc.get("jcl", {}).get("probability")
+        rows.append(
+            [
+                u.run.data_date.isoformat(),
+                *(pct[q]["date"] for q in ("10", "50", "80", "90")),
+                format_pct(u.p_deadline),
+                format_days(u.contingency_days),
+                "–" if cost is None else f"{cost:,.0f}",
+                format_pct(jcl),
+            ]
+        )
+    deadline = updates[-1].doc["finish"].get("deadline")
+    chart = _chart(finish_fan(list(updates), deadline), "trend", "Finish forecast by update")
+    table = _table(
+        [
+            "data date",
+            "P10",
+            "P50",
+            "P80",
+            "P90",
+            "P(deadline)",
+            "contingency (days)",
+            "P80 cost",
+            "JCL",
+        ],
+        rows,
+        numeric=set(range(1, 9)),
+    )
+    return (
+        '<section id="trend"><h2>Trend</h2><p>The recorded status updates of this project '
+        "(<code>pmo-sim trend</code>), oldest first.</p>" + chart + table + "</section>"
+    )
+
+
 def _summary(r: Results, doc: dict[str, Any], post: Results | None) -> str:
     s = _Summary(doc)
     p = r.scenario.project
@@ -602,6 +649,12 @@ def _inputs(r: Results) -> str:
             notes.append(f"mandatory start {format_date(t.mandatory_start)}")
         if t.mandatory_finish is not None:
             notes.append(f"mandatory finish {format_date(t.mandatory_finish)}")
+        if t.start_no_later_than is not None:
+            notes.append(f"start no later than {format_date(t.start_no_later_than)}")
+        if t.finish_no_later_than is not None:
+            notes.append(f"finish no later than {format_date(t.finish_no_later_than)}")
+        if t.deadline is not None:
+            notes.append(f"deadline {format_date(t.deadline)}")
         if t.as_late_as_possible:
             notes.append("as late as possible")
         rows.append([t.id, t.name, t.wbs, _describe(t.duration), links, cost, "; ".join(notes)])
@@ -745,7 +798,7 @@ def _provenance(
     )
 
 
-_CSS = """
+CSS = """
 :root{--ink:#1d2733;--muted:#5b6672;--line:#d9dee4;--bg:#f6f8fa;--accent:#1f4e8c;
 --good:#2e8b57;--fair:#d9822b;--poor:#c0392b}
 *{box-sizing:border-box}
@@ -794,6 +847,7 @@ def render_report(
     post: Results | None = None,
     source_path: str | os.PathLike[str] | None = None,
     elapsed: float | None = None,
+    trend: Sequence[Any] | None = None,
 ) -> str:
     """The HTML report of a simulation, as one self-contained string.
 
@@ -807,6 +861,8 @@ def render_report(
         The scenario file, for its name and SHA-256 (default: ``scenario.source``).
     elapsed : float, optional
         Seconds the simulations took (default: the runs' own ``elapsed``).
+    trend : sequence of history.trend.Update, optional
+        The project's recorded updates: with two or more, a "Trend" section.
 
     Returns
     -------
@@ -827,6 +883,7 @@ def render_report(
     body = "".join(
         [
             _summary(results, doc, post),
+            _trend_section(trend),
             _charts(results, post),
             _mitigation(results, post),
             _risk_section(results, doc),
@@ -840,7 +897,7 @@ def render_report(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="pmo-sim {_e(doc["pmo_sim_version"])}">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body><main>"
+        f"<title>{_e(title)}</title><style>{CSS}</style></head>\n<body><main>"
         f"<header><h1>{_e(p.name)}</h1><div class=muted>{_e(subtitle)}</div></header>"
         f"{body}"
         "<footer>Made with pmo-sim. Every number in this report comes from the simulation "

@@ -437,3 +437,48 @@ def risks_report(r: Results, by: str = "finish") -> str:
     if any(float(values[k]) < 0 for k in order):
         out.append('Bars: "#" right of "|" adds to P80; "=" left of it (an opportunity) takes off.')
     return "\n".join(out)
+
+
+def _signed(x: float | None, unit: str = "") -> str:
+    if x is None:
+        return "-"
+    text = f"{x:+,.0f}" if unit == "money" else f"{x:+.0f}"
+    return "0" if text in ("+0", "-0") else text
+
+
+def attribution_report(result: Any, currency: str = "") -> str:
+    """The waterfall of ``compare OLD NEW`` (an ``engine.attribution.Attribution``) as
+    text: one row per step, its change in P50/P80 finish (working days) and P80 cost,
+    and what it changed."""
+    old, new = result.old, result.new
+    costed = old["p80_cost"] is not None and new["p80_cost"] is not None
+    rows = []
+    for step in result.steps:
+        items = list(step.items)
+        shown = ", ".join(items[:5]) + (f" (+{len(items) - 5} more)" if len(items) > 5 else "")
+        row = [step.step, _signed(step.p50_finish_days), _signed(step.p80_finish_days)]
+        if costed:
+            row.append(_signed(step.p80_cost, "money"))
+        rows.append([*row, shown or "-"])
+    total = result.total
+    last = ["total", _signed(total["p50_finish_days"]), _signed(total["p80_finish_days"])]
+    if costed:
+        last.append(_signed(total["p80_cost"], "money"))
+    rows.append([*last, ""])
+    headers = ["step", "P50 finish", "P80 finish"] + (["P80 cost"] if costed else []) + ["changed"]
+    right = {1, 2, 3} if costed else {1, 2}
+    lines = [
+        f"From P80 {old['p80_finish']} to P80 {new['p80_finish']}"
+        + (
+            f"; P80 cost {money(old['p80_cost'], currency)} to {money(new['p80_cost'], currency)}"
+            if costed
+            else ""
+        )
+        + f" ({result.iterations:,} iterations, seed {result.seed}, the same random numbers "
+        "for every step).",
+        "Changes in working days of the new update's calendar; each step is applied on top "
+        "of the ones above it.",
+        "",
+        table(headers, rows, right),
+    ]
+    return "\n".join(lines)

@@ -31,7 +31,7 @@ def finish_fan(updates: list[Update], deadline: str | None = None) -> Figure:
     """P10-P90 and P50/P80 finish dates at each data date, with the deadline."""
     with house_style():
         fig = new_figure(4.2)
-        set_margins(fig, 1.4, 0.3, 0.9, 0.5)
+        set_margins(fig, 1.4, 2.1, 0.9, 0.5)
         ax = fig.add_subplot()
         x = _dates(updates)
         lo = [_day(u.finish_date("10")) for u in updates]
@@ -46,7 +46,7 @@ def finish_fan(updates: list[Update], deadline: str | None = None) -> Figure:
         ax.set_title("Finish date forecast by data date", loc="left")
         ax.set_xlabel("data date")
         ax.set_ylabel("finish date")
-        ax.legend(loc="upper left")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.autofmt_xdate()
         return fig
 

@@ -169,31 +169,39 @@ class CPMSchedule:
         p = s.project
         if p.data_date is not None:
             floor = np.maximum(floor, s.timeline.start_offset_of(p.start, p.data_date))
-        # Start dates that place a task whatever its links: a mandatory start, and a
-        # start no later than that overrides the logic.
-        anchor = np.full(n, np.nan)
+        # Start dates that place a task: a mandatory start, whatever its links say, and
+        # a start no later than that overrides the logic, where no link drives it.
+        hard = np.full(n, np.nan)
+        cap = np.full(n, np.nan)
         for j, i in enumerate(order):
             t = s.tasks[i]
-            day = t.mandatory_start or (p.constraints_override_logic and t.start_no_later_than)
-            if day:
-                anchor[j] = s.timeline.start_offset_of(p.start, day)
+            if t.mandatory_start is not None:
+                hard[j] = s.timeline.start_offset_of(p.start, t.mandatory_start)
+            if p.constraints_override_logic and t.start_no_later_than is not None:
+                cap[j] = s.timeline.start_offset_of(p.start, t.start_no_later_than)
         morning = kind.copy()
         for j in range(n):
             x = finish[j]
             if d[j] != 0.0 or morning[j]:
                 continue
-            if abs(floor[j] - x) <= 1e-9 or abs(anchor[j] - x) <= 1e-9:
+            if abs(floor[j] - x) <= 1e-9 or abs(hard[j] - x) <= 1e-9:
                 morning[j] = True
                 continue
+            driven = False
             for k in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
                 i, t, lag = int(net.pred_task[k]), int(net.pred_type[k]), net.pred_lag[k]
                 from_start = t in (SS, SF)
                 src = start[i] if from_start else finish[i]
-                if lag > 0.0 or abs(src + lag - x) > 1e-9:
-                    continue  # a positive lag ends at an evening; or it does not drive
+                if abs(src + lag - x) > 1e-9:
+                    continue  # it does not drive
+                driven = True
+                if lag > 0.0:
+                    continue  # a positive lag ends at an evening
                 if lag < 0.0 or from_start or (d[i] == 0.0 and morning[i]):
                     morning[j] = True
                     break
+            if not driven and abs(cap[j] - x) <= 1e-9:
+                morning[j] = True  # the cap pulled it back to its date's morning
         return morning[net.position]
 
     def dates(self) -> dict[str, np.ndarray]:
@@ -362,7 +370,11 @@ def deterministic_durations(scenario: Scenario, net: Network) -> np.ndarray:
 
 
 def schedule(
-    scenario: Scenario, durations: np.ndarray | None = None, *, as_late: bool = True
+    scenario: Scenario,
+    durations: np.ndarray | None = None,
+    *,
+    as_late: bool = True,
+    late_constraints: bool = True,
 ) -> CPMSchedule:
     """Deterministic CPM of ``scenario``.
 
@@ -372,9 +384,14 @@ def schedule(
     durations : numpy.ndarray, optional
         Durations in the scenario's task order; defaults to each task's most likely value.
     as_late : bool
-        Date "as late as possible" tasks by their free float (the default, as P6 and MS
-        Project do); False dates every task as soon as possible, as the simulation's
-        iterations do.
+        Date "as late as possible" tasks by the project's ``alap_float`` rule (the
+        default, as P6 and MS Project do); False dates every task as soon as possible,
+        as the simulation's iterations do.
+    late_constraints : bool
+        Bound late dates by no-later-than constraints, deadlines and hard dates (the
+        default, as P6 and MS Project do); False counts floats on paths to the project
+        finish only, as the simulation's criticality index does
+        (``general_model(to_finish=True)``).
     """
     net = build_network(scenario)
     if durations is None:
@@ -387,11 +404,13 @@ def schedule(
         if not as_late:
             return plan
         if scenario.project.alap_float == "total":
-            return _at_late_dates(plan, pinned)
+            gm = general_model(scenario, to_finish=not late_constraints)
+            return _at_late_dates(plan, pinned, gm)
         return _as_late_as_possible(plan, pinned)
 
     if is_general(scenario):
-        return late(_general_schedule(scenario, net, d, pinned))
+        gm = general_model(scenario, to_finish=not late_constraints)
+        return late(_general_schedule(scenario, net, d, pinned, gm))
     es, ef = forward_pass(net, d)
     finish = float(ef.max()) if ef.size else 0.0
     ceiling = np.where(pinned, ef, finish)
@@ -428,31 +447,52 @@ def _late_tasks(plan: CPMSchedule) -> list[int]:
     ]
 
 
-def _at_late_dates(plan: CPMSchedule, pinned: np.ndarray) -> CPMSchedule:
+def _at_late_dates(plan: CPMSchedule, pinned: np.ndarray, gm: GeneralModel) -> CPMSchedule:
     """``plan`` with each not-started "as late as possible" task at its late dates and
     its successors scheduled from there (MS Project's rule, ``alap_float = "total"``):
-    a forward pass again, each such task at its late start whatever its links say (with
-    negative float that is before its early start, as MS Project has it; never before
-    the data date or the project start). Late dates do not change (no task moves past
-    them). The moved task keeps the total float it has as soon as possible, as MS
-    Project reports it; its successors' floats are counted from their new dates."""
+    a forward pass again, each such task at its late start whatever its links and
+    finish bounds say (never before the data date or the project start). With negative
+    float (a deadline or no-later-than date it cannot meet as soon as possible) that
+    is before its early start, and the task pulls its successors, and maybe the
+    finish, earlier: MS Project schedules it by its late dates, deadline included.
+    Late dates are the plan's (the backward pass is not run again). The moved task
+    keeps the total float it has as soon as possible, as MS Project reports it; the
+    others' floats are counted from their new early dates."""
     late = _late_tasks(plan)
     if not late:
         return plan
     s, net = plan.scenario, plan.network
-    gm = general_model(s)
     order = net.order
     earliest = gm.earliest.copy()
     earliest[late] = np.maximum(gm.caps[late, CAP_FLOOR], plan.late_start[order][late])
+    floor = gm.finish_floor.copy()
+    floor[late] = -np.inf
     flags = gm.flags.copy()
     flags[late] |= 64  # its links bind nothing in the forward pass
+    d = plan.durations[order]
     moved = _general_schedule(
-        s, net, plan.durations[order], pinned, replace(gm, earliest=earliest, flags=flags)
+        s, net, d, pinned, replace(gm, earliest=earliest, finish_floor=floor, flags=flags)
     )
-    total_float = moved.total_float.copy()
-    own = net.order[late]  # file positions of the moved tasks
+    cal = gm.tables.arrays
+    lf, ef = plan.late_finish[order], moved.early_finish[order]
+    tf = np.empty(net.size)
+    for j in range(net.size):
+        c = gm.task_cal[j]
+        if gm.complete[j]:
+            tf[j] = 0.0
+        elif c < 0 or d[j] == 0.0:
+            tf[j] = lf[j] - ef[j]
+        else:
+            tf[j] = own_time(cal, c, lf[j]) - own_time(cal, c, ef[j])
+    total_float = _snap(tf)[net.position]
+    own = order[late]  # file positions of the moved tasks
     total_float[own] = plan.total_float[own]
-    return replace(moved, total_float=total_float)
+    return replace(
+        moved,
+        late_start=plan.late_start,
+        late_finish=plan.late_finish,
+        total_float=total_float,
+    )
 
 
 def _as_late_as_possible(plan: CPMSchedule, pinned: np.ndarray) -> CPMSchedule:

@@ -182,10 +182,13 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 es[t] = start_time(cal, c, w)
                 ef[t] = max(finish_time(cal, c, w + dt), es[t])
             pf[t] = max(pf[t], ef[t])
+    if capped:
+        cap_early(j, m, cal, task_cal[j], caps, D[j], es, ef)
     if flags[j] & 8 and c >= 0:
         # A start milestone happens when its calendar next works (P6): an instant its
-        # logic puts in the calendar's time off (a Saturday, a lunch break) moves to the
-        # start of its next working time. On the timeline (c < 0) every time works.
+        # logic (or a cap) puts in the calendar's time off (a Saturday, a lunch break)
+        # moves to the start of its next working time. On the timeline (c < 0) every
+        # time works.
         for t in range(m):
             if d[t] == 0.0:
                 x = start_time(cal, c, own_time(cal, c, es[t]))
@@ -193,7 +196,6 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
                 ef[t] = x
                 pf[t] = max(pf[t], x)
     if capped:
-        cap_early(j, m, cal, task_cal[j], caps, D[j], es, ef)
         for t in range(m):
             PF[t] = max(PF[t], ef[t])
 

@@ -400,16 +400,24 @@ def is_general(scenario: Scenario) -> bool:
     return scenario.has_calendars or scenario.has_progress or scenario.has_finish_constraints
 
 
-def general_model(scenario: Scenario) -> GeneralModel:
-    """The arrays of ``scenario`` for the general passes (cached on the scenario)."""
-    cached = scenario.__dict__.get("_general")
+def general_model(scenario: Scenario, *, to_finish: bool = False) -> GeneralModel:
+    """The arrays of ``scenario`` for the general passes (cached on the scenario).
+
+    ``to_finish`` gives the model whose floats count paths to the project finish only,
+    as the simulation's criticality index does: late-date constraints (no later than
+    dates, deadlines) bound nothing, and a mandatory date ends the paths into its task
+    (its incoming links are left out of the backward pass too), since no delay upstream
+    moves it. The default is the deterministic schedule's, as P6 and MS Project show it.
+    """
+    key = "_general_to_finish" if to_finish else "_general"
+    cached = scenario.__dict__.get(key)
     if cached is None:
-        cached = _general_model(scenario, build_network(scenario))
-        object.__setattr__(scenario, "_general", cached)
+        cached = _general_model(scenario, build_network(scenario), to_finish=to_finish)
+        object.__setattr__(scenario, key, cached)
     return cached
 
 
-def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
+def _general_model(scenario: Scenario, net: Network, *, to_finish: bool = False) -> GeneralModel:
     p = scenario.project
     timeline, start = scenario.timeline, p.start
     tasks = [scenario.tasks[i] for i in net.order]
@@ -476,6 +484,8 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
     ptr, pred, kind, lag, lag_cal = [0], [], [], [], []
     for j in range(n):
         for k in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
+            if mandatory[j] and to_finish:
+                break  # the hard date ends every path into the task
             i, t, L = int(net.pred_task[k]), int(net.pred_type[k]), float(net.pred_lag[k])
             if p.lag_calendar == "successor":
                 g = task_cal[j]
@@ -514,12 +524,12 @@ def _general_model(scenario: Scenario, net: Network) -> GeneralModel:
             flags[j] |= 1
         if tasks[j].start_milestone:
             flags[j] |= 8
-        if np.isfinite(caps[j, :2]).any():
+        if np.isfinite(caps[j, :2]).any() and not to_finish:
             flags[j] |= 16
         if np.isfinite(caps[j, 2:4]).any():
             flags[j] |= 32
         if mandatory[j]:
-            flags[j] |= 64 | 128
+            flags[j] |= 64 if to_finish else 64 | 128
     return GeneralModel(
         tables=tables,
         pred_ptr=np.array(ptr, dtype=np.int64),

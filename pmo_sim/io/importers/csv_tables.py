@@ -69,6 +69,9 @@ TASK_COLUMNS = (
     "finish_no_earlier_than",
     "mandatory_start",
     "mandatory_finish",
+    "start_no_later_than",
+    "finish_no_later_than",
+    "deadline",
     "as_late_as_possible",
     "calendar",
     "status",
@@ -136,6 +139,8 @@ ALIASES = {
     "fixed": "fixed_cost",
     "snet": "start_no_earlier_than",
     "fnet": "finish_no_earlier_than",
+    "snlt": "start_no_later_than",
+    "fnlt": "finish_no_later_than",
     "alap": "as_late_as_possible",
     "workdays": "calendar",
     "work_days": "calendar",
@@ -556,6 +561,9 @@ def tasks_from_rows(
         fnet = _date(row, "finish_no_earlier_than", c, where)
         must_start = _date(row, "mandatory_start", c, where)
         must_finish = _date(row, "mandatory_finish", c, where)
+        snlt = _date(row, "start_no_later_than", c, where)
+        fnlt = _date(row, "finish_no_later_than", c, where)
+        deadline = _date(row, "deadline", c, where)
         alap = _bool(row, "as_late_as_possible", c, where)
         calendar = _calendar(row, c, where)
         status = _status(row, c, where)
@@ -589,6 +597,9 @@ def tasks_from_rows(
                     finish_no_earlier_than=fnet,
                     mandatory_start=must_start,
                     mandatory_finish=must_finish,
+                    start_no_later_than=snlt,
+                    finish_no_later_than=fnlt,
+                    deadline=deadline,
                     as_late_as_possible=alap,
                     calendar=calendar,
                     status=status,
@@ -728,6 +739,10 @@ def _constraints(t: Task) -> tuple[tuple[str, dt.datetime | None], ...]:
         out.append(("MANDATORY_START", _midnight(t.mandatory_start)))
     if t.mandatory_finish is not None:
         out.append(("MANDATORY_FINISH", _midnight(t.mandatory_finish)))
+    if t.start_no_later_than is not None:
+        out.append(("SNLT", _midnight(t.start_no_later_than)))
+    if t.finish_no_later_than is not None:
+        out.append(("FNLT", _midnight(t.finish_no_later_than)))
     if t.as_late_as_possible:
         out.append(("ALAP", None))
     return tuple(out)

@@ -970,8 +970,11 @@ class _Reader:
         alap = False
         code = CONSTRAINTS.get(_text(el, "ConstraintType", "0"), "?")
         # Only these constraints' dates move dates, and not once the task is complete.
+        # (A start constraint of a started task is settled by its actual start.)
         scheduling = (
-            code in ("SNET", "FNET", "MSO", "MFO", "SNLT", "FNLT") and progress.status != COMPLETE
+            code in ("SNET", "FNET", "MSO", "MFO", "SNLT", "FNLT")
+            and progress.status != COMPLETE
+            and not (started and code in ("SNET", "MSO", "SNLT"))
         )
         when = (
             self.date(el, "ConstraintDate", where)

@@ -1211,7 +1211,7 @@ class _Reader:
             started = progress.status == IN_PROGRESS
             settled = (
                 progress.status == COMPLETE
-                or (started and common in ("SNET", "MSO", "MANDATORY_START"))
+                or (started and common in ("SNET", "MSO", "SNLT", "MANDATORY_START"))
                 or common in (None, "ALAP")
             )
             # The date of a constraint that progress has settled (or of none) schedules

@@ -239,12 +239,16 @@ def missed_tasks(f: ScheduleFacts) -> Metric:
 
 
 def critical_path_test(f: ScheduleFacts) -> Metric:
-    """12. Delay each critical task with a duration by 600 working days; the project
-    finish must move by the same amount, else the logic does not carry the delay
-    through. On a task calendar the move is counted in that calendar's working days
-    (less one: the finish may land on a day the calendar does not work), as the delay
-    is."""
-    scenario, plan = f.scenario, f.plan
+    """12. Delay each critical task with a duration (on the longest path: float to the
+    project finish) by 600 working days; the project finish must move by the same
+    amount, else the logic does not carry the delay through. On a task calendar the
+    move is counted in that calendar's working days (less one: the finish may land on
+    a day the calendar does not work), as the delay is."""
+    scenario = f.scenario
+    # The longest path: floats to the project finish, as soon as possible (a deadline
+    # or a no-later-than date makes a task critical in P6's sense, not a driver of
+    # the finish).
+    plan = schedule(scenario, as_late=False, late_constraints=False)
     critical = [
         i for i, t in enumerate(scenario.tasks) if plan.critical[i] and plan.durations[i] > 0
     ]
@@ -265,7 +269,7 @@ def critical_path_test(f: ScheduleFacts) -> Metric:
     for i in tested:
         d = plan.durations.copy()
         d[i] += CRITICAL_PATH_TEST_DELAY
-        finish = schedule(scenario, d).finish
+        finish = schedule(scenario, d, as_late=False, late_constraints=False).finish
         c = task_cal[i]
         if c < 0:
             ok = abs(finish - plan.finish - CRITICAL_PATH_TEST_DELAY) <= 1e-6
