@@ -54,11 +54,22 @@ def scenario_text(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def store(history: Any, results: Any, text: str, *, command: str, source: str, quiet: bool) -> Any:
-    """Record ``results`` and say so on stderr."""
+def store(
+    history: Any,
+    results: Any,
+    text: str,
+    *,
+    command: str,
+    source: str,
+    quiet: bool,
+    document: dict[str, Any] | None = None,
+) -> Any:
+    """Record ``results`` (whose ``to_dict()`` is ``document`` where the caller has it)
+    and say so on stderr."""
     from ..history import record_of
 
-    done = history.record(record_of(results, text, command=command, source=source))
+    rec = record_of(results, text, command=command, source=source, document=document)
+    done = history.record(rec)
     if not quiet:
         p = results.scenario.project
         for note in done.notes:
@@ -196,7 +207,7 @@ def history_(project_id: str | None, as_json: bool, history_target: str | None) 
                 "sampling": run.sampling,
                 "mitigated": run.mitigated,
                 "pmo_sim_version": run.pmo_sim_version,
-                "p80_finish": run.result["finish"]["percentiles"]["80"]["date"],
+                "p80_finish": run.summary["finish"]["percentiles"]["80"]["date"],
             }
             for run in runs
         ]
@@ -211,7 +222,7 @@ def history_(project_id: str | None, as_json: bool, history_target: str | None) 
         f"{'iterations':>10}  {'seed':>12}  recorded"
     )
     for run in runs:
-        p80 = run.result["finish"]["percentiles"]["80"]["date"]
+        p80 = run.summary["finish"]["percentiles"]["80"]["date"]
         click.echo(
             f"{run.id:>5}  {run.project_id[:24]:<24} {run.data_date.isoformat():<10}  "
             f"{p80:<10}  {run.iterations:>10,}  {run.seed:>12}  "

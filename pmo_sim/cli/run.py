@@ -328,8 +328,11 @@ def run(
             )
     if not quiet:
         repair_note(r)
+    # One result document for the history and --json (a large one takes a while).
+    doc = r.to_dict() if history is not None or as_json else None
     if history is not None:
-        store(history, r, scenario_text(scenario), command="run", source=scenario, quiet=quiet)
+        text = scenario_text(scenario)
+        store(history, r, text, command="run", source=scenario, quiet=quiet, document=doc)
     # Each file is complete before it replaces anything (see base.files.atomic_write).
     if out_json:
         exports.write_json(r, out_json, force=force)
@@ -338,7 +341,7 @@ def run(
     if task_dates:
         exports.write_text(exports.task_dates_csv(r), task_dates, force=force)
     if as_json:
-        click.echo(json.dumps(r.to_dict(), indent=2))
+        click.echo(json.dumps(doc, indent=2))
         return
     from ..report.text import run_report
 

@@ -41,6 +41,12 @@ class RunRecord:
         return hashlib.sha256(self.scenario_text.encode("utf-8")).hexdigest()
 
     @property
+    def summary(self) -> dict[str, Any]:
+        """The result document without its per-task section: what the trend and the
+        dashboard read (a 1,000-task document is a hundred times larger)."""
+        return {k: v for k, v in self.result.items() if k != "tasks"}
+
+    @property
     def packed_finish(self) -> bytes:
         return pack(self.finish_days)
 
@@ -49,9 +55,17 @@ class RunRecord:
         return None if self.cost is None else pack(self.cost)
 
 
-def record_of(results: Any, scenario_text: str, *, command: str, source: str) -> RunRecord:
+def record_of(
+    results: Any,
+    scenario_text: str,
+    *,
+    command: str,
+    source: str,
+    document: dict[str, Any] | None = None,
+) -> RunRecord:
     """The record of a simulation's ``results`` (``SimulationResults``) of the scenario
-    whose TOML is ``scenario_text``."""
+    whose TOML is ``scenario_text``; ``document`` is ``results.to_dict()`` where the
+    caller has it already."""
     p = results.scenario.project
     return RunRecord(
         project_id=p.id,
@@ -64,7 +78,7 @@ def record_of(results: Any, scenario_text: str, *, command: str, source: str) ->
         iterations=int(results.iterations),
         sampling=str(results.sampling),
         mitigated=bool(results.mitigated),
-        result=results.to_dict(),
+        result=results.to_dict() if document is None else document,
         finish_days=np.asarray(results.finish_days, dtype=np.float64),
         cost=None if results.cost is None else np.asarray(results.cost, dtype=np.float64),
     )

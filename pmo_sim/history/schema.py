@@ -1,11 +1,13 @@
 """The history database's tables (SQLAlchemy Core), documented in docs/history.md.
 
 ``projects`` holds one row per project id; ``runs`` one row per recorded run, with the
-scenario text it ran, the result document (``run --json``) and the per-iteration finish
-and cost arrays (compressed ``.npy``). A run is unique by project, data date, scenario
-SHA-256, seed, iterations, sampling and whether it was the mitigated register: the same
-update recorded twice is stored once. Alembic (``migrations``) creates and upgrades the
-tables; ``REVISION`` is the schema this pmo-sim writes.
+scenario text it ran, the result document (``run --json``), its summary (the document
+without the per-task section, which the trend and the dashboard read) and the
+per-iteration finish and cost arrays (compressed ``.npy``). A run is unique by
+project, data date, scenario SHA-256, seed, iterations, sampling and whether it was the
+mitigated register: the same update recorded twice is stored once. Alembic
+(``migrations``) creates and upgrades the tables; ``REVISION`` is the schema this
+pmo-sim writes.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ runs = sa.Table(
     sa.Column("mitigated", sa.Boolean, nullable=False),
     sa.Column("pmo_sim_version", sa.String(40), nullable=False),
     sa.Column("result_json", sa.Text, nullable=False),
+    sa.Column("summary_json", sa.Text, nullable=False),
     sa.Column("finish_days", sa.LargeBinary, nullable=False),
     sa.Column("cost", sa.LargeBinary, nullable=True),
     sa.UniqueConstraint(

@@ -82,7 +82,9 @@ class Recorded:
 
 @dataclass(frozen=True)
 class StoredRun:
-    """A run as the history holds it (``History.runs`` leaves the arrays unread)."""
+    """A run as the history holds it: ``summary`` is the result document without its
+    per-task section; ``History.load`` also reads the whole ``result``, the scenario
+    text and the arrays, which ``History.runs`` leaves out."""
 
     id: int
     project_id: str
@@ -97,7 +99,8 @@ class StoredRun:
     sampling: str
     mitigated: bool
     pmo_sim_version: str
-    result: dict[str, Any]
+    summary: dict[str, Any]
+    result: dict[str, Any] | None = None
     scenario_text: str = ""
     finish_days: Any = None
     cost: Any = None
@@ -160,16 +163,20 @@ class History:
         """Check the schema, creating or upgrading it; refuse a foreign database or
         one written by a newer pmo-sim."""
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn, conn.begin() as transaction:
                 if conn.dialect.name == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
-                self._check_schema(conn)
+                if not self._check_schema(conn):
+                    # Only probed (the schema is current): nothing to keep, and no
+                    # commit to wait for.
+                    transaction.rollback()
         except HistoryError:
             raise
         except sa.exc.SQLAlchemyError as exc:
             raise HistoryError(self._why(exc)) from None
 
-    def _check_schema(self, conn: sa.Connection) -> None:
+    def _check_schema(self, conn: sa.Connection) -> bool:
+        """True when it changed the database (created or upgraded the schema)."""
         from .migrations import known_revisions, upgrade
 
         tables = set(sa.inspect(conn).get_table_names())
@@ -180,7 +187,7 @@ class History:
                 # A write that changes nothing: a history that cannot be written (a
                 # read-only file or role) is refused now, not after the run.
                 conn.execute(sa.text("UPDATE alembic_version SET version_num = version_num"))
-                return
+                return False
             if revision is not None and revision not in known_revisions():
                 raise HistoryError(
                     f"{self.label}: the history was written by a newer pmo-sim (schema "
@@ -194,6 +201,7 @@ class History:
                 "or an empty database with --history"
             )
         upgrade(conn)
+        return True
 
     def _why(self, exc: Exception) -> str:
         text = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
@@ -273,6 +281,7 @@ class History:
                     mitigated=rec.mitigated,
                     pmo_sim_version=rec.pmo_sim_version,
                     result_json=json.dumps(rec.result, separators=(",", ":")),
+                    summary_json=json.dumps(rec.summary, separators=(",", ":")),
                     finish_days=rec.packed_finish,
                     cost=rec.packed_cost,
                 )
@@ -291,7 +300,7 @@ class History:
     # ------------------------------------------------------------------ reading
     def runs(self, project: str | None = None) -> list[StoredRun]:
         """Every recorded run (of ``project``), by project, data date and recording
-        time; arrays and scenario text are left unread."""
+        time; the whole result, arrays and scenario text are left unread."""
         r = schema.runs.c
         query = sa.select(*(c for c in schema.runs.c if c.name not in _HEAVY)).order_by(
             r.project_id, r.data_date, r.recorded_at, r.id
@@ -333,7 +342,7 @@ class History:
         return [latest[d] for d in sorted(latest)]
 
 
-_HEAVY = {"scenario_text", "finish_days", "cost"}
+_HEAVY = {"scenario_text", "finish_days", "cost", "result_json"}
 
 
 def _as_date(value: Any) -> dt.date:
@@ -359,7 +368,8 @@ def _stored(row: Any) -> StoredRun:
         sampling=row["sampling"],
         mitigated=bool(row["mitigated"]),
         pmo_sim_version=row["pmo_sim_version"],
-        result=json.loads(row["result_json"]),
+        summary=json.loads(row["summary_json"]),
+        result=json.loads(row["result_json"]) if "result_json" in row else None,
         scenario_text=row.get("scenario_text", "") or "",
         finish_days=unpack(row["finish_days"]) if "finish_days" in row else None,
         cost=unpack(row["cost"]) if row.get("cost") is not None else None,

@@ -27,7 +27,8 @@ class Update:
 
     @property
     def doc(self) -> dict[str, Any]:
-        return self.run.result
+        """The run's result document without its per-task section."""
+        return self.run.summary
 
     def finish_days(self, q: str) -> float:
         return float(self.doc["finish"]["percentiles"][q]["days"])

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("mitigated", sa.Boolean, nullable=False),
         sa.Column("pmo_sim_version", sa.String(40), nullable=False),
         sa.Column("result_json", sa.Text, nullable=False),
+        sa.Column("summary_json", sa.Text, nullable=False),
         sa.Column("finish_days", sa.LargeBinary, nullable=False),
         sa.Column("cost", sa.LargeBinary, nullable=True),
         sa.UniqueConstraint(
