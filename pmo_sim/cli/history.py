@@ -21,6 +21,7 @@ from .common import (
     sim_options,
     simulate_with_progress,
 )
+from .imports import import_options
 
 HISTORY_HELP = (
     "The history to record into or read: an SQLite file or a postgresql:// URL "
@@ -86,25 +87,7 @@ def store(
 
 @click.command()
 @click.argument("schedule", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--project", help="For an XER file holding several projects: its proj_id or short name."
-)
-@click.option(
-    "--risks",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A risk register (CSV or XLSX) to add to the scenario.",
-)
-@click.option(
-    "--ranges",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A TOML file of [[ranges]] rules giving durations three-point ranges.",
-)
-@click.option("--start", help="Project start (YYYY-MM-DD) of a task table.")
-@click.option(
-    "--calendar", default="mon-fri", show_default=True, help="Working days of a task table."
-)
-@click.option("--links", type=click.Path(exists=True, dir_okay=False), help="A link table.")
-@click.option("--data-date", help="Status date (YYYY-MM-DD) of a task table with progress.")
+@import_options
 @click.option(
     "--ranking/--no-ranking",
     default=True,
@@ -140,7 +123,7 @@ def record(
     Examples:
       pmo-sim record plan_2027-03.xer --ranges ranges.toml --risks risks.csv
       pmo-sim record plan_2027-03.xer --ranges ranges.toml --history team.sqlite
-      pmo-sim record scenarios/updates/office_2027-03.toml -n 20000 --seed 7
+      pmo-sim record scenarios/updates/office_2027-03-01.toml -n 20000 --seed 7
     """
     from .imports import import_scenario
 

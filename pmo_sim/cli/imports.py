@@ -182,38 +182,51 @@ def _verify(text: str, scenario: Any) -> None:
         raise RuntimeError("the TOML writer did not round-trip the scenario")
 
 
+IMPORT_OPTIONS = [
+    click.option(
+        "--project", help="For an XER file holding several projects: its proj_id or short name."
+    ),
+    click.option(
+        "--risks",
+        type=click.Path(exists=True, dir_okay=False),
+        help="A risk register (CSV or XLSX) to add to the scenario.",
+    ),
+    click.option(
+        "--ranges",
+        type=click.Path(exists=True, dir_okay=False),
+        help="A TOML file of [[ranges]] rules giving durations three-point ranges.",
+    ),
+    click.option("--start", help="Project start (YYYY-MM-DD); required for a task table."),
+    click.option(
+        "--calendar",
+        default="mon-fri",
+        show_default=True,
+        help="Working days of a task table, as the scenario format writes them.",
+    ),
+    click.option(
+        "--links",
+        type=click.Path(exists=True, dir_okay=False),
+        help="A separate link table (predecessor, successor, type, lag) for a task table.",
+    ),
+    click.option(
+        "--data-date",
+        help="Status date (YYYY-MM-DD) of a task table whose rows hold progress (status, "
+        "actual_start, actual_finish).",
+    ),
+]
+
+
+def import_options(fn: Any) -> Any:
+    """The options a schedule import takes (``import``, ``record``): project, risks,
+    ranges, start, calendar, links, data_date."""
+    for option in reversed(IMPORT_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
 @click.command("import")
 @click.argument("schedule", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--project", help="For an XER file holding several projects: its proj_id or short name."
-)
-@click.option(
-    "--risks",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A risk register (CSV or XLSX) to add to the scenario.",
-)
-@click.option(
-    "--ranges",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A TOML file of [[ranges]] rules giving durations three-point ranges.",
-)
-@click.option("--start", help="Project start (YYYY-MM-DD); required for a task table.")
-@click.option(
-    "--calendar",
-    default="mon-fri",
-    show_default=True,
-    help="Working days of a task table, as the scenario format writes them.",
-)
-@click.option(
-    "--links",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A separate link table (predecessor, successor, type, lag) for a task table.",
-)
-@click.option(
-    "--data-date",
-    help="Status date (YYYY-MM-DD) of a task table whose rows hold progress (status, "
-    "actual_start, actual_finish).",
-)
+@import_options
 @click.option(
     "-o",
     "--output",

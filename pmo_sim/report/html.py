@@ -617,6 +617,15 @@ def _inputs(r: Results) -> str:
         ["budget", format_money(p.budget, cur) if p.budget is not None else "none"],
         ["currency", cur or "none"],
     ]
+    rules = []
+    if p.constraints_override_logic:
+        rules.append("no-later-than dates override the logic (MS Project's honoured constraints)")
+    if p.alap_float == "total":
+        rules.append("as late as possible by total float (MS Project)")
+    if p.open_ended_critical:
+        rules.append("open-ended tasks critical")
+    if rules:
+        project_rows.append(["scheduling options", "; ".join(rules)])
     out = [
         '<section id="inputs"><h2>Inputs</h2>',
         "<h3>Project and calendar</h3>",
