@@ -526,3 +526,17 @@ def test_report_record_stores_the_run(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     (run,) = open_history(path).runs()
     assert run.command == "report" and run.iterations == 500
+
+
+def test_compare_record_stores_both_registers(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    scenario = ROOT / "scenarios" / "office_move.toml"
+    result = CliRunner().invoke(
+        cli, ["compare", str(scenario), "--record", "--history", str(path), "-n", "500", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    runs = open_history(path).runs()
+    assert sorted(r.mitigated for r in runs) == [False, True]
+    assert {r.command for r in runs} == {"compare"}
+    both = CliRunner().invoke(cli, ["compare", str(UPDATES[0]), str(UPDATES[1]), "--record"])
+    assert both.exit_code == 2 and "pmo-sim record" in both.output

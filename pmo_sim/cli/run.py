@@ -359,6 +359,11 @@ def run(
     help="With data dates: the recorded project (its [project] id) they are updates of.",
 )
 @HISTORY
+@click.option(
+    "--record",
+    is_flag=True,
+    help="With one SCENARIO: store both runs (before and after mitigation) in the history.",
+)
 @guard
 def compare(
     old: str,
@@ -367,6 +372,7 @@ def compare(
     as_json: bool,
     project_id: str | None,
     history_target: str | None,
+    record: bool,
 ) -> None:
     """Compare two updates of a project, or a register before and after mitigation.
 
@@ -390,11 +396,17 @@ def compare(
     from ..report.text import compare_report, comparison
 
     if new is not None:
+        if record:
+            raise UserError(
+                "--record stores the runs of one scenario (compare SCENARIO --record); "
+                "record each update with 'pmo-sim record' and compare them by data date"
+            )
         _compare_updates(old, new, sim, as_json, project_id, history_target)
         return
     if not Path(old).is_file():
         raise UserError(f"{old}: no such scenario file")
     s = load_scenario(old)
+    history = open_history(history_target) if record else None
     if not s.has_mitigations:
         raise UserError(
             f"{old}: no risk has a 'mitigated' table, so there is nothing "
@@ -403,6 +415,10 @@ def compare(
         )
     pre = simulate_with_progress(s, not sim.quiet, **sim.engine())
     post = simulate_with_progress(s, not sim.quiet, **sim.engine(mitigated=True))
+    if history is not None:
+        text = scenario_text(old)
+        for r in (pre, post):  # told apart by their register (mitigated or not)
+            store(history, r, text, command="compare", source=old, quiet=sim.quiet)
     doc = comparison(pre, post)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
