@@ -540,3 +540,27 @@ def test_compare_record_stores_both_registers(tmp_path: Path) -> None:
     assert {r.command for r in runs} == {"compare"}
     both = CliRunner().invoke(cli, ["compare", str(UPDATES[0]), str(UPDATES[1]), "--record"])
     assert both.exit_code == 2 and "pmo-sim record" in both.output
+
+
+def test_bad_inputs_touched_by_the_history_exit_2(tmp_path: Path, monkeypatch) -> None:
+    """A new user's trial found these ending in an internal error (exit 1)."""
+    runner = CliRunner()
+    path = str(tmp_path / "h.sqlite")
+    bad_date = runner.invoke(cli, ["compare", "2027-13-01", "2027-05-04", "--history", path])
+    assert bad_date.exit_code == 2 and "not a valid date" in bad_date.output
+    other = runner.invoke(cli, ["history", "--history", "mysql://a@b/c"])
+    assert other.exit_code == 2 and "other databases are not supported" in other.output
+    import builtins
+
+    real = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    out = tmp_path / "charts"
+    charts = runner.invoke(cli, ["trend", "--history", path, "--out", str(out)])
+    assert charts.exit_code == 2 and 'pip install "pmo-sim[report]"' in charts.output
+    assert not out.exists()

@@ -108,6 +108,18 @@ def check_outputs(
         check_output(path, force=force)
 
 
+def need_matplotlib() -> None:
+    """Stop with exit 2 and the install command when matplotlib is missing (before any
+    run or output folder)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UserError(
+            "charts and reports need matplotlib, which is not installed: "
+            'pip install "pmo-sim[report]"'
+        ) from None
+
+
 def load_scenario(path: str):
     from ..io.scenario_file import load
 

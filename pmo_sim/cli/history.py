@@ -17,6 +17,7 @@ from .common import (
     check_outputs,
     guard,
     load_scenario,
+    need_matplotlib,
     repair_note,
     sim_options,
     simulate_with_progress,
@@ -255,6 +256,8 @@ def trend(
     from ..history.trend import trend as updates_of
     from ..history.trend import trend_dict
 
+    if out_dir is not None:
+        need_matplotlib()  # before the folder is made
     history = open_history(history_target)
     projects = history.projects()
     if project_id is None:

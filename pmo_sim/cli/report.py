@@ -24,6 +24,7 @@ from .common import (
     check_outputs,
     guard,
     load_scenario,
+    need_matplotlib,
     repair_note,
     sim_options,
     simulate_with_progress,
@@ -32,16 +33,6 @@ from .common import (
 from .history import open_history, record_options, scenario_text, store
 
 INSTALL_HINT = 'pip install "pmo-sim[report]"'
-
-
-def _need_matplotlib() -> None:
-    """Stop with exit 2 and the install command when matplotlib is missing."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise UserError(
-            f"charts and reports need matplotlib, which is not installed: {INSTALL_HINT}"
-        ) from None
 
 
 def _write(path: str, data: bytes, force: bool) -> None:
@@ -141,7 +132,7 @@ def plot(
       pmo-sim plot scenarios/office_move.toml --out charts --format svg
       pmo-sim plot scenarios/office_move.toml -o charts -n 50000 --seed 7
     """
-    _need_matplotlib()
+    need_matplotlib()
     from ..report.plots import ABSENT, CHARTS, figures, to_bytes
 
     # The folder is created, and every chart's path checked, before the runs.
@@ -214,7 +205,7 @@ def report(
     the report gains a "Trend" section when the history holds earlier updates of
     the project.
     """
-    _need_matplotlib()
+    need_matplotlib()
     check_outputs(output, force=force, inputs=(scenario,))  # before the runs
     from ..report.html import render_report
 

@@ -390,7 +390,8 @@ def compare(
     \b
     Examples:
       pmo-sim compare scenarios/office_move.toml
-      pmo-sim compare updates/office_2027-04-01.toml updates/office_2027-05-04.toml
+      pmo-sim compare scenarios/updates/office_2027-04-01.toml \\
+                      scenarios/updates/office_2027-05-04.toml
       pmo-sim compare 2027-04-01 2027-05-04 --project office-move --json
     """
     from ..report.text import compare_report, comparison
@@ -440,6 +441,10 @@ def _update(arg: str, project_id: str | None, history: Any) -> Any:
 
     from ..io.scenario_file import parse_scenario
 
+    try:
+        day = dt.date.fromisoformat(arg)
+    except ValueError:
+        raise UserError(f"{arg}: not a valid date (YYYY-MM-DD) nor a scenario file") from None
     projects = history.projects()
     if project_id is None:
         if len(projects) != 1:
@@ -447,7 +452,7 @@ def _update(arg: str, project_id: str | None, history: Any) -> Any:
                 f"{history.label} holds {len(projects)} projects; name one with --project"
             )
         project_id = projects[0]
-    day = dt.date.fromisoformat(arg)
+
     found = [u for u in history.updates(project_id) if u.data_date == day]
     if not found:
         dates = ", ".join(u.data_date.isoformat() for u in history.updates(project_id))

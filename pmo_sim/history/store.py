@@ -57,6 +57,11 @@ def target_of(target: str | os.PathLike[str] | None = None) -> tuple[str, str]:
         path = Path(raw).expanduser().absolute()
         return f"sqlite:///{path}", str(raw)
     url = raw
+    if not raw.startswith(("postgresql://", "postgres://", "postgresql+psycopg://", "sqlite:")):
+        raise HistoryError(
+            f"--history {raw!r}: a history is an SQLite file (a path) or a PostgreSQL "
+            "database (postgresql://user@host/db); other databases are not supported"
+        )
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):
             url = "postgresql+psycopg://" + url[len(plain) :]
