@@ -7,7 +7,7 @@ constraint type and progress at a data date. With ``--compare`` the file is impo
 pmo-sim and its early dates compared with the file's (``compare_with_file``), the first
 mismatches listed.
 
-Needs MPXJ and JPype (``pip install "pmo-sim[mpxj]"``) and a Java runtime.
+Needs MPXJ and JPype (``pip install ".[mpxj]"``) and a Java runtime.
 
 Usage:  python benchmarks/p6_reference.py [--activities 3000] [--seed 1] [--out ref.xer]
                                           [--no-progress] [--no-constraints]
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         import jpype  # noqa: F401
         import mpxj  # noqa: F401
     except ImportError as exc:
-        parser.error(f"{exc.name} is not installed: pip install 'pmo-sim[mpxj]'")
+        parser.error(f"{exc.name} is not installed: pip install '.[mpxj]'")
 
     began = time.perf_counter()
     counts = build_reference_xer(

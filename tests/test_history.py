@@ -345,6 +345,47 @@ def test_trend_charts_and_table(recorded: str, tmp_path: Path) -> None:
         assert data.startswith(b"\x89PNG") and len(data) > 10_000, name
 
 
+def test_trend_charts_leave_room_for_their_labels_and_skip_silent_risks(recorded: str) -> None:
+    """The slanted dates and the axis label sit inside each chart (a short chart used to
+    clip them); a risk with no exposure in any update gets no band in the legend."""
+    pytest.importorskip("matplotlib")
+    from dataclasses import replace
+
+    from pmo_sim.history.trend import Update
+    from pmo_sim.report.trend_charts import trend_figures
+
+    updates = trend(open_history(recorded), "office-move")
+    silent = []
+    for u in updates:
+        summary = json.loads(json.dumps(u.run.summary))
+        summary["risks"]["QUIET"] = {"status": "open", "p80_finish_contribution_days": 0.0}
+        silent.append(Update(replace(u.run, summary=summary)))
+    figures = trend_figures(silent, "2027-09-10")
+    for name, fig in figures.items():
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            box = ax.xaxis.label.get_window_extent(renderer)
+            assert box.y0 >= 0, (name, box)
+            for tick in ax.get_xticklabels():
+                assert tick.get_window_extent(renderer).y0 >= 0, (name, tick.get_text())
+    legend = [t.get_text() for t in figures["trend-drawdown"].axes[0].get_legend().get_texts()]
+    assert "QUIET" not in legend and "R3" in legend
+
+
+def test_the_run_report_says_a_risk_is_closed_or_occurred(recorded: str) -> None:
+    """The June update holds R1 (occurred) and R2 (closed): the risk tables give their
+    status, not an occurrence rate of 0.0% (they are not simulated)."""
+    result = CliRunner().invoke(cli, ["run", str(UPDATES[-1]), "-n", "500"])
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split()[0]: line for line in result.output.splitlines() if line[:2] in ("R1", "R2")
+    }
+    assert rows["R1"].rstrip().endswith("occurred") or " occurred " in rows["R1"]
+    assert rows["R2"].rstrip().endswith("closed") or " closed " in rows["R2"]
+    assert "0.0%" not in rows["R1"] + rows["R2"]
+
+
 def test_history_lists_the_runs(recorded: str) -> None:
     result = CliRunner().invoke(cli, ["history", "--history", recorded, "--json"])
     assert result.exit_code == 0, result.output
@@ -356,14 +397,198 @@ def test_history_lists_the_runs(recorded: str) -> None:
         "2027-06-01",
     ]
     assert all(len(r["scenario_sha256"]) == 64 for r in runs)
-    plain = CliRunner().invoke(cli, ["history", "--history", recorded, "--project", "nope"])
-    assert plain.exit_code == 0 and "no runs recorded" in plain.output
+    assert all(
+        dt.datetime.fromisoformat(r["recorded_at"]).utcoffset() == dt.timedelta(0) for r in runs
+    )
+    nope = CliRunner().invoke(cli, ["history", "--history", recorded, "--project", "nope"])
+    assert nope.exit_code == 2
+    assert "no runs of project 'nope'" in nope.output and "office-move" in nope.output
+
+
+def test_history_table_keeps_long_ids_whole_and_says_mitigated(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    h = open_history(path)
+    long_id = "capital-programme-2027-north-campus-refurbishment"
+    h.record(fake_record(project=long_id))
+    h.record(__import__("dataclasses").replace(fake_record(project="p"), mitigated=True))
+    result = CliRunner().invoke(cli, ["history", "--history", str(path)])
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert "mitigated" in header and "recorded (UTC)" in header
+    long_row = next(r for r in rows if long_id in r)
+    assert f" {long_id}  2027-03-01" in long_row and long_row.split()[-3] == "no"
+    short_row = next(r for r in rows if " p " in r)
+    assert short_row.split()[-3] == "yes"
 
 
 def test_trend_of_an_unknown_project_is_a_clear_error(recorded: str) -> None:
     result = CliRunner().invoke(cli, ["trend", "--history", recorded, "--project", "nope"])
     assert result.exit_code == 2
     assert "no runs of project 'nope'" in result.output and "office-move" in result.output
+
+
+def test_trend_table_gives_cost_budget_and_open_risk_exposure(recorded: str) -> None:
+    result = CliRunner().invoke(cli, ["trend", "--history", recorded])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("data date"))
+    for column in ("P50 cost", "P80 cost", "P(budget)", "JCL", "open risks"):
+        assert column in header, column
+    doc = trend_dict("office-move", trend(open_history(recorded), "office-move"))
+    for u in doc["updates"]:
+        row = next(line for line in lines if line.startswith(u["data_date"]))
+        cost = u["cost"]
+        assert f"{cost['percentiles']['50']['value']:,.0f}" in row
+        assert f"{100 * cost['p_budget']:.1f}%" in row
+        assert f"{sum(u['drawdown'].values()):.1f} d" in row
+
+
+def test_trend_follows_the_plan_and_mitigated_runs_are_their_own(tmp_path: Path) -> None:
+    """compare SCENARIO --record stores both registers at one data date: the trend is
+    of the unmitigated runs, --mitigated of the others; neither hides the other."""
+    from dataclasses import replace
+
+    path = tmp_path / "h.sqlite"
+    h = open_history(path)
+    plain = fake_record()
+    doc = json.loads(json.dumps(plain.result))
+    doc["finish"]["p_deadline"] = 0.9
+    h.record(plain)
+    h.record(replace(plain, mitigated=True, result=doc))  # recorded last
+    assert [u.run.mitigated for u in trend(h, "p")] == [False]
+    assert [u.run.mitigated for u in trend(h, "p", mitigated=True)] == [True]
+    runner = CliRunner()
+    as_is = json.loads(runner.invoke(cli, ["trend", "--history", str(path), "--json"]).output)
+    after = json.loads(
+        runner.invoke(cli, ["trend", "--history", str(path), "--json", "--mitigated"]).output
+    )
+    assert as_is["updates"][0]["finish"]["p_deadline"] == 0.5 and not as_is["mitigated"]
+    assert after["updates"][0]["finish"]["p_deadline"] == 0.9 and after["mitigated"]
+    only = tmp_path / "only.sqlite"
+    open_history(only).record(fake_record())
+    none = runner.invoke(cli, ["trend", "--history", str(only), "--mitigated"])
+    assert none.exit_code == 2 and "no runs after mitigation" in none.output
+
+
+def test_a_repeated_record_is_found_before_it_simulates(tmp_path: Path, monkeypatch) -> None:
+    path = str(tmp_path / "h.sqlite")
+    args = ["record", str(UPDATES[0]), "-n", "500", "--no-ranking", "--history", path]
+    first = CliRunner().invoke(cli, [*args, "-q", "--json"])
+    assert first.exit_code == 0, first.output
+    import pmo_sim.cli.history as history_cli
+
+    calls = []
+
+    def no_run(*args, **kwargs):
+        calls.append(kwargs)
+        raise AssertionError("the simulation ran again")
+
+    monkeypatch.setattr(history_cli, "simulate_with_progress", no_run)
+    again = CliRunner().invoke(cli, [*args, "--json"])
+    assert calls == []
+    assert again.exit_code == 0, again.output
+    assert "already recorded as run 1" in again.stderr and "mitigation" in again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    assert len(open_history(path).runs()) == 1
+    # Another seed is another run: it simulates (here, into the stub).
+    CliRunner().invoke(cli, [*args, "--seed", "99"])
+    assert len(calls) == 1 and calls[0]["seed"] == 99
+
+
+def test_reading_commands_never_create_a_history(target, tmp_path: Path) -> None:
+    """history, trend, dashboard, compare by date and report --history read: where no
+    history is, they say how to start one (exit 2) and create nothing."""
+    runner = CliRunner()
+    reads = [
+        ["history"],
+        ["history", "--json"],
+        ["trend"],
+        ["dashboard", "-o", str(tmp_path / "pmo.html")],
+        ["compare", "2027-04-01", "2027-05-04"],
+        ["report", str(UPDATES[0]), "-q", "-o", str(tmp_path / "r.html")],
+    ]
+    for args in reads:
+        result = runner.invoke(cli, [*args, "--history", target])
+        assert result.exit_code == 2, (args, result.output)
+        assert "no history here yet" in result.output and "pmo-sim record" in result.output
+    if "://" not in target:
+        assert not Path(target).exists()
+    else:  # PostgreSQL: the schema is still empty
+        assert open_history(target).runs() == []
+
+
+def test_an_empty_history_says_how_to_record(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    open_history(path)  # created, with its schema, and nothing recorded
+    runner = CliRunner()
+    for args in (["trend"], ["dashboard"], ["compare", "2027-04-01", "2027-05-04"]):
+        result = runner.invoke(cli, [*args, "--history", str(path)])
+        assert result.exit_code == 2, (args, result.output)
+        assert "no runs recorded yet" in result.output and "pmo-sim record" in result.output
+
+
+def test_a_read_only_history_can_be_read(tmp_path: Path) -> None:
+    """A history opened read-only (SQLite's mode=ro; a read-only file or role alike)
+    serves the reading commands; a record into it is refused before it runs."""
+    path = tmp_path / "h.sqlite"
+    open_history(path).record(fake_record())
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    assert [r.project_id for r in open_history(read_only, write=False).runs()] == ["p"]
+    result = CliRunner().invoke(cli, ["history", "--history", read_only, "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["runs"]) == 1
+    listed = CliRunner().invoke(cli, ["trend", "--history", read_only, "--json"])
+    assert listed.exit_code == 0 and json.loads(listed.output)["project"] == "p"
+    write = CliRunner().invoke(cli, ["record", str(UPDATES[0]), "--history", read_only])
+    assert write.exit_code == 2 and "cannot be written" in write.output
+
+
+def test_options_that_would_do_nothing_are_refused(tmp_path: Path, monkeypatch) -> None:
+    """Options a command would ignore stop it before it runs, saying why."""
+    import pmo_sim.cli.history as history_cli
+    import pmo_sim.cli.run as run_cli
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the simulation ran")
+
+    monkeypatch.setattr(run_cli, "simulate_with_progress", no_run)
+    monkeypatch.setattr(history_cli, "simulate_with_progress", no_run)
+    path = str(tmp_path / "h.sqlite")
+    runner = CliRunner()
+    cases = {
+        ("run", str(UPDATES[0]), "--history", path): "add --record",
+        ("compare", str(UPDATES[0]), "--history", path): "add --record",
+        ("compare", str(UPDATES[0]), str(UPDATES[1]), "--history", path): "two scenario files",
+        ("compare", str(UPDATES[0]), str(UPDATES[1]), "--project", "x"): "two scenario files",
+        (
+            "compare",
+            str(ROOT / "scenarios" / "office_move.toml"),
+            "--project",
+            "x",
+        ): "names its own",
+        ("record", str(UPDATES[0]), "--project", "x", "--history", path): "--project applies",
+        ("record", str(UPDATES[0]), "--ranges", str(UPDATES[1]), "--start", "2027-01-04"): (
+            "--ranges, --start apply"
+        ),
+    }
+    for args, says in cases.items():
+        result = runner.invoke(cli, list(args))
+        assert result.exit_code == 2, (args, result.output)
+        assert says in result.output, (args, result.output)
+    assert not Path(path).exists()
+
+
+def test_history_urls_and_labels() -> None:
+    from pmo_sim.history import target_of
+
+    url, label = target_of("postgresql://pmo:secret@db.example/pmo")
+    assert url.startswith("postgresql+psycopg://") and "secret" in url
+    assert label == "postgresql://pmo:***@db.example/pmo"  # as written, no password
+    url, label = target_of("sqlite:///team.sqlite")
+    assert url == f"sqlite:///{Path('team.sqlite').absolute()}" and label == "team.sqlite"
+    for bad in ("sqlite://", "sqlite:///", "sqlite:///:memory:"):
+        with pytest.raises(HistoryError, match="name the SQLite file"):
+            target_of(bad)
 
 
 def test_run_record_stores_what_run_json_prints(tmp_path: Path) -> None:
@@ -418,6 +643,7 @@ def _dashboard_history(path: Path) -> str:
             doc["finish"]["percentiles"]["80"]["date"] = (
                 dt.date(2027, 9, 1) + dt.timedelta(days=step * k)
             ).isoformat()
+            doc["finish"]["percentiles"]["80"]["days"] = 120.0 + step * k  # working days
             h.record(__import__("dataclasses").replace(rec, result=doc))
     return str(path)
 
@@ -432,11 +658,12 @@ def test_dashboard_marks_each_project(tmp_path: Path) -> None:
 
     rows = dict(re.findall(r'<tr data-project="(\w+)">(.*?)</tr>', page))
     assert set(rows) == {"slipping", "steady", "improving"}
-    assert 'data-rag="red"' in rows["slipping"] and "30%" in rows["slipping"]
-    assert 'data-rag="amber"' in rows["steady"] and "60%" in rows["steady"]
-    assert 'data-rag="green"' in rows["improving"] and "90%" in rows["improving"]
-    assert "5 calendar days later" in rows["slipping"] and "&#9650;" in rows["slipping"]
-    assert "4 calendar days earlier" in rows["improving"] and "&#9660;" in rows["improving"]
+    assert 'data-rag="red"' in rows["slipping"] and "30.0%" in rows["slipping"]
+    assert 'data-rag="amber"' in rows["steady"] and "60.0%" in rows["steady"]
+    assert 'data-rag="green"' in rows["improving"] and "90.0%" in rows["improving"]
+    # The change is in working days, as the trend and the waterfall count it.
+    assert "5.0 working days later" in rows["slipping"] and "&#9650;" in rows["slipping"]
+    assert "4.0 working days earlier" in rows["improving"] and "&#9660;" in rows["improving"]
     assert "no change" in rows["steady"]
     assert page.index('data-project="slipping"') < page.index('data-project="improving"')
     for pid in rows:  # each row links to its project's section
@@ -562,5 +789,20 @@ def test_bad_inputs_touched_by_the_history_exit_2(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     out = tmp_path / "charts"
     charts = runner.invoke(cli, ["trend", "--history", path, "--out", str(out)])
-    assert charts.exit_code == 2 and 'pip install "pmo-sim[report]"' in charts.output
+    assert charts.exit_code == 2 and 'pip install ".[report]"' in charts.output
     assert not out.exists()
+
+
+def test_small_messages_read_right(tmp_path: Path) -> None:
+    runner = CliRunner()
+    path = tmp_path / "h.sqlite"
+    open_history(path).record(fake_record())
+    one = runner.invoke(cli, ["dashboard", "--history", str(path), "-o", str(tmp_path / "d.html")])
+    assert one.exit_code == 0 and "wrote" in one.output and ": 1 project\n" in one.output
+    notes = tmp_path / "notes.txt"
+    notes.write_text("nothing here\n")
+    table = runner.invoke(cli, ["record", str(notes), "--history", str(path)])
+    assert table.exit_code == 2 and "--start 2027-01-04" in table.output
+    assert "pmo-sim import" not in table.output  # the hint fits record as well as import
+    help_text = runner.invoke(cli, ["trend", "--help"]).output
+    assert "The history to read" in help_text and "record into" not in help_text

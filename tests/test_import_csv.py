@@ -310,7 +310,7 @@ def test_xlsx_task_table_and_register(tmp_path):
 
 
 def test_xlsx_without_openpyxl_is_a_clear_error(tmp_path, monkeypatch):
-    """Without openpyxl, an .xlsx file gets the message naming pmo-sim[excel]."""
+    """Without openpyxl, an .xlsx file gets the message naming the excel extra."""
     import builtins
 
     real_import = builtins.__import__
@@ -323,7 +323,7 @@ def test_xlsx_without_openpyxl_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_openpyxl)
     path = tmp_path / "plan.xlsx"
     path.write_bytes(b"PK")
-    with pytest.raises(ScenarioError, match=r'pip install "pmo-sim\[excel\]"'):
+    with pytest.raises(ScenarioError, match=r'pip install "\.\[excel\]"'):
         read_task_table(path, start="2027-01-04")
 
 

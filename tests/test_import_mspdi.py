@@ -558,7 +558,7 @@ def test_shared_mpp_files(path):
     with pytest.raises(ScenarioError) as err:
         read_schedule(path)
     message = str(err.value)
-    assert 'pip install "pmo-sim[mpxj]"' in message and "Java" in message
+    assert 'pip install ".[mpxj]"' in message and "Java" in message
     assert path.name in message
 
 
@@ -576,7 +576,7 @@ def test_mpp_without_mpxj_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_mpxj)
     path = tmp_path / "plan.mpp"
     path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
-    with pytest.raises(ScenarioError, match=r'pip install "pmo-sim\[mpxj\]"'):
+    with pytest.raises(ScenarioError, match=r'pip install "\.\[mpxj\]"'):
         read_schedule(path)
 
 

@@ -315,12 +315,12 @@ def test_bad_input_exits_2_with_a_message(tmp_path, scenario_file):
 
 
 def test_missing_matplotlib_names_the_install_command(tmp_path, monkeypatch):
-    """Without matplotlib both commands stop with exit 2 and `pip install "pmo-sim[report]"`."""
+    """Without matplotlib both commands stop with exit 2 and `pip install ".[report]"`."""
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     for args in (["report", "-o", tmp_path / "r.html"], ["plot", "--out", tmp_path / "c"]):
         result = invoke(args[0], REGISTER, *args[1:])
         assert result.exit_code == 2
-        assert 'pip install "pmo-sim[report]"' in result.stderr
+        assert 'pip install ".[report]"' in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -115,8 +115,7 @@ def need_matplotlib() -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise UserError(
-            "charts and reports need matplotlib, which is not installed: "
-            'pip install "pmo-sim[report]"'
+            'charts and reports need matplotlib, which is not installed: pip install ".[report]"'
         ) from None
 
 

@@ -24,11 +24,24 @@ from .common import (
 )
 from .imports import import_options
 
-HISTORY_HELP = (
-    "The history to record into or read: an SQLite file or a postgresql:// URL "
-    "(default: $PMO_SIM_HISTORY, else pmo-history.sqlite in the working folder)."
+WHERE = (
+    "an SQLite file or a postgresql:// URL (default: $PMO_SIM_HISTORY, else "
+    "pmo-history.sqlite in the working folder)."
 )
-HISTORY = click.option("--history", "history_target", metavar="PATH|URL", help=HISTORY_HELP)
+#: ``--history`` on the commands that store runs.
+HISTORY = click.option(
+    "--history",
+    "history_target",
+    metavar="PATH|URL",
+    help=f"The history to record into: {WHERE}",
+)
+#: ``--history`` on the commands that only read it.
+HISTORY_READ = click.option(
+    "--history",
+    "history_target",
+    metavar="PATH|URL",
+    help=f"The history to read: {WHERE}",
+)
 
 
 def record_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,14 +54,56 @@ def record_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def open_history(target: str | None) -> Any:
+def open_history(target: str | None, *, write: bool = True) -> Any:
     """The history, opened (and checked) before any simulation runs; a missing extra
-    or an unusable database is bad input (exit 2)."""
+    or an unusable database is bad input (exit 2). ``write=False`` for the commands
+    that only read: a history that does not exist is an error, not a new empty one."""
     try:
         from ..history import open_history as open_store
     except ImportError as exc:
         raise UserError(str(exc)) from None
-    return open_store(target)
+    return open_store(target, write=write)
+
+
+def pick_project(history: Any, project_id: str | None) -> str:
+    """The recorded project a reading command is about: ``project_id``, or the only
+    one the history holds; otherwise an error listing the recorded projects."""
+    projects = history.projects()
+    known = ", ".join(projects[:10]) + (", ..." if len(projects) > 10 else "")
+    if not projects:
+        raise UserError(
+            f"{history.label}: no runs recorded yet (record one with 'pmo-sim record "
+            "SCHEDULE' or 'pmo-sim run SCENARIO --record')"
+        )
+    if project_id is None:
+        if len(projects) > 1:
+            raise UserError(
+                f"{history.label} holds {len(projects)} projects ({known}); name one with --project"
+            )
+        return projects[0]
+    if project_id not in projects:
+        raise UserError(f"{history.label}: no runs of project {project_id!r} (recorded: {known})")
+    return project_id
+
+
+def recorded_before(history: Any, scenario: Any, text: str, sim: Any) -> int | None:
+    """The id of the run already recorded as the update that simulating ``scenario``
+    (whose TOML is ``text``, its register as it stands) with ``sim`` would record, or
+    None: checked before the run, so a duplicate costs no simulation."""
+    from ..engine.settings import prepare_run
+    from ..history.records import UpdateKey, record_date, scenario_sha256
+
+    run = prepare_run(scenario, sim.iterations, sim.seed, sim.sampling, None, 1)
+    key = UpdateKey(
+        project_id=scenario.project.id,
+        data_date=record_date(scenario.project),
+        scenario_sha256=scenario_sha256(text),
+        seed=run.seed,
+        iterations=run.iterations,
+        sampling=run.sampling,
+        mitigated=False,
+    )
+    return history.recorded(key)
 
 
 def scenario_text(path: str) -> str:
@@ -128,8 +183,27 @@ def record(
     """
     from .imports import import_scenario
 
+    scenario_file = schedule.lower().endswith(".toml")
+    if scenario_file:
+        given = {
+            "--project": project,
+            "--risks": risks,
+            "--ranges": ranges,
+            "--start": start,
+            "--links": links,
+            "--data-date": data_date,
+            "--calendar": None if calendar == "mon-fri" else calendar,
+        }
+        used = [name for name, value in given.items() if value is not None]
+        if used:
+            raise UserError(
+                f"{schedule} is a scenario file: {', '.join(used)} "
+                f"{'applies' if len(used) == 1 else 'apply'} to a schedule being imported "
+                "(the scenario names its own project id, risks and dates); drop "
+                f"{'it' if len(used) == 1 else 'them'}, or record the schedule export"
+            )
     history = open_history(history_target)  # before anything long
-    if schedule.lower().endswith(".toml"):
+    if scenario_file:
         s = load_scenario(schedule)
         text = scenario_text(schedule)
     else:
@@ -148,12 +222,22 @@ def record(
                 click.echo(f"warning: {w}", err=True)
             if fidelity is not None:
                 click.echo(f"fidelity: {fidelity.summary()}", err=True)
+    same = recorded_before(history, s, text, sim)
+    if same is not None:
+        # Nothing to simulate: the run is in the history already (see 'history').
+        from ..history.store import already_recorded
+
+        click.echo(f"note: {already_recorded(same)}", err=True)
+        if as_json:
+            click.echo(json.dumps(history.load(same).result, indent=2))
+        return
     r = simulate_with_progress(s, not sim.quiet, **sim.engine(rank=ranking))
     if not sim.quiet:
         repair_note(r)
-    store(history, r, text, command="record", source=schedule, quiet=sim.quiet)
+    doc = r.to_dict()
+    store(history, r, text, command="record", source=schedule, quiet=sim.quiet, document=doc)
     if as_json:
-        click.echo(json.dumps(r.to_dict(), indent=2))
+        click.echo(json.dumps(doc, indent=2))
         return
     from ..report.text import run_report
 
@@ -163,17 +247,20 @@ def record(
 @click.command("history")
 @click.option("--project", "project_id", help="Only this project's runs (its [project] id).")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
-@HISTORY
+@HISTORY_READ
 @guard
 def history_(project_id: str | None, as_json: bool, history_target: str | None) -> None:
-    """List the runs stored in the history: project, data date, P80 finish, seed.
+    """List the runs stored in the history: project, data date, P80 finish, seed,
+    and whether the run is of the register after mitigation.
 
     \b
     Examples:
       pmo-sim history
       pmo-sim history --project office-move --history team.sqlite
     """
-    history = open_history(history_target)
+    history = open_history(history_target, write=False)
+    if project_id is not None:
+        pick_project(history, project_id)
     runs = history.runs(project_id)
     if as_json:
         rows = [
@@ -201,16 +288,18 @@ def history_(project_id: str | None, as_json: bool, history_target: str | None) 
         which = f" of project {project_id!r}" if project_id else ""
         click.echo(f"{history.label}: no runs recorded{which}", err=True)
         return
+    # Columns as wide as their longest entry: ids are never cut.
+    width = max(len("project"), *(len(run.project_id) for run in runs))
     click.echo(
-        f"{'id':>5}  {'project':<24} {'data date':<10}  {'P80 finish':<10}  "
-        f"{'iterations':>10}  {'seed':>12}  recorded"
+        f"{'id':>5}  {'project':<{width}}  {'data date':<10}  {'P80 finish':<10}  "
+        f"{'iterations':>10}  {'seed':>12}  {'mitigated':<9}  recorded (UTC)"
     )
     for run in runs:
         p80 = run.summary["finish"]["percentiles"]["80"]["date"]
         click.echo(
-            f"{run.id:>5}  {run.project_id[:24]:<24} {run.data_date.isoformat():<10}  "
+            f"{run.id:>5}  {run.project_id:<{width}}  {run.data_date.isoformat():<10}  "
             f"{p80:<10}  {run.iterations:>10,}  {run.seed:>12}  "
-            f"{run.recorded_at:%Y-%m-%d %H:%M}"
+            f"{'yes' if run.mitigated else 'no':<9}  {run.recorded_at:%Y-%m-%d %H:%M}"
         )
 
 
@@ -229,13 +318,20 @@ def history_(project_id: str | None, as_json: bool, history_target: str | None) 
     type=click.Path(file_okay=False),
     help="Write the trend charts (PNG) into this folder.",
 )
-@HISTORY
+@click.option(
+    "--mitigated",
+    is_flag=True,
+    help="The trend of the runs of the register after mitigation (compare SCENARIO "
+    "--record stores them) instead of the plan as it stands.",
+)
+@HISTORY_READ
 @FORCE
 @guard
 def trend(
     project_id: str | None,
     as_json: bool,
     out_dir: str | None,
+    mitigated: bool,
     history_target: str | None,
     force: bool,
 ) -> None:
@@ -258,22 +354,14 @@ def trend(
 
     if out_dir is not None:
         need_matplotlib()  # before the folder is made
-    history = open_history(history_target)
-    projects = history.projects()
-    if project_id is None:
-        if not projects:
-            raise UserError(f"{history.label}: no runs recorded yet (record one with --record)")
-        if len(projects) > 1:
-            raise UserError(
-                f"{history.label} holds {len(projects)} projects ({', '.join(projects[:10])}); "
-                "name one with --project"
-            )
-        project_id = projects[0]
-    elif project_id not in projects:
-        known = ", ".join(projects[:10]) or "none"
-        raise UserError(f"{history.label}: no runs of project {project_id!r} (recorded: {known})")
-    updates = updates_of(history, project_id)
-    doc = trend_dict(project_id, updates)
+    history = open_history(history_target, write=False)
+    project_id = pick_project(history, project_id)
+    updates = updates_of(history, project_id, mitigated=mitigated)
+    if not updates:
+        which = "after mitigation" if mitigated else "of the plan as it stands (not mitigated)"
+        other = "" if mitigated else "; --mitigated shows those after mitigation"
+        raise UserError(f"{history.label}: project {project_id!r} has no runs {which}{other}")
+    doc = trend_dict(project_id, updates, mitigated=mitigated)
     if out_dir is not None:
         _write_charts(updates, doc["deadline"], out_dir, force)
     if as_json:
@@ -295,28 +383,51 @@ def _write_charts(updates: list, deadline: str | None, out_dir: str, force: bool
         click.echo(f"wrote {folder / f'{name}.png'}", err=True)
 
 
+def _pct(p: float | None) -> str:
+    return "" if p is None else f"{100 * p:.1f}%"
+
+
 def _trend_table(doc: dict[str, Any]) -> str:
-    lines = [
-        f"{doc['name']} ({doc['project']})"
-        + (f", deadline {doc['deadline']}" if doc["deadline"] else "")
-    ]
+    """The trend as text: the finish fan, the deadline probability and contingency,
+    cost, budget probability, JCL and the open risks' exposure (working days)."""
+    head = f"{doc['name']} ({doc['project']})"
+    if doc.get("mitigated"):
+        head += ", after mitigation"
+    if doc["deadline"]:
+        head += f", deadline {doc['deadline']}"
+    costs = [u.get("cost") for u in doc["updates"] if u.get("cost")]
+    currency = next((c["currency"] for c in costs if c.get("currency")), "")
+    budget = next((c["budget"] for c in reversed(costs) if c.get("budget") is not None), None)
+    if budget is not None:
+        head += f", budget {budget:,.0f} {currency}".rstrip()
+    lines = [head]
+    cost_head = f"P50 cost{f' ({currency})' if currency else ''}"
     lines.append(
         f"{'data date':<10}  {'P10':<10}  {'P50':<10}  {'P80':<10}  {'P90':<10}  "
-        f"{'P(deadline)':>11}  {'contingency':>11}  {'P80 cost':>14}  {'JCL':>5}"
+        f"{'P(deadline)':>11}  {'contingency':>11}  {cost_head:>14}  {'P80 cost':>14}  "
+        f"{'P(budget)':>9}  {'JCL':>6}  {'open risks':>10}"
     )
     for u in doc["updates"]:
         pct = u["finish"]["percentiles"]
-        pd = u["finish"].get("p_deadline")
-        cost = u.get("cost", {}).get("percentiles", {}).get("80", {}).get("value")
-        jcl = u.get("jcl", {}).get("probability")
+        cost = u.get("cost") or {}
+        p50 = cost.get("percentiles", {}).get("50", {}).get("value")
+        p80 = cost.get("percentiles", {}).get("80", {}).get("value")
+        exposure = sum(u["drawdown"].values())
         lines.append(
             f"{u['data_date']:<10}  {pct['10']['date']:<10}  {pct['50']['date']:<10}  "
             f"{pct['80']['date']:<10}  {pct['90']['date']:<10}  "
-            f"{'' if pd is None else f'{100 * pd:.1f}%':>11}  "
+            f"{_pct(u['finish'].get('p_deadline')):>11}  "
             f"{u['contingency_days']:>9.1f} d  "
-            f"{'' if cost is None else f'{cost:,.0f}':>14}  "
-            f"{'' if jcl is None else f'{100 * jcl:.0f}%':>5}"
+            f"{'' if p50 is None else f'{p50:,.0f}':>14}  "
+            f"{'' if p80 is None else f'{p80:,.0f}':>14}  "
+            f"{_pct(cost.get('p_budget')):>9}  "
+            f"{_pct(u.get('jcl', {}).get('probability')):>6}  "
+            f"{exposure:>8.1f} d"
         )
+    lines.append(
+        "contingency: P80 finish less the deterministic finish; open risks: the open "
+        "risks' P80 contributions (working days)"
+    )
     return "\n".join(lines)
 
 
@@ -330,7 +441,7 @@ def _trend_table(doc: dict[str, Any]) -> str:
     help="The HTML file to write (default: print it on stdout).",
 )
 @click.option("--title", default="PMO dashboard", show_default=True, help="The page's title.")
-@HISTORY
+@HISTORY_READ
 @FORCE
 @guard
 def dashboard(output: str | None, title: str, history_target: str | None, force: bool) -> None:
@@ -349,10 +460,13 @@ def dashboard(output: str | None, title: str, history_target: str | None, force:
     from ..report.dashboard import render_dashboard
 
     check_outputs(output, force=force)
-    history = open_history(history_target)
+    history = open_history(history_target, write=False)
+    count = len(history.projects())
+    if not count:
+        pick_project(history, None)  # the error saying how to record one
     page = render_dashboard(history, title=title)
     if output is None:
         click.echo(page, nl=False)
         return
     atomic_write(output, lambda handle: handle.write(page), force=force)
-    click.echo(f"wrote {output}: {len(history.projects())} projects", err=True)
+    click.echo(f"wrote {output}: {count} project{'s' if count != 1 else ''}", err=True)

@@ -32,7 +32,7 @@ from .common import (
 )
 from .history import open_history, record_options, scenario_text, store
 
-INSTALL_HINT = 'pip install "pmo-sim[report]"'
+INSTALL_HINT = 'pip install ".[report]"'
 
 
 def _write(path: str, data: bytes, force: bool) -> None:
@@ -210,7 +210,7 @@ def report(
     from ..report.html import render_report
 
     # The history is opened and checked before the runs, so a bad one wastes none.
-    history = open_history(history_target) if record or history_target else None
+    history = open_history(history_target, write=record) if record or history_target else None
     pre, post, elapsed = _run_all(scenario, sim, ranking, ranking_iterations)
     updates = None
     if history is not None:

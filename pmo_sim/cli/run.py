@@ -25,7 +25,7 @@ from .common import (
     simulate_with_progress,
     warn,
 )
-from .history import HISTORY, open_history, record_options, scenario_text, store
+from .history import WHERE, open_history, pick_project, record_options, scenario_text, store
 
 
 @click.command()
@@ -264,6 +264,11 @@ def run(
     check_outputs(  # before a long run
         out_json, iterations_csv, task_dates, force=force, inputs=(scenario,)
     )
+    if history_target is not None and not record:
+        raise UserError(
+            "--history names the history that --record stores the run in; add --record "
+            "(or drop --history)"
+        )
     s = load_scenario(scenario)
     # The history is opened and checked before the run, so a bad one wastes no run.
     history = open_history(history_target) if record else None
@@ -358,7 +363,13 @@ def run(
     "project_id",
     help="With data dates: the recorded project (its [project] id) they are updates of.",
 )
-@HISTORY
+@click.option(
+    "--history",
+    "history_target",
+    metavar="PATH|URL",
+    help=f"With data dates, the history to read them from; with --record, the history "
+    f"to record into: {WHERE}",
+)
 @click.option(
     "--record",
     is_flag=True,
@@ -406,6 +417,16 @@ def compare(
         return
     if not Path(old).is_file():
         raise UserError(f"{old}: no such scenario file")
+    if history_target is not None and not record:
+        raise UserError(
+            "--history with one SCENARIO names the history --record stores both runs "
+            "in; add --record (or drop --history)"
+        )
+    if project_id is not None:
+        raise UserError(
+            "--project picks the recorded project whose data dates are compared "
+            "(compare 2027-04-01 2027-05-04 --project ID); one SCENARIO names its own"
+        )
     s = load_scenario(old)
     history = open_history(history_target) if record else None
     if not s.has_mitigations:
@@ -430,29 +451,27 @@ def compare(
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _day(arg: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(arg)
+    except ValueError:
+        raise UserError(f"{arg}: not a valid date (YYYY-MM-DD) nor a scenario file") from None
+
+
 def _update(arg: str, project_id: str | None, history: Any) -> Any:
     """A scenario from a file, or from the history's update of that data date."""
     if not DATE.fullmatch(arg):
         if not Path(arg).is_file():
             raise UserError(f"{arg}: neither a scenario file nor a data date (YYYY-MM-DD)")
         return load_scenario(arg)
-    import datetime as dt
     import tomllib
 
     from ..io.scenario_file import parse_scenario
 
-    try:
-        day = dt.date.fromisoformat(arg)
-    except ValueError:
-        raise UserError(f"{arg}: not a valid date (YYYY-MM-DD) nor a scenario file") from None
-    projects = history.projects()
-    if project_id is None:
-        if len(projects) != 1:
-            raise UserError(
-                f"{history.label} holds {len(projects)} projects; name one with --project"
-            )
-        project_id = projects[0]
-
+    day = _day(arg)
+    project_id = pick_project(history, project_id)
     found = [u for u in history.updates(project_id) if u.data_date == day]
     if not found:
         dates = ", ".join(u.data_date.isoformat() for u in history.updates(project_id))
@@ -476,7 +495,18 @@ def _compare_updates(
 
     history = None
     if DATE.fullmatch(old) or DATE.fullmatch(new):
-        history = open_history(history_target)
+        for arg in (old, new):  # a bad date is told before the history is opened
+            if DATE.fullmatch(arg):
+                _day(arg)
+        history = open_history(history_target, write=False)
+    else:
+        unused = [n for n, v in (("--history", history_target), ("--project", project_id)) if v]
+        if unused:
+            raise UserError(
+                f"{' and '.join(unused)}: for updates recorded in the history, named by "
+                "data date (compare 2027-04-01 2027-05-04 --project ID); two scenario "
+                "files need neither"
+            )
     before = _update(old, project_id, history)
     after = _update(new, project_id, history)
     settings = after.simulation

@@ -8,7 +8,7 @@ written by a newer pmo-sim is refused. ``record_of`` turns a simulation's result
 ``RunRecord``; ``History.record`` stores it in one transaction; ``trend`` reads the
 updates of a project back in data-date order.
 
-Needs the ``history`` extra (SQLAlchemy, Alembic, psycopg): ``pip install "pmo-sim[history]"``.
+Needs the ``history`` extra (SQLAlchemy, Alembic, psycopg): ``pip install ".[history]"``.
 """
 
 from __future__ import annotations

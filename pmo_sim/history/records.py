@@ -16,6 +16,29 @@ from ..model.calendar import day_of
 
 
 @dataclass(frozen=True)
+class UpdateKey:
+    """What makes two records the same update: the history stores it once."""
+
+    project_id: str
+    data_date: dt.date
+    scenario_sha256: str
+    seed: int
+    iterations: int
+    sampling: str
+    mitigated: bool
+
+
+def record_date(project: Any) -> dt.date:
+    """The date a run of ``project`` is recorded at: its data date, or (a plan not
+    yet statused) its start."""
+    return day_of(project.data_date) if project.data_date is not None else project.start
+
+
+def scenario_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One recorded run. ``data_date`` is the scenario's data date (a plan without one
     is recorded as of its start); ``scenario_text`` is the TOML that ran (for a schedule
@@ -38,7 +61,19 @@ class RunRecord:
 
     @property
     def scenario_sha256(self) -> str:
-        return hashlib.sha256(self.scenario_text.encode("utf-8")).hexdigest()
+        return scenario_sha256(self.scenario_text)
+
+    @property
+    def key(self) -> UpdateKey:
+        return UpdateKey(
+            self.project_id,
+            self.data_date,
+            self.scenario_sha256,
+            self.seed,
+            self.iterations,
+            self.sampling,
+            self.mitigated,
+        )
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -70,7 +105,7 @@ def record_of(
     return RunRecord(
         project_id=p.id,
         project_name=p.name,
-        data_date=day_of(p.data_date) if p.data_date is not None else p.start,
+        data_date=record_date(p),
         command=command,
         source=source,
         scenario_text=scenario_text,

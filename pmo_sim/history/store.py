@@ -20,15 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from ..model.errors import ScenarioError
-from .records import RunRecord, unpack
+from .records import RunRecord, UpdateKey, unpack
 
 try:
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql, sqlite
 except ImportError as exc:  # pragma: no cover - the extra is missing
-    raise ImportError(
-        'recording runs needs the history extra: pip install "pmo-sim[history]"'
-    ) from exc
+    raise ImportError('recording runs needs the history extra: pip install ".[history]"') from exc
 
 from . import schema
 
@@ -50,27 +48,40 @@ class HistoryError(ScenarioError):
 def target_of(target: str | os.PathLike[str] | None = None) -> tuple[str, str]:
     """The database URL and a label for messages: ``target`` (a file path or a URL),
     else ``PMO_SIM_HISTORY``, else ``pmo-history.sqlite`` in the working folder. A
-    ``postgresql://`` URL uses the psycopg driver."""
+    ``postgresql://`` URL uses the psycopg driver; ``sqlite:///PATH`` is the file PATH.
+    The label is what the user wrote, without its password."""
     raw = os.fspath(target) if target is not None else os.environ.get(HISTORY_ENV, "")
     raw = raw.strip() or DEFAULT_HISTORY
+    if raw.startswith("sqlite:"):
+        # SQLAlchemy's form: sqlite:///relative/path, sqlite:////absolute/path.
+        path = raw[len("sqlite:///") :] if raw.startswith("sqlite:///") else ""
+        if not path or path == ":memory:":
+            raise HistoryError(
+                f"--history {raw!r}: name the SQLite file, as a path (team.sqlite) or "
+                "as sqlite:///team.sqlite"
+            )
+        if path.startswith("file:") or "?" in path:
+            return raw, raw  # an SQLite URI with its options: as SQLAlchemy takes it
+        raw = path
     if "://" not in raw:
         path = Path(raw).expanduser().absolute()
         return f"sqlite:///{path}", str(raw)
-    url = raw
-    if not raw.startswith(("postgresql://", "postgres://", "postgresql+psycopg://", "sqlite:")):
+    if not raw.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         raise HistoryError(
             f"--history {raw!r}: a history is an SQLite file (a path) or a PostgreSQL "
             "database (postgresql://user@host/db); other databases are not supported"
         )
+    url = raw
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):
             url = "postgresql+psycopg://" + url[len(plain) :]
     try:
-        label = sa.engine.make_url(url).render_as_string(hide_password=True)
+        sa.engine.make_url(url)
+        label = sa.engine.make_url(raw).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         raise HistoryError(
             f"--history {raw!r} is neither a file path nor a database URL "
-            "(sqlite:///path or postgresql://user@host/db)"
+            "(a path, sqlite:///path or postgresql://user@host/db)"
         ) from None
     return url, label
 
@@ -111,17 +122,31 @@ class StoredRun:
     cost: Any = None
 
 
-def open_history(target: str | os.PathLike[str] | None = None) -> History:
+def open_history(target: str | os.PathLike[str] | None = None, *, write: bool = True) -> History:
     """The history at ``target`` (see ``target_of``), created or migrated to this
-    pmo-sim's schema; a ``HistoryError`` if it cannot be used."""
+    pmo-sim's schema; a ``HistoryError`` if it cannot be used. With ``write=False``
+    (the commands that only read it) nothing is created: a history that does not exist
+    yet is an error saying how to start one, and a read-only one is fine."""
     url, label = target_of(target)
-    engine = _engine(url)
+    file = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+    if not write and file and not file.startswith("file:") and not Path(file).exists():
+        # Opening would create an empty file: a reader says how to start a history.
+        raise HistoryError(_nothing_recorded(label))
+    engine = _engine(url, write=write)
     history = History(engine, label)
-    history.prepare()
+    history.prepare(write=write)
     return history
 
 
-def _engine(url: str) -> sa.Engine:
+def _nothing_recorded(label: str) -> str:
+    return (
+        f"{label}: no history here yet; record a status update first ('pmo-sim record "
+        "SCHEDULE', or 'pmo-sim run SCENARIO --record'), or name the history with "
+        "--history or $PMO_SIM_HISTORY"
+    )
+
+
+def _engine(url: str, *, write: bool = True) -> sa.Engine:
     # No pool: each transaction opens and closes its own connection, so nothing is
     # left open between records (a command records once; a process forked or killed
     # holds no connection another could inherit).
@@ -135,10 +160,11 @@ def _engine(url: str) -> sa.Engine:
             dbapi_connection.isolation_level = None
 
         @sa.event.listens_for(engine, "begin")
-        def _begin_immediate(connection: sa.Connection) -> None:
-            # Take the write lock at the start, so two writers never deadlock upgrading
-            # a read lock; the other waits (SQLITE_WAIT) instead.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(connection: sa.Connection) -> None:
+            # A writer takes the write lock at the start, so two writers never deadlock
+            # upgrading a read lock; the other waits (SQLITE_WAIT) instead. A reader
+            # takes none (a read-only file stays readable).
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     return sa.create_engine(url, poolclass=pool, connect_args={"connect_timeout": 10})
@@ -164,14 +190,16 @@ class History:
         self.close()
 
     # ------------------------------------------------------------------ the schema
-    def prepare(self) -> None:
+    def prepare(self, *, write: bool = True) -> None:
         """Check the schema, creating or upgrading it; refuse a foreign database or
-        one written by a newer pmo-sim."""
+        one written by a newer pmo-sim. With ``write=False`` an empty database is
+        refused (nothing is recorded in it) and a current one is not probed for
+        writing."""
         try:
             with self.engine.connect() as conn, conn.begin() as transaction:
                 if conn.dialect.name == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
-                if not self._check_schema(conn):
+                if not self._check_schema(conn, write):
                     # Only probed (the schema is current): nothing to keep, and no
                     # commit to wait for.
                     transaction.rollback()
@@ -180,18 +208,21 @@ class History:
         except sa.exc.SQLAlchemyError as exc:
             raise HistoryError(self._why(exc)) from None
 
-    def _check_schema(self, conn: sa.Connection) -> bool:
+    def _check_schema(self, conn: sa.Connection, write: bool) -> bool:
         """True when it changed the database (created or upgraded the schema)."""
         from .migrations import known_revisions, upgrade
 
         tables = set(sa.inspect(conn).get_table_names())
+        if not tables and not write:
+            raise HistoryError(_nothing_recorded(self.label))
         if "alembic_version" in tables:
             found = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
             revision = next(iter(found), None)
             if revision == schema.REVISION:
-                # A write that changes nothing: a history that cannot be written (a
-                # read-only file or role) is refused now, not after the run.
-                conn.execute(sa.text("UPDATE alembic_version SET version_num = version_num"))
+                if write:
+                    # A write that changes nothing: a history that cannot be written (a
+                    # read-only file or role) is refused now, not after the run.
+                    conn.execute(sa.text("UPDATE alembic_version SET version_num = version_num"))
                 return False
             if revision is not None and revision not in known_revisions():
                 raise HistoryError(
@@ -247,26 +278,9 @@ class History:
                 .on_conflict_do_nothing(index_elements=["id"])
             )
             r = schema.runs.c
-            same = conn.execute(
-                sa.select(r.id).where(
-                    r.project_id == rec.project_id,
-                    r.data_date == rec.data_date,
-                    r.scenario_sha256 == rec.scenario_sha256,
-                    r.seed == rec.seed,
-                    r.iterations == rec.iterations,
-                    r.sampling == rec.sampling,
-                    r.mitigated == rec.mitigated,
-                )
-            ).scalar()
+            same = _same(conn, rec.key)
             if same is not None:
-                return Recorded(
-                    int(same),
-                    False,
-                    (
-                        f"this update is already recorded as run {same} (same scenario "
-                        "SHA-256, data date, seed, iterations and sampling): not stored again",
-                    ),
-                )
+                return Recorded(same, False, (already_recorded(same),))
             latest = conn.execute(
                 sa.select(sa.func.max(r.data_date)).where(r.project_id == rec.project_id)
             ).scalar()
@@ -303,6 +317,15 @@ class History:
         return Recorded(run_id, True, notes)
 
     # ------------------------------------------------------------------ reading
+    def recorded(self, key: UpdateKey) -> int | None:
+        """The id of the run already recorded as this update, if any (checked before a
+        simulation, so a duplicate is not simulated for nothing)."""
+        try:
+            with self.engine.connect() as conn:
+                return _same(conn, key)
+        except sa.exc.SQLAlchemyError as exc:
+            raise HistoryError(self._why(exc)) from None
+
     def runs(self, project: str | None = None) -> list[StoredRun]:
         """Every recorded run (of ``project``), by project, data date and recording
         time; the whole result, arrays and scenario text are left unread."""
@@ -338,16 +361,48 @@ class History:
         """The ids of the projects with recorded runs, sorted."""
         return sorted({run.project_id for run in self.runs()})
 
-    def updates(self, project: str) -> list[StoredRun]:
+    def updates(self, project: str, *, mitigated: bool = False) -> list[StoredRun]:
         """The project's updates in data-date order: per data date, the run recorded
-        last (a re-run of an update supersedes the earlier one)."""
+        last (a re-run of an update supersedes the earlier one). Runs of the register
+        after mitigation (``compare SCENARIO --record``) are a trend of their own:
+        ``mitigated=True``."""
         latest: dict[dt.date, StoredRun] = {}
         for run in self.runs(project):
-            latest[run.data_date] = run  # runs() orders by recording time within a date
+            if run.mitigated == mitigated:
+                latest[run.data_date] = run  # runs() orders by recording time in a date
         return [latest[d] for d in sorted(latest)]
 
 
 _HEAVY = {"scenario_text", "finish_days", "cost", "result_json"}
+
+
+def already_recorded(run_id: int) -> str:
+    """The note for an update recorded before."""
+    return (
+        f"this update is already recorded as run {run_id} (same project, data date, "
+        "scenario SHA-256, seed, iterations, sampling and mitigation): not stored again"
+    )
+
+
+def _same(conn: sa.Connection, key: UpdateKey) -> int | None:
+    r = schema.runs.c
+    same = conn.execute(
+        sa.select(r.id).where(
+            r.project_id == key.project_id,
+            r.data_date == key.data_date,
+            r.scenario_sha256 == key.scenario_sha256,
+            r.seed == key.seed,
+            r.iterations == key.iterations,
+            r.sampling == key.sampling,
+            r.mitigated == key.mitigated,
+        )
+    ).scalar()
+    return None if same is None else int(same)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite keeps no time zone; the history writes UTC, so say so on reading.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _as_date(value: Any) -> dt.date:
@@ -364,7 +419,7 @@ def _stored(row: Any) -> StoredRun:
         project_id=row["project_id"],
         project_name=row["project_name"],
         data_date=_as_date(row["data_date"]),
-        recorded_at=row["recorded_at"],
+        recorded_at=_utc(row["recorded_at"]),
         command=row["command"],
         source=row["source"],
         scenario_sha256=row["scenario_sha256"],

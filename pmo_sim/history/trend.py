@@ -76,13 +76,13 @@ class Update:
         return out
 
 
-def trend(history: History, project: str) -> list[Update]:
+def trend(history: History, project: str, *, mitigated: bool = False) -> list[Update]:
     """The project's updates in data-date order (see ``History.updates``)."""
-    return [Update(run) for run in history.updates(project)]
+    return [Update(run) for run in history.updates(project, mitigated=mitigated)]
 
 
-def trend_dict(project: str, updates: list[Update]) -> dict[str, Any]:
-    """The ``trend --json`` document."""
+def trend_dict(project: str, updates: list[Update], *, mitigated: bool = False) -> dict[str, Any]:
+    """The ``trend --json`` document (``mitigated``: of the runs after mitigation)."""
     name = updates[-1].run.project_name if updates else project
     deadline = next(
         (
@@ -96,5 +96,6 @@ def trend_dict(project: str, updates: list[Update]) -> dict[str, Any]:
         "project": project,
         "name": name,
         "deadline": deadline,
+        "mitigated": mitigated,
         "updates": [u.to_dict() for u in updates],
     }

@@ -48,7 +48,7 @@ def rag(p: float | None) -> tuple[str, str]:
 
 
 def _pct(p: float | None) -> str:
-    return "–" if p is None else f"{100 * p:.0f}%"
+    return "–" if p is None else f"{100 * p:.1f}%"
 
 
 def _day(text: str) -> dt.date:
@@ -76,16 +76,15 @@ def sparkline(values: list[float], width: int = 120, height: int = 28, label: st
 
 
 def _change(updates: list[Update]) -> tuple[str, str]:
-    """The P80 finish's change since the previous update: text and class."""
+    """The P80 finish's change since the previous update, in working days (as the
+    trend and the waterfall count it): text and class."""
     if len(updates) < 2:
         return "first update", ""
-    before = _day(updates[-2].finish_date("80"))
-    now = _day(updates[-1].finish_date("80"))
-    days = (now - before).days
+    days = round(updates[-1].finish_days("80") - updates[-2].finish_days("80"), 1)
     if days == 0:
         return "&#9654; no change", ""
     arrow, cls = ("&#9650;", "worse") if days > 0 else ("&#9660;", "better")
-    return f"{arrow} {abs(days)} calendar days {'later' if days > 0 else 'earlier'}", cls
+    return f"{arrow} {abs(days):.1f} working days {'later' if days > 0 else 'earlier'}", cls
 
 
 def _project_row(pid: str, updates: list[Update]) -> str:
@@ -115,6 +114,7 @@ def _project_section(pid: str, updates: list[Update]) -> str:
     for u in updates:
         pct = u.doc["finish"]["percentiles"]
         cost = u.doc.get("cost", {}).get("percentiles", {}).get("80", {}).get("value")
+        p_budget = u.doc.get("cost", {}).get("p_budget")
         jcl = u.doc.get("jcl", {}).get("probability")
         rows.append(
             f"<tr><td>{_e(u.run.data_date.isoformat())}</td>"
@@ -122,7 +122,7 @@ def _project_section(pid: str, updates: list[Update]) -> str:
             + f"<td class=n>{_pct(u.p_deadline)}</td>"
             f"<td class=n>{u.contingency_days:.1f}</td>"
             f"<td class=n>{'–' if cost is None else f'{cost:,.0f}'}</td>"
-            f"<td class=n>{_pct(jcl)}</td></tr>"
+            f"<td class=n>{_pct(p_budget)}</td><td class=n>{_pct(jcl)}</td></tr>"
         )
     spark = sparkline(
         [float(_day(u.finish_date("80")).toordinal()) for u in updates],
@@ -135,10 +135,9 @@ def _project_section(pid: str, updates: list[Update]) -> str:
         f"<p class=muted>{len(updates)} updates; P80 finish by data date:</p>{spark}"
         "<div class=scroll><table><thead><tr><th>data date</th><th class=n>P10</th>"
         "<th class=n>P50</th><th class=n>P80</th><th class=n>P90</th>"
-        "<th class=n>P(deadline)</th><th class=n>contingency (days)</th>"
-        "<th class=n>P80 cost</th><th class=n>JCL</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table></div></section>"
+        "<th class=n>P(deadline)</th><th class=n>contingency (working days)</th>"
+        "<th class=n>P80 cost</th><th class=n>P(budget)</th><th class=n>JCL</th>"
+        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div></section>"
     )
 
 

@@ -443,7 +443,10 @@ def _risk_section(r: Results, doc: dict[str, Any]) -> str:
             e["name"],
             e["type"],
             format_pct(e["probability"]),
-            format_pct(e["observed_probability"]),
+            # A closed risk, or one in the schedule now (occurred), is not simulated.
+            format_pct(e["observed_probability"])
+            if e.get("status", "open") == "open"
+            else e["status"],
         ]
         if ranking is not None:
             row += [

@@ -4,7 +4,7 @@ Every function takes ``Results`` and returns a matplotlib ``Figure``, or ``None`
 the data it shows is absent (no costs, no risk ranking, no mitigations). Save a figure
 with ``save`` (PNG or SVG file) or ``to_bytes``.
 
-matplotlib is an optional dependency (``pip install "pmo-sim[report]"``), imported only
+matplotlib is an optional dependency (``pip install ".[report]"``), imported only
 when a chart is drawn, so ``import pmo_sim`` stays light. Figures are built with the
 object-oriented API on the Agg canvas, never through ``pyplot``: no display is needed,
 no global figure registry fills up in a long-running process, and the backend an
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-INSTALL_HINT = 'pip install "pmo-sim[report]"'
+INSTALL_HINT = 'pip install ".[report]"'
 #: Most points drawn by the JCL scatter; larger runs keep every k-th iteration.
 MAX_SCATTER_POINTS = 5_000
 #: Bars of the risk and task tornadoes.

@@ -206,7 +206,7 @@ def run_report(r: Results) -> str:
                 rid,
                 names[rid],
                 f"{ranking.p80_finish_contribution[k]:.1f}",
-                pct(r.risk_probability(rid)),
+                occurred(r, rid),
             ]
             if r.cost is not None:
                 row.append(money(ranking.p80_cost_contribution[k]))
@@ -412,7 +412,7 @@ def risks_report(r: Results, by: str = "finish") -> str:
         row = [
             rid,
             shorten(names[rid], RISK_NAME_WIDTH),
-            pct(r.risk_probability(rid)),
+            occurred(r, rid),
             shown,
             f"{ranking.mean_delay[k]:.1f}",
         ]
@@ -437,6 +437,14 @@ def risks_report(r: Results, by: str = "finish") -> str:
     if any(float(values[k]) < 0 for k in order):
         out.append('Bars: "#" right of "|" adds to P80; "=" left of it (an opportunity) takes off.')
     return "\n".join(out)
+
+
+def occurred(r: Any, rid: str) -> str:
+    """How often risk ``rid`` occurred in the run, or its status when it is no longer
+    open (a closed risk, or one that has occurred and is in the schedule now, is not
+    simulated: a 0.0% would read as a risk that never strikes)."""
+    status = next(x.status for x in r.scenario.risks if x.id == rid)
+    return pct(r.risk_probability(rid)) if status == "open" else status
 
 
 def _signed(x: float | None, unit: str = "") -> str:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 #: Risks named in the drawdown chart; the rest are summed as "other risks".
 TOP_DRAWDOWN = 8
+#: Inches below the axes for slanted dates and the axis label.
+DATE_AXIS_BOTTOM = 1.15
 
 
 def _dates(updates: list[Update]) -> list[dt.date]:
@@ -27,11 +29,18 @@ def _day(text: str) -> dt.date:
     return dt.date.fromisoformat(text[:10])
 
 
+def _date_axis(fig: Figure, left: float, right: float, top: float) -> None:
+    """Slanted data dates under the axis, with room for them and the axis label:
+    ``autofmt_xdate`` sets its own bottom margin (a fifth of the height), too little
+    for a short chart, so the fixed margins are set after it."""
+    fig.autofmt_xdate()
+    set_margins(fig, left, right, DATE_AXIS_BOTTOM, top)
+
+
 def finish_fan(updates: list[Update], deadline: str | None = None) -> Figure:
     """P10-P90 and P50/P80 finish dates at each data date, with the deadline."""
     with house_style():
         fig = new_figure(4.2)
-        set_margins(fig, 1.4, 2.1, 0.9, 0.5)
         ax = fig.add_subplot()
         x = _dates(updates)
         lo = [_day(u.finish_date("10")) for u in updates]
@@ -47,7 +56,7 @@ def finish_fan(updates: list[Update], deadline: str | None = None) -> Figure:
         ax.set_xlabel("data date")
         ax.set_ylabel("finish date")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        fig.autofmt_xdate()
+        _date_axis(fig, 1.4, 2.1, 0.5)
         return fig
 
 
@@ -58,14 +67,13 @@ def deadline_probability(updates: list[Update]) -> Figure | None:
         return None
     with house_style():
         fig = new_figure(3.4)
-        set_margins(fig, 1.0, 0.3, 0.8, 0.5)
         ax = fig.add_subplot()
         ax.plot([d for d, _ in points], [100 * p for _, p in points], color=CURVE, marker="o")
         ax.set_ylim(0, 100)
         ax.set_ylabel("P(deadline met), %")
         ax.set_xlabel("data date")
         ax.set_title("Probability of meeting the deadline", loc="left")
-        fig.autofmt_xdate()
+        _date_axis(fig, 1.0, 0.3, 0.5)
         return fig
 
 
@@ -76,7 +84,9 @@ def risk_drawdown(updates: list[Update], top: int = TOP_DRAWDOWN) -> Figure | No
     for u in updates:
         for rid, v in u.drawdown.items():
             ids[rid] = max(ids.get(rid, 0.0), v)
-    if not any(v > 0 for v in ids.values()):
+    # A risk that never adds to the P80 (a zero in every update) has no band to show.
+    ids = {rid: v for rid, v in ids.items() if v > 0}
+    if not ids:
         return None
     ranked = sorted(ids, key=lambda rid: -ids[rid])
     named, rest = ranked[:top], ranked[top:]
@@ -87,14 +97,13 @@ def risk_drawdown(updates: list[Update], top: int = TOP_DRAWDOWN) -> Figure | No
         labels.append(f"{len(rest)} other risks")
     with house_style():
         fig = new_figure(4.0)
-        set_margins(fig, 1.0, 2.0, 0.8, 0.5)
         ax = fig.add_subplot()
         ax.stackplot(_dates(updates), *rows, labels=labels, alpha=0.85)
         ax.set_ylabel("P80 finish contribution, working days")
         ax.set_xlabel("data date")
         ax.set_title("Risk drawdown: outstanding exposure of open risks", loc="left")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        fig.autofmt_xdate()
+        _date_axis(fig, 1.0, 2.0, 0.5)
         return fig
 
 

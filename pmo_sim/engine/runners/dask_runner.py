@@ -42,7 +42,7 @@ worker so that this start-up is paid (and can be timed) before the run.
 Every worker must run the same pmo-sim, numpy, numba and Python versions as the client
 (``prepare_workers`` checks this); the answer is then the same bit for bit.
 
-Dask and distributed are optional: ``pip install "pmo-sim[dask]"``.
+Dask and distributed are optional: ``pip install ".[dask]"``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ from ..exclusion import exclusion_runs
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from distributed import Client
 
-INSTALL_HINT = 'pip install "pmo-sim[dask]"'
+INSTALL_HINT = 'pip install ".[dask]"'
 #: Seconds to wait for the scheduler (and for a first worker) before giving up.
 CONNECT_TIMEOUT = 10.0
 #: Default split of a run: about this many Dask tasks per worker thread (load balance),

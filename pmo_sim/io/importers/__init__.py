@@ -29,7 +29,7 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 FORMATS = {
     "xer": "Primavera P6 XER (.xer)",
     "mspdi": "MS Project XML (.xml)",
-    "mpp": "MS Project .mpp and other MPXJ formats (needs pmo-sim[mpxj] and Java)",
+    "mpp": "MS Project .mpp and other MPXJ formats (needs the mpxj extra and Java)",
     "table": "a task table (.csv, .xlsx)",
 }
 
@@ -88,8 +88,8 @@ def read_schedule(
         return read_mpp(path)
     if start is None:
         raise ScenarioError(
-            "a task table holds no project start: give one (pmo-sim import --start "
-            "2027-01-04, or start= in Python)",
+            "a task table holds no project start: give one with --start 2027-01-04 "
+            "(start= in Python)",
             os.fspath(path),
         )
     return read_task_table(path, start=start, calendar=calendar, links=links, data_date=data_date)

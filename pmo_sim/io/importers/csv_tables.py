@@ -239,7 +239,7 @@ def _xlsx_rows(path: Path, sheet: str | None, prefer: str | None) -> list[Row]:
     except ImportError:
         raise ScenarioError(
             "reading .xlsx workbooks needs the optional 'openpyxl' package: "
-            'pip install "pmo-sim[excel]" (or save the sheet as CSV)',
+            'pip install ".[excel]" (or save the sheet as CSV)',
             os.fspath(path),
         ) from None
     read_bytes(path)  # a clean message for a missing file
@@ -665,8 +665,8 @@ def read_task_table(
         c.error(
             "",
             f"task {first.id!r} is {first.status!r} but no data date was given (the status "
-            "date progress was recorded at): pmo-sim import --data-date 2027-03-01, or "
-            "data_date= in Python",
+            "date progress was recorded at): give it with --data-date 2027-03-01 "
+            "(data_date= in Python)",
         )
     c.raise_if_any()
     try:

@@ -18,7 +18,7 @@ from ...model.errors import ScenarioError
 from .common import ImportedSchedule, read_bytes
 
 INSTALL_HINT = (
-    'pip install "pmo-sim[mpxj]" (MPXJ and JPype1) and a Java runtime (for example '
+    'pip install ".[mpxj]" (MPXJ and JPype1) and a Java runtime (for example '
     "apt-get install default-jre-headless); or save the plan from MS Project as XML "
     "(File > Save As > XML) and import that file instead"
 )
@@ -67,7 +67,7 @@ def _mpxj_classes(source: str):
 def read_mpp(path: str | os.PathLike[str], project: str | None = None) -> ImportedSchedule:
     """Read an ``.mpp`` (or other MPXJ-readable) file by converting it to MSPDI.
 
-    Raises ``ScenarioError`` naming ``pip install "pmo-sim[mpxj]"`` and a Java runtime
+    Raises ``ScenarioError`` naming ``pip install ".[mpxj]"`` and a Java runtime
     when either is missing.
     """
     from .mspdi import read_mspdi

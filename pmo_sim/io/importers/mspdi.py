@@ -154,7 +154,7 @@ def _parse_xml(raw: bytes, source: str) -> Any:
     except ImportError:
         raise ScenarioError(
             "reading MS Project XML needs the 'defusedxml' package (safe XML parsing): "
-            'pip install "pmo-sim[import]"',
+            'pip install ".[import]"',
             source,
         ) from None
     from xml.etree.ElementTree import ParseError
