@@ -279,10 +279,10 @@ def test_compile_note_off_a_terminal_and_not_with_quiet(scenario_file, monkeypat
 
     path = str(scenario_file(CLEAN))
     run("run", path, "-n", "100", "-q")  # compiles (or loads) the kernels in this process
-    assert jit.is_cached(block.simulate_blocks)
+    assert jit.is_cached(block.run_worker)
     assert jit.is_cached(object())  # no numba internals to read: no note rather than a false one
     assert COMPILE_NOTE not in run("run", path, "-n", "100").stderr
-    monkeypatch.setattr(jit, "is_cached", lambda kernel: False)
+    monkeypatch.setattr(jit, "is_cached", lambda kernel, fits=None: False)
     shown = run("run", path, "-n", "100")
     assert shown.exit_code == 0, shown.output
     assert shown.stderr.count(f"{COMPILE_NOTE}{jit.COMPILE_SECONDS} s)\n") == 1

@@ -39,22 +39,24 @@ def kernel(fn: Any = None, *, parallel: bool = False, inline: str = "never") -> 
     return wrap if fn is None else wrap(fn)
 
 
-def is_cached(dispatcher: Any) -> bool:
+def is_cached(dispatcher: Any, fits: Any = None) -> bool:
     """Whether calling the kernel ``dispatcher`` should find it compiled, not compile it.
 
     True when it has compiled in this process, or numba's on-disk cache (in
     ``NUMBA_CACHE_DIR``, or ``__pycache__`` beside the module) has an entry for this
-    version of its source and this CPU. It is a guess (an entry may be for other
-    argument types) made for the note that the first run compiles; it reads numba's
+    version of its source and this CPU; with ``fits``, an entry whose signature (the
+    tuple of argument types) ``fits(signature)`` accepts. It is a guess (an entry may be
+    for other argument types) made for the note that a run compiles; it reads numba's
     cache index through numba's own (private) cache object, so anything unexpected
     counts as cached: a wrong guess hides the note, it never touches a run.
     """
     try:
-        if dispatcher.signatures:
+        accept = fits or (lambda signature: True)
+        if any(accept(tuple(sig)) for sig in dispatcher.signatures):
             return True
         # {} when there is no index, or it is stale or of another numba version.
         index = dispatcher._cache._cache_file._load_index()
         magic = dispatcher.targetctx.codegen().magic_tuple()
-        return any(key[1] == magic for key in index)
+        return any(key[1] == magic and accept(tuple(key[0])) for key in index)
     except Exception:  # a numba without these internals: say nothing
         return True

@@ -163,16 +163,23 @@ class Progress:
             click.echo("", err=True)
 
 
-def compile_note(enabled: bool) -> None:
+def compile_note(enabled: bool, scenario: Any = None) -> None:
     """Say on stderr (terminal or not) that this run compiles the simulation kernels,
     when numba's cache does not hold them yet: otherwise a first run sits silent for
-    about a minute."""
+    about a minute. The kernels of a ``scenario`` with calendars or progress are not
+    those of a plain network: one compiled does not spare the other."""
     if not enabled:
         return
     from ..base.jit import COMPILE_SECONDS, is_cached
     from ..engine.kernels import block, statistics
+    from ..scheduling.timeline import is_general
 
-    if not all(is_cached(k) for k in (block.simulate_blocks, statistics.spearman_sorted_rows)):
+    kind = None
+    if scenario is not None:
+        # run_worker's last argument: None (plain network) or the calendar arguments.
+        general = is_general(scenario)
+        kind = lambda sig: (str(sig[-1]) != "none") == general  # noqa: E731
+    if not (is_cached(block.run_worker, kind) and is_cached(statistics.spearman_sorted_rows)):
         click.echo(
             "note: compiling the simulation kernels (first run on this machine only, "
             f"about {COMPILE_SECONDS} s)",
@@ -183,7 +190,7 @@ def compile_note(enabled: bool) -> None:
 def simulate_with_progress(s, progress: bool, **kwargs):
     from ..engine.simulate import simulate
 
-    compile_note(progress)
+    compile_note(progress, s)
     bar = Progress(progress)
     try:
         return simulate(s, progress=bar, **kwargs)

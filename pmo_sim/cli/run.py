@@ -316,7 +316,7 @@ def run(
                 err=True,
             )
 
-        compile_note(not quiet)
+        compile_note(not quiet, s)
         r, _ = simulate_until_converged(
             s,
             tolerance=tolerance,

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 
 from ..scheduling.cpm import CRITICAL_TOLERANCE
@@ -169,33 +168,31 @@ def run_blocks(
         np.empty((threads, 2, k, block_size)),
     )
     out = (finish, cost, milestones, occurrence, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
+    # None: the kernels take the project-calendar passes only (see kernels.block).
+    calendars = None if model.general is None else args[5:]
     wave = threads * max(
         WAVE_BLOCKS_PER_WORKER, -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1)))
     )
-    previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
-    try:
-        for start in range(first_block, first_block + n_blocks, wave):
-            count = min(wave, first_block + n_blocks - start)
-            kernels.simulate_blocks(
-                start,
-                count,
-                block_size,
-                iterations,
-                first,
-                sampling == "lhs",
-                full,
-                full,
-                args,
-                model.milestone_pos,
-                CRITICAL_TOLERANCE,
-                out,
-                work,
-            )
-            if progress is not None:
-                progress(min((start + count) * block_size, last) - first, span)
-    finally:
-        numba.set_num_threads(previous)
+    for start in range(first_block, first_block + n_blocks, wave):
+        count = min(wave, first_block + n_blocks - start)
+        kernels.simulate_blocks(
+            start,
+            count,
+            block_size,
+            iterations,
+            first,
+            sampling == "lhs",
+            full,
+            full,
+            args,
+            model.milestone_pos,
+            CRITICAL_TOLERANCE,
+            out,
+            work,
+            calendars,
+        )
+        if progress is not None:
+            progress(min((start + count) * block_size, last) - first, span)
     cost += model.response_cost
     return RawRun(
         first,

@@ -423,8 +423,11 @@ def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float,
     LS = np.empty(1)
     for j in range(n):
         D[j, 0] = fixed_d[j] if status[j] == COMPLETE else durations[j]
+    # One iteration, typed as the kernels' block length (an int64, not the literal 1),
+    # so the passes compile once for the deterministic CPM and the simulation alike.
+    one = np.int64(1)
     for j in range(n):
-        forward_general(j, 1, gen, D, ES, EF, SB, FB, WB, PF)
+        forward_general(j, one, gen, D, ES, EF, SB, FB, WB, PF)
         if not prog[7][j] & 4:
             ES[j, 0] = SB[0]
     touched = np.zeros(n, dtype=np.uint8)
@@ -433,7 +436,7 @@ def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float,
             LF[j, 0] = EF[j, 0]
             touched[j] = 1
     for j in range(n - 1, -1, -1):
-        critical[j] = backward_general(j, 1, gen, tol, D, EF, LF, PF, LS, SB, WB, touched) > 0
+        critical[j] = backward_general(j, one, gen, tol, D, EF, LF, PF, LS, SB, WB, touched) > 0
         if status[j] == COMPLETE:
             ls[j] = ES[j, 0]
             lf[j] = EF[j, 0]
@@ -467,7 +470,7 @@ def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float,
             g = lag_cal[k]
             ci = task_cal[i]
             src = ES[j] if (ki in (FS, SS)) else LS
-            push_late(cal, g, lags[k], ki in (SS, SF), ci, D[i], src, free[i : i + 1], WB, 1)
+            push_late(cal, g, lags[k], ki in (SS, SF), ci, D[i], src, free[i : i + 1], WB, one)
     for j in range(n):
         c = task_cal[j]
         if status[j] == COMPLETE:

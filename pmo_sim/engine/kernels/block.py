@@ -10,8 +10,9 @@ For each block of iterations the kernel
 3. runs the backward pass for late finishes and counts, per task, the iterations whose
    total float is within the critical tolerance.
 
-Each worker of the ``prange`` owns a contiguous share of the blocks, its own scratch
-arrays and its own row of accumulators, so nothing is shared while the loop runs.
+Each worker (a thread, see ``simulate_blocks``) owns a contiguous share of the blocks,
+its own scratch arrays and its own row of accumulators, so nothing is shared while the
+loop runs.
 Accumulators are integers (counts, and sums in fixed point with ``SUM_SCALE`` units per
 working day), so merging them cannot depend on the order: the answer is the same bit
 for bit whatever the number of workers or the block size.
@@ -22,7 +23,8 @@ everything and owns the outputs.
 
 from __future__ import annotations
 
-import numba
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ...base.jit import kernel
@@ -38,7 +40,7 @@ SUM_SCALE = 65536.0
 
 
 @kernel
-def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc):
+def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, calendars):
     """One block: iterations ``i0 .. i0 + m - 1`` of ``model`` (the kernel arguments:
     network, distributions, tasks, risks, correlation and the calendar-pass arguments),
     in a worker's ``scratch`` (``worker_scratch``), adding to its accumulators ``acc``
@@ -47,13 +49,17 @@ def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc):
     Per task in topological order: its duration and cost (``sampling``), its early dates
     (``forward``), its statistics; then the risk costs, and the backward pass
     (``backward``) for the criticality counts.
+
+    ``calendars`` is None for a network on the project's calendar, else the calendar-pass
+    arguments (as in ``model``): numba prunes a branch on ``calendars is None`` before it
+    types the function, so a plain network never compiles the calendar passes (the
+    costliest kernels to compile), and each kind keeps its own cache entry.
     """
     net, dists, tasks, risks, corr, gen = model
     D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U = scratch
     crit, sum_d, sum_es, sub_d, sub_es, sub_ef = acc
     n = tasks[0].shape[0]
-    general = gen[0]
-    status, fixed_es, gflags = gen[3][3], gen[3][4], gen[3][7]
+    status, fixed_es = gen[3][3], gen[3][4]
     risk_prelude(i0, m, lhs, dists, risks, corr, tasks[0], OCC, SEV, RC, FAC, DEL, Z, U)
     for t in range(m):
         PF[t] = 0.0
@@ -62,15 +68,15 @@ def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc):
         d = D[j]
         task_duration(j, i0, m, lhs, dists, tasks, risks, gen, OCC, FAC, DEL, U, d)
         task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST)
-        if general:
-            forward_general(j, m, gen, D, ES, EF, TMP, FB, WB, PF)
-            es = ES[j] if gflags[j] & 4 else TMP
-        else:
+        if calendars is None:
             # Only early finishes are kept: the start row is scratch.
             es = TMP
             forward_task(j, m, net, D, EF, es, PF)
+        else:
+            forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF)
+            es = ES[j] if calendars[3][7][j] & 4 else TMP
         ef = EF[j]
-        if general and status[j] == IN_PROGRESS:
+        if calendars is not None and status[j] == IN_PROGRESS:
             # Reported start of a task in progress: its actual start (the row holds the
             # start of the remaining work).
             es = TMP
@@ -88,12 +94,12 @@ def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc):
     for j in range(n):
         TOUCHED[j] = 0
     LS = TMP
-    if general:
+    if calendars is None:
         for j in range(n - 1, -1, -1):
-            crit[j] += backward_general(j, m, gen, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED)
-        return
-    for j in range(n - 1, -1, -1):
-        crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED)
+            crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED)
+    else:
+        for j in range(n - 1, -1, -1):
+            crit[j] += backward_general(j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED)
 
 
 @kernel(inline="always")
@@ -144,7 +150,58 @@ def worker_scratch(work, w):
     )
 
 
-@kernel(parallel=True)
+@kernel
+def run_worker(
+    w,
+    workers,
+    first_block,
+    n_blocks,
+    block,
+    iterations,
+    base,
+    lhs,
+    backward,
+    stats,
+    args,
+    milestones,
+    tol,
+    out,
+    work,
+    calendars,
+):
+    """Worker ``w`` of ``workers``: its contiguous share of blocks first_block ..
+    first_block + n_blocks - 1, into the output arrays (see ``simulate_blocks``)."""
+    net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog = args
+    out_finish, out_cost, out_milestones, out_occ, crit, sum_d, sum_es, sub_d, sub_es, sub_ef = out
+    keep_occ = out_occ.shape[1] > 0
+    model = (net, dists, tasks, risks, corr, (gflag, gnet, gcal, gprog))
+    scratch = worker_scratch(work, w)
+    EF = scratch[2]
+    PF = scratch[4]
+    COST = scratch[5]
+    OCC = scratch[10]
+    acc = (crit[w], sum_d[w], sum_es[w], sub_d, sub_es, sub_ef)
+    lo = n_blocks * w // workers
+    hi = n_blocks * (w + 1) // workers
+    for bb in range(lo, hi):
+        i0 = (first_block + bb) * block
+        m = min(block, iterations - i0)
+        if m <= 0:
+            continue
+        _run_block(i0, m, lhs, backward, stats, base, model, tol, scratch, acc, calendars)
+        for t in range(m):
+            out_finish[i0 + t - base] = PF[t]
+            out_cost[i0 + t - base] = COST[t]
+        for q in range(milestones.shape[0]):
+            mj = milestones[q]
+            for t in range(m):
+                out_milestones[q, i0 + t - base] = EF[mj, t]
+        if keep_occ:
+            for r in range(OCC.shape[0]):
+                for t in range(m):
+                    out_occ[r, i0 + t - base] = OCC[r, t]
+
+
 def simulate_blocks(
     first_block,
     n_blocks,
@@ -159,54 +216,41 @@ def simulate_blocks(
     tol,
     out,
     work,
+    calendars,
 ):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
 
     ``args`` are the model's kernel arguments (``CompiledModel.kernel_args``), ``out`` =
     (finish, cost, milestones, occurrences, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
-    and ``work`` the scratch arrays (see ``worker_scratch``).
+    and ``work`` the scratch arrays (see ``worker_scratch``); ``calendars`` is None for
+    a network on the project's calendar, else the model's calendar-pass arguments
+    (``args[5:]``; see ``_run_block``).
 
     Output arrays start at iteration ``base`` (index ``i - base``), so a runner can
     hand out any range of blocks with outputs sized to that range alone; ``sub_d``
     column c holds iteration ``base + c`` (it may have fewer columns than the range).
 
-    Scratch arrays have a leading worker axis; ``crit``, ``sum_d`` and ``sum_es`` are
-    (workers, tasks) integer accumulators that are added to. ``out_occ`` may have zero
-    columns (occurrences not kept); ``sub_d`` keeps the durations of the first
-    ``sub_d.shape[1]`` iterations (for rank-based sensitivity), and ``sub_es``/``sub_ef``
-    their early starts and finishes when they have columns (for task date percentiles).
+    Scratch arrays have a leading worker axis, one per thread; ``crit``, ``sum_d`` and
+    ``sum_es`` are (workers, tasks) integer accumulators that are added to. ``out_occ``
+    may have zero columns (occurrences not kept); ``sub_d`` keeps the durations of the
+    first ``sub_d.shape[1]`` iterations (for rank-based sensitivity), and
+    ``sub_es``/``sub_ef`` their early starts and finishes when they have columns.
+
+    Each worker is one call of the serial kernel ``run_worker`` on a thread of its own
+    (the kernels release the GIL). Threads rather than numba's ``prange``: a parallel
+    kernel costs numba's parallel-loop passes at every first compilation (tens of
+    seconds on a new machine), and the work was split by worker by hand already.
     """
-    net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog = args
-    out_finish, out_cost, out_milestones, out_occ, crit, sum_d, sum_es, sub_d, sub_es, sub_ef = out
     workers = work[0].shape[0]
-    keep_occ = out_occ.shape[1] > 0
-    for w in numba.prange(workers):
-        model = (net, dists, tasks, risks, corr, (gflag, gnet, gcal, gprog))
-        scratch = worker_scratch(work, w)
-        EF = scratch[2]
-        PF = scratch[4]
-        COST = scratch[5]
-        OCC = scratch[10]
-        acc = (crit[w], sum_d[w], sum_es[w], sub_d, sub_es, sub_ef)
-        lo = n_blocks * w // workers
-        hi = n_blocks * (w + 1) // workers
-        for bb in range(lo, hi):
-            i0 = (first_block + bb) * block
-            m = min(block, iterations - i0)
-            if m <= 0:
-                continue
-            _run_block(i0, m, lhs, backward, stats, base, model, tol, scratch, acc)
-            for t in range(m):
-                out_finish[i0 + t - base] = PF[t]
-                out_cost[i0 + t - base] = COST[t]
-            for q in range(milestones.shape[0]):
-                mj = milestones[q]
-                for t in range(m):
-                    out_milestones[q, i0 + t - base] = EF[mj, t]
-            if keep_occ:
-                for r in range(OCC.shape[0]):
-                    for t in range(m):
-                        out_occ[r, i0 + t - base] = OCC[r, t]
+    rest = (first_block, n_blocks, block, iterations, base, lhs, backward, stats)
+    rest += (args, milestones, tol, out, work, calendars)
+    if workers == 1:
+        run_worker(0, 1, *rest)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pmo-sim") as pool:
+        done = [pool.submit(run_worker, w, workers, *rest) for w in range(workers)]
+        for future in done:
+            future.result()  # a worker's exception is raised here
 
 
 @kernel
@@ -234,7 +278,8 @@ def sample_durations(first, count, lhs, args, out):
     zero = np.zeros(n, dtype=np.int64)
     none = np.empty((n, 0))
     acc = (zero, zero, zero, np.empty((n, 0), dtype=np.float32), none, none)
-    _run_block(first, count, lhs, False, False, 0, model, 0.0, scratch, acc)
+    # Durations come before the passes, so the plain passes serve every model here.
+    _run_block(first, count, lhs, False, False, 0, model, 0.0, scratch, acc, None)
     D = scratch[0]
     for j in range(n):
         for t in range(count):
