@@ -13,10 +13,12 @@ from typing import Any
 import numba
 
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
-#: About how long the first run takes to compile the simulation kernels, in seconds
-#: (measured: 60 to 70 s on two cores; compiling is mostly serial, so more cores gain
-#: little). Only the note that says so uses it.
-COMPILE_SECONDS = 60
+#: About how long the first run takes to compile the simulation kernels, in seconds, for
+#: a network on the project's calendar and for one with task calendars or progress
+#: (measured with benchmarks/bench_compile.py: 31 s and 139 s on two cores; compiling
+#: is mostly serial, so more cores gain little). Only the note that says so uses them.
+COMPILE_SECONDS = 30
+COMPILE_SECONDS_CALENDARS = 140
 
 
 def kernel(fn: Any = None, *, parallel: bool = False, inline: str = "never") -> Any:

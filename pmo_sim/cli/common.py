@@ -170,11 +170,12 @@ def compile_note(enabled: bool, scenario: Any = None) -> None:
     those of a plain network: one compiled does not spare the other."""
     if not enabled:
         return
-    from ..base.jit import COMPILE_SECONDS, is_cached
+    from ..base.jit import COMPILE_SECONDS, COMPILE_SECONDS_CALENDARS, is_cached
     from ..engine.kernels import block, statistics
     from ..scheduling.timeline import is_general
 
     kind = None
+    general = False
     if scenario is not None:
         # run_worker's last argument: None (plain network) or the calendar arguments.
         general = is_general(scenario)
@@ -182,7 +183,7 @@ def compile_note(enabled: bool, scenario: Any = None) -> None:
     if not (is_cached(block.run_worker, kind) and is_cached(statistics.spearman_sorted_rows)):
         click.echo(
             "note: compiling the simulation kernels (first run on this machine only, "
-            f"about {COMPILE_SECONDS} s)",
+            f"about {COMPILE_SECONDS_CALENDARS if general else COMPILE_SECONDS} s)",
             err=True,
         )
 
