@@ -90,3 +90,12 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
         return write_toml(tmp_path, text, name)
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _history_outside_the_checkout(tmp_path_factory, monkeypatch) -> None:
+    """A command a test runs without --history records into a scratch file, never into
+    pmo-history.sqlite in the working folder (the checkout)."""
+    if "PMO_SIM_HISTORY" not in os.environ:
+        scratch = tmp_path_factory.getbasetemp() / "default-history.sqlite"
+        monkeypatch.setenv("PMO_SIM_HISTORY", str(scratch))

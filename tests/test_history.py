@@ -806,3 +806,82 @@ def test_small_messages_read_right(tmp_path: Path) -> None:
     assert "pmo-sim import" not in table.output  # the hint fits record as well as import
     help_text = runner.invoke(cli, ["trend", "--help"]).output
     assert "The history to read" in help_text and "record into" not in help_text
+
+
+def test_no_output_replaces_the_history(tmp_path: Path, monkeypatch) -> None:
+    """An output path naming the history (its own input) is refused, exit 2, and the
+    history is left whole: a trial wrote the dashboard over it."""
+    path = tmp_path / "pmo-history.sqlite"
+    open_history(path).record(fake_record())
+    before = path.read_bytes()
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    cases = [
+        ["dashboard", "--history", str(path), "-o", str(path)],
+        ["dashboard", "-o", "pmo-history.sqlite", "--history", "./pmo-history.sqlite"],
+        ["report", str(UPDATES[0]), "--history", str(path), "-o", str(path), "-q"],
+        ["run", str(UPDATES[0]), "--record", "--history", str(path), "-o", str(path), "-q"],
+    ]
+    for args in cases:
+        result = runner.invoke(cli, [*args, "--force"])
+        assert result.exit_code == 2, (args, result.output)
+        assert "input" in result.output, (args, result.output)
+        assert path.read_bytes() == before, args
+    monkeypatch.setenv("PMO_SIM_HISTORY", str(path))
+    env = runner.invoke(cli, ["dashboard", "-o", str(path), "--force"])
+    assert env.exit_code == 2 and path.read_bytes() == before
+
+
+def test_compare_by_date_uses_the_recorded_settings(tmp_path: Path) -> None:
+    """The waterfall of two recorded updates ends at the figures the trend shows: the
+    new update is simulated with the iterations and seed it was recorded with."""
+    path = str(tmp_path / "h.sqlite")
+    runner = CliRunner()
+    for update in UPDATES[1:3]:
+        args = ["record", str(update), "-n", "1500", "--seed", "11", "--no-ranking"]
+        assert runner.invoke(cli, [*args, "--history", path, "-q"]).exit_code == 0
+    result = runner.invoke(
+        cli, ["compare", "2027-04-01", "2027-05-04", "--history", path, "--json", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    new = trend(open_history(path), "office-move")[-1]
+    assert doc["new"]["p80_finish"] == new.finish_date("80")
+    assert doc["new"]["p50_finish"] == new.finish_date("50")
+    one = runner.invoke(cli, ["compare", "2027-04-01", "--history", path])
+    assert one.exit_code == 2 and "compare OLD NEW" in one.output
+
+
+def test_record_project_id_makes_monthly_exports_one_project(tmp_path: Path, shared_data) -> None:
+    """Each P6 export of the series names its project with its date; --project-id gives
+    them one id, so they are one trend."""
+    if shared_data is None:
+        pytest.skip("shared schedules not found (../shared/data)")
+    files = sorted((shared_data / "schedules" / "xer" / "updates_54069").glob("UP-*.xer"))[:2]
+    path = str(tmp_path / "h.sqlite")
+    runner = CliRunner()
+    for f in files:
+        args = ["record", str(f), "--project-id", "depot-54069", "-n", "300", "--no-ranking"]
+        result = runner.invoke(cli, [*args, "--history", path, "-q"])
+        assert result.exit_code == 0, result.output
+    h = open_history(path)
+    assert h.projects() == ["depot-54069"]
+    assert len(trend(h, "depot-54069")) == 2
+    text = h.load(h.runs()[0].id).scenario_text
+    assert 'id = "depot-54069"' in text  # compare by date re-reads the stored scenario
+
+
+def test_an_import_with_progress_says_it_compiles(tmp_path: Path, shared_data, monkeypatch) -> None:
+    """Importing a statused P6 export schedules it through the calendar passes; when
+    numba's cache lacks them the command says so (it sat silent for over a minute)."""
+    if shared_data is None:
+        pytest.skip("shared schedules not found (../shared/data)")
+    from pmo_sim.base import jit
+
+    xer = sorted((shared_data / "schedules" / "xer" / "updates_54069").glob("UP-*.xer"))[0]
+    monkeypatch.setattr(jit, "is_cached", lambda kernel, fits=None: False)
+    said = CliRunner().invoke(cli, ["import", str(xer), "-o", str(tmp_path / "a.toml")])
+    assert said.exit_code == 0, said.output
+    assert "note: compiling the scheduling kernels" in said.stderr
+    quiet = CliRunner().invoke(cli, ["import", str(xer), "-q", "-o", str(tmp_path / "b.toml")])
+    assert quiet.exit_code == 0 and "compiling" not in quiet.stderr

@@ -188,6 +188,25 @@ def compile_note(enabled: bool, scenario: Any = None) -> None:
         )
 
 
+def scheduling_note(enabled: bool, scenario: Any) -> None:
+    """Say on stderr that scheduling ``scenario`` (task calendars or progress) compiles
+    the calendar passes, when numba's cache does not hold them: an import checks its
+    dates with them, and would otherwise sit silent for a minute or two."""
+    if not enabled:
+        return
+    from ..base.jit import COMPILE_SECONDS_CALENDARS, is_cached
+    from ..scheduling.passes import general_cpm
+    from ..scheduling.timeline import is_general
+
+    if is_general(scenario) and not is_cached(general_cpm):
+        click.echo(
+            "note: compiling the scheduling kernels for calendars and progress (first time "
+            f"on this machine only, up to {COMPILE_SECONDS_CALENDARS} s with the "
+            "simulation's)",
+            err=True,
+        )
+
+
 def simulate_with_progress(s, progress: bool, **kwargs):
     from ..engine.simulate import simulate
 

@@ -44,9 +44,19 @@ HISTORY_READ = click.option(
 )
 
 
-def record_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``--record`` and ``--history`` for a simulating command."""
-    fn = HISTORY(fn)
+def record_options(fn: Callable[..., Any], *, reads: bool = False) -> Callable[..., Any]:
+    """``--record`` and ``--history`` for a simulating command (``reads``: one that also
+    reads the history without recording, as ``report`` does for its Trend section)."""
+    if reads:
+        fn = click.option(
+            "--history",
+            "history_target",
+            metavar="PATH|URL",
+            help=f"The history to record into (--record) and to read the earlier updates "
+            f"from: {WHERE}",
+        )(fn)
+    else:
+        fn = HISTORY(fn)
     return click.option(
         "--record",
         is_flag=True,
@@ -63,6 +73,19 @@ def open_history(target: str | None, *, write: bool = True) -> Any:
     except ImportError as exc:
         raise UserError(str(exc)) from None
     return open_store(target, write=write)
+
+
+def history_file(target: str | None) -> str | None:
+    """The SQLite file that ``target`` (``--history``, else ``$PMO_SIM_HISTORY``, else
+    the default) names, or None (PostgreSQL, or the extra missing): an input of the
+    command, which no output may replace."""
+    try:
+        from ..history.store import target_of
+    except ImportError:
+        return None
+    url, _ = target_of(target)
+    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+    return path if path and not path.startswith("file:") else None
 
 
 def pick_project(history: Any, project_id: str | None) -> str:
@@ -157,6 +180,7 @@ def store(
 def record(
     schedule: str,
     project: str | None,
+    project_id: str | None,
     risks: str | None,
     ranges: str | None,
     start: str | None,
@@ -178,6 +202,7 @@ def record(
     \b
     Examples:
       pmo-sim record plan_2027-03.xer --ranges ranges.toml --risks risks.csv
+      pmo-sim record UP-54069-20251121.xer --project-id depot-54069
       pmo-sim record plan_2027-03.xer --ranges ranges.toml --history team.sqlite
       pmo-sim record scenarios/updates/office_2027-03-01.toml -n 20000 --seed 7
     """
@@ -187,6 +212,7 @@ def record(
     if scenario_file:
         given = {
             "--project": project,
+            "--project-id": project_id,
             "--risks": risks,
             "--ranges": ranges,
             "--start": start,
@@ -216,6 +242,8 @@ def record(
             calendar=calendar,
             links=links,
             data_date=data_date,
+            project_id=project_id,
+            notes=not sim.quiet,
         )
         if not sim.quiet:
             for w in warnings:
@@ -363,21 +391,27 @@ def trend(
         raise UserError(f"{history.label}: project {project_id!r} has no runs {which}{other}")
     doc = trend_dict(project_id, updates, mitigated=mitigated)
     if out_dir is not None:
-        _write_charts(updates, doc["deadline"], out_dir, force)
+        _write_charts(updates, doc["deadline"], out_dir, force, history_target)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
         return
     click.echo(_trend_table(doc))
 
 
-def _write_charts(updates: list, deadline: str | None, out_dir: str, force: bool) -> None:
+def _write_charts(
+    updates: list, deadline: str | None, out_dir: str, force: bool, history_target: str | None
+) -> None:
     from ..report.plots import save
     from ..report.trend_charts import trend_figures
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     figures = {k: f for k, f in trend_figures(updates, deadline).items() if f is not None}
-    check_outputs(*(str(folder / f"{k}.png") for k in figures), force=force)
+    check_outputs(
+        *(str(folder / f"{k}.png") for k in figures),
+        force=force,
+        inputs=(history_file(history_target),),
+    )
     for name, fig in figures.items():
         save(fig, folder / f"{name}.png")
         click.echo(f"wrote {folder / f'{name}.png'}", err=True)
@@ -401,10 +435,11 @@ def _trend_table(doc: dict[str, Any]) -> str:
     if budget is not None:
         head += f", budget {budget:,.0f} {currency}".rstrip()
     lines = [head]
-    cost_head = f"P50 cost{f' ({currency})' if currency else ''}"
+    unit = f" ({currency})" if currency else ""
+    cost_head, cost80_head = f"P50 cost{unit}", f"P80 cost{unit}"
     lines.append(
         f"{'data date':<10}  {'P10':<10}  {'P50':<10}  {'P80':<10}  {'P90':<10}  "
-        f"{'P(deadline)':>11}  {'contingency':>11}  {cost_head:>14}  {'P80 cost':>14}  "
+        f"{'P(deadline)':>11}  {'contingency':>11}  {cost_head:>14}  {cost80_head:>14}  "
         f"{'P(budget)':>9}  {'JCL':>6}  {'open risks':>10}"
     )
     for u in doc["updates"]:
@@ -459,7 +494,8 @@ def dashboard(output: str | None, title: str, history_target: str | None, force:
     from ..base.files import atomic_write
     from ..report.dashboard import render_dashboard
 
-    check_outputs(output, force=force)
+    # The history is an input: an output path naming it would replace it.
+    check_outputs(output, force=force, inputs=(history_file(history_target),))
     history = open_history(history_target, write=False)
     count = len(history.projects())
     if not count:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from ..base.files import atomic_write
-from .common import FORCE, check_outputs, guard
+from .common import FORCE, check_outputs, guard, scheduling_note
 
 #: Exit status of ``pmo-sim check --strict`` when a metric fails.
 CHECK_FAILED = 3
@@ -47,6 +47,8 @@ def import_scenario(
     calendar: str = "mon-fri",
     links: str | None = None,
     data_date: str | None = None,
+    project_id: str | None = None,
+    notes: bool = True,
 ) -> tuple[str, Any, list[Any], Any, list[str], Any]:
     """Everything ``pmo-sim import`` does except printing and writing.
 
@@ -64,6 +66,16 @@ def import_scenario(
 
     imported = _read(schedule_path, project, start, calendar, links, data_date)
     scenario = imported.scenario
+    if project_id is not None:
+        # The history's name for the project: every monthly export of one project gets
+        # the same, whatever each file calls it (P6 short names often carry a date).
+        import dataclasses
+
+        try:
+            project_with_id = dataclasses.replace(scenario.project, id=project_id)
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(f"--project-id {project_id!r}: {exc}") from None
+        scenario = dataclasses.replace(scenario, project=project_with_id)
     warnings = [str(w) for w in imported.warnings]
     unlinked = no_logic(scenario)
     if unlinked is not None:
@@ -103,6 +115,8 @@ def import_scenario(
             "The file holds progress: complete tasks keep their actual dates; tasks in progress "
             f"work their remaining duration from the data date {dd}."
         )
+    if imported.format != "CSV":
+        scheduling_note(notes, imported.scenario)
     fidelity = None if imported.format == "CSV" else compare_with_file(imported)
     if fidelity is not None:
         header.append(f"Fidelity: {fidelity.summary()}.")
@@ -187,6 +201,11 @@ IMPORT_OPTIONS = [
         "--project", help="For an XER file holding several projects: its proj_id or short name."
     ),
     click.option(
+        "--project-id",
+        help="The project's id in the history ([project] id; default: a slug of its "
+        "name). Give every monthly export of one project the same id.",
+    ),
+    click.option(
         "--risks",
         type=click.Path(exists=True, dir_okay=False),
         help="A risk register (CSV or XLSX) to add to the scenario.",
@@ -243,6 +262,7 @@ def import_options(fn: Any) -> Any:
 def import_(
     schedule: str,
     project: str | None,
+    project_id: str | None,
     risks: str | None,
     ranges: str | None,
     start: str | None,
@@ -280,6 +300,8 @@ def import_(
         calendar=calendar,
         links=links,
         data_date=data_date,
+        project_id=project_id,
+        notes=not quiet,
     )
     if not quiet:
         for w in _ignored_options(imported, start=start, data_date=data_date, links=links):

@@ -8,6 +8,7 @@ leaves a half-written file.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Any
@@ -30,7 +31,7 @@ from .common import (
     simulate_with_progress,
     warn,
 )
-from .history import open_history, record_options, scenario_text, store
+from .history import history_file, open_history, record_options, scenario_text, store
 
 INSTALL_HINT = 'pip install ".[report]"'
 
@@ -172,7 +173,7 @@ def plot(
 )
 @sim_options
 @_ranking_options
-@record_options
+@functools.partial(record_options, reads=True)
 @FORCE
 @guard
 def report(
@@ -206,7 +207,8 @@ def report(
     the project.
     """
     need_matplotlib()
-    check_outputs(output, force=force, inputs=(scenario,))  # before the runs
+    used = history_file(history_target) if record or history_target else None
+    check_outputs(output, force=force, inputs=(scenario, used))  # before the runs
     from ..report.html import render_report
 
     # The history is opened and checked before the runs, so a bad one wastes none.

@@ -25,7 +25,15 @@ from .common import (
     simulate_with_progress,
     warn,
 )
-from .history import WHERE, open_history, pick_project, record_options, scenario_text, store
+from .history import (
+    WHERE,
+    history_file,
+    open_history,
+    pick_project,
+    record_options,
+    scenario_text,
+    store,
+)
 
 
 @click.command()
@@ -261,8 +269,12 @@ def run(
             "--until-converged runs on this machine; it cannot be combined with "
             "--scheduler, --dask-local or --checkpoint"
         )
-    check_outputs(  # before a long run
-        out_json, iterations_csv, task_dates, force=force, inputs=(scenario,)
+    check_outputs(  # before a long run; the history it records into is an input too
+        out_json,
+        iterations_csv,
+        task_dates,
+        force=force,
+        inputs=(scenario, history_file(history_target) if record else None),
     )
     if history_target is not None and not record:
         raise UserError(
@@ -416,6 +428,11 @@ def compare(
         _compare_updates(old, new, sim, as_json, project_id, history_target)
         return
     if not Path(old).is_file():
+        if DATE.fullmatch(old):
+            raise UserError(
+                f"{old}: a data date is compared with another (compare OLD NEW, e.g. "
+                "compare 2027-04-01 2027-05-04); one SCENARIO file compares its mitigations"
+            )
         raise UserError(f"{old}: no such scenario file")
     if history_target is not None and not record:
         raise UserError(
@@ -460,12 +477,13 @@ def _day(arg: str) -> Any:
         raise UserError(f"{arg}: not a valid date (YYYY-MM-DD) nor a scenario file") from None
 
 
-def _update(arg: str, project_id: str | None, history: Any) -> Any:
-    """A scenario from a file, or from the history's update of that data date."""
+def _update(arg: str, project_id: str | None, history: Any) -> tuple[Any, Any]:
+    """A scenario from a file, or from the history's update of that data date, and the
+    recorded run it comes from (None for a file)."""
     if not DATE.fullmatch(arg):
         if not Path(arg).is_file():
             raise UserError(f"{arg}: neither a scenario file nor a data date (YYYY-MM-DD)")
-        return load_scenario(arg)
+        return load_scenario(arg), None
     import tomllib
 
     from ..io.scenario_file import parse_scenario
@@ -480,7 +498,10 @@ def _update(arg: str, project_id: str | None, history: Any) -> Any:
             f"(recorded: {dates or 'none'})"
         )
     run = history.load(found[0].id)
-    return parse_scenario(tomllib.loads(run.scenario_text), source=f"{history.label} run {run.id}")
+    scenario = parse_scenario(
+        tomllib.loads(run.scenario_text), source=f"{history.label} run {run.id}"
+    )
+    return scenario, run
 
 
 def _compare_updates(
@@ -507,9 +528,11 @@ def _compare_updates(
                 "data date (compare 2027-04-01 2027-05-04 --project ID); two scenario "
                 "files need neither"
             )
-    before = _update(old, project_id, history)
-    after = _update(new, project_id, history)
-    settings = after.simulation
+    before, _ = _update(old, project_id, history)
+    after, recorded = _update(new, project_id, history)
+    # The new update's settings: those it was recorded with (so the waterfall ends at
+    # the figures the trend shows), else its scenario's; the options override both.
+    settings = after.simulation if recorded is None else recorded
     iterations = sim.iterations or settings.iterations
     seed = settings.seed if sim.seed is None else sim.seed
     sampling = sim.sampling or settings.sampling
