@@ -15,7 +15,7 @@ import numba
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
 #: About how long the first run takes to compile the simulation kernels, in seconds, for
 #: a network on the project's calendar and for one with task calendars or progress
-#: (measured with benchmarks/bench_compile.py: 31 s and 139 s on two cores; compiling
+#: (measured with benchmarks/bench_compile.py: 28 s and 139 s on two cores; compiling
 #: is mostly serial, so more cores gain little). Only the note that says so uses them.
 COMPILE_SECONDS = 30
 COMPILE_SECONDS_CALENDARS = 140

@@ -133,6 +133,14 @@ def uniforms_row(key, first, lhs, out, m):
 
 
 @kernel
+def uniforms_call(key, first, lhs, out, m):
+    """``uniforms_row`` as a call, not inlined: for loops over risks and correlated
+    items, run once per row of a block, where inlining gains nothing at run time and
+    every inlined copy costs compile time on a new machine."""
+    uniforms_row(key, first, lhs, out, m)
+
+
+@kernel
 def fill_uniforms(key, first, out, lhs):
     """Uniforms of iterations first..first+len(out)-1 of one stream (tests, references)."""
     uniforms_row(key, first, lhs, out, out.shape[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...base.jit import kernel
 from ..quantiles import ndtr, ndtri, ppf, sample_row
-from ..rng import uniforms_row
+from ..rng import uniforms_call
 
 
 @kernel
@@ -29,7 +29,7 @@ def risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DE
     for c in range(k):
         key = dur_keys[item_index[c]] if item_kind[c] == 0 else sev_keys[item_index[c]]
         z = Z[c]
-        uniforms_row(key, i0, lhs, z, m)
+        uniforms_call(key, i0, lhs, z, m)
         for t in range(m):
             z[t] = ndtri(z[t])
     for c in range(k):
@@ -50,7 +50,7 @@ def risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DE
         on = enabled[r] != 0
         sev = SEV[r]
         # The occurrence uniforms pass through the severity row, then it gets its own.
-        uniforms_row(occ_keys[r], i0, lhs, sev, m)
+        uniforms_call(occ_keys[r], i0, lhs, sev, m)
         for t in range(m):
             occ[t] = 1 if on and sev[t] < p else 0
         c = corr_risk[r]
@@ -58,7 +58,7 @@ def risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DE
             for t in range(m):
                 sev[t] = U[c, t]
         else:
-            uniforms_row(sev_keys[r], i0, lhs, sev, m)
+            uniforms_call(sev_keys[r], i0, lhs, sev, m)
         row = rcost_row[r]
         if row >= 0:
             sample_row(codes[row], params[row], table, rcost_keys[r], i0, lhs, RC[r], m)
