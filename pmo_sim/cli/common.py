@@ -114,8 +114,10 @@ def need_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
+        from ..report.plots import INSTALL_HINT
+
         raise UserError(
-            'charts and reports need matplotlib, which is not installed: pip install ".[report]"'
+            f"charts and reports need matplotlib, which is not installed: {INSTALL_HINT}"
         ) from None
 
 
@@ -174,12 +176,12 @@ def compile_note(enabled: bool, scenario: Any = None) -> None:
     from ..engine.kernels import block, statistics
     from ..scheduling.timeline import is_general
 
-    kind = None
-    general = False
-    if scenario is not None:
+    general = scenario is not None and is_general(scenario)
+
+    def kind(signature: tuple) -> bool:
         # run_worker's last argument: None (plain network) or the calendar arguments.
-        general = is_general(scenario)
-        kind = lambda sig: (str(sig[-1]) != "none") == general  # noqa: E731
+        return scenario is None or (str(signature[-1]) != "none") == general
+
     if not (is_cached(block.run_worker, kind) and is_cached(statistics.spearman_sorted_rows)):
         click.echo(
             "note: compiling the simulation kernels (first run on this machine only, "

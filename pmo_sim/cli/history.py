@@ -80,12 +80,10 @@ def history_file(target: str | None) -> str | None:
     the default) names, or None (PostgreSQL, or the extra missing): an input of the
     command, which no output may replace."""
     try:
-        from ..history.store import target_of
+        from ..history.store import sqlite_file, target_of
     except ImportError:
         return None
-    url, _ = target_of(target)
-    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
-    return path if path and not path.startswith("file:") else None
+    return sqlite_file(target_of(target)[0])
 
 
 def pick_project(history: Any, project_id: str | None) -> str:
@@ -210,17 +208,14 @@ def record(
 
     scenario_file = schedule.lower().endswith(".toml")
     if scenario_file:
-        given = {
-            "--project": project,
-            "--project-id": project_id,
-            "--risks": risks,
-            "--ranges": ranges,
-            "--start": start,
-            "--links": links,
-            "--data-date": data_date,
-            "--calendar": None if calendar == "mon-fri" else calendar,
-        }
-        used = [name for name, value in given.items() if value is not None]
+        context = click.get_current_context()
+        # The import options the user gave (a default is not given, whatever its value).
+        options = ("project", "project_id", "risks", "ranges", "start", "calendar", "links")
+        used = [
+            "--" + name.replace("_", "-")
+            for name in (*options, "data_date")
+            if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        ]
         if used:
             raise UserError(
                 f"{schedule} is a scenario file: {', '.join(used)} "

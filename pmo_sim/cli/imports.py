@@ -8,6 +8,7 @@ that embeds everything, so it can be edited and run with ``pmo-sim run``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -69,8 +70,6 @@ def import_scenario(
     if project_id is not None:
         # The history's name for the project: every monthly export of one project gets
         # the same, whatever each file calls it (P6 short names often carry a date).
-        import dataclasses
-
         try:
             project_with_id = dataclasses.replace(scenario.project, id=project_id)
         except (TypeError, ValueError) as exc:

@@ -33,8 +33,6 @@ from .common import (
 )
 from .history import history_file, open_history, record_options, scenario_text, store
 
-INSTALL_HINT = 'pip install ".[report]"'
-
 
 def _write(path: str, data: bytes, force: bool) -> None:
     atomic_write(path, lambda handle: handle.write(data), binary=True, force=force)

@@ -86,6 +86,13 @@ def target_of(target: str | os.PathLike[str] | None = None) -> tuple[str, str]:
     return url, label
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file an ``sqlite:///PATH`` URL (as ``target_of`` gives it) names, or None
+    (PostgreSQL, or an SQLite URI with its own options)."""
+    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+    return path if path and not path.startswith("file:") else None
+
+
 @dataclass(frozen=True)
 class Recorded:
     """What ``History.record`` did: the run's id, whether it was stored (False: the
@@ -128,8 +135,8 @@ def open_history(target: str | os.PathLike[str] | None = None, *, write: bool = 
     (the commands that only read it) nothing is created: a history that does not exist
     yet is an error saying how to start one, and a read-only one is fine."""
     url, label = target_of(target)
-    file = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
-    if not write and file and not file.startswith("file:") and not Path(file).exists():
+    file = sqlite_file(url)
+    if not write and file is not None and not Path(file).exists():
         # Opening would create an empty file: a reader says how to start a history.
         raise HistoryError(_nothing_recorded(label))
     engine = _engine(url, write=write)
