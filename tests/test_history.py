@@ -885,3 +885,15 @@ def test_an_import_with_progress_says_it_compiles(tmp_path: Path, shared_data, m
     assert "note: compiling the scheduling kernels" in said.stderr
     quiet = CliRunner().invoke(cli, ["import", str(xer), "-q", "-o", str(tmp_path / "b.toml")])
     assert quiet.exit_code == 0 and "compiling" not in quiet.stderr
+
+
+def test_a_project_id_fits_the_history() -> None:
+    """The history keeps ids of up to 200 characters: a longer one is refused where it
+    is given, before any run; a long name's default id is cut to fit."""
+    from pmo_sim.model.scenario import PROJECT_ID_LIMIT, Project
+
+    with pytest.raises(ValueError, match="at most 200 characters"):
+        Project(name="P", start=dt.date(2027, 1, 4), id="x" * (PROJECT_ID_LIMIT + 1))
+    long_name = Project(name="Refit " * 60, start=dt.date(2027, 1, 4))
+    assert len(long_name.id) <= PROJECT_ID_LIMIT and long_name.id.startswith("refit-refit")
+    assert not long_name.id.endswith("-")

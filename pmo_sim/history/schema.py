@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..model.scenario import PROJECT_ID_LIMIT
+
 #: The Alembic revision of the schema this version of pmo-sim reads and writes.
 REVISION = "0001"
 
@@ -22,7 +24,7 @@ metadata = sa.MetaData()
 projects = sa.Table(
     "projects",
     metadata,
-    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("id", sa.String(PROJECT_ID_LIMIT), primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -31,7 +33,9 @@ runs = sa.Table(
     "runs",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("project_id", sa.String(200), sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column(
+        "project_id", sa.String(PROJECT_ID_LIMIT), sa.ForeignKey("projects.id"), nullable=False
+    ),
     sa.Column("project_name", sa.Text, nullable=False),
     sa.Column("data_date", sa.Date, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),

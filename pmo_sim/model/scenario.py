@@ -38,11 +38,15 @@ from .tasks import LATE_CONSTRAINTS, Task
 LAG_CALENDARS = ("successor", "predecessor", "project")
 
 
+#: The longest ``Project.id`` (the history keeps ids of up to this many characters).
+PROJECT_ID_LIMIT = 200
+
+
 def slug(text: str) -> str:
     """``text`` as a lower-case identifier of letters, digits and dashes ("project" if
-    none is left): the default ``Project.id``."""
+    none is left), at most ``PROJECT_ID_LIMIT`` characters: the default ``Project.id``."""
     out = re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
-    return out or "project"
+    return out[:PROJECT_ID_LIMIT].rstrip("-") or "project"
 
 
 #: How an as-late-as-possible task is dated (``Project.alap_float``).
@@ -135,6 +139,10 @@ class Project:
         text_field("name", self.name)
         text_field("id", self.id, allow_empty=True)
         object.__setattr__(self, "id", self.id.strip() or slug(self.name))
+        if len(self.id) > PROJECT_ID_LIMIT:
+            raise ValueError(
+                must("id", f"at most {PROJECT_ID_LIMIT} characters", f"{len(self.id)} characters")
+            )
         for name in ("open_ended_critical", "constraints_override_logic"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(must(name, "true or false", getattr(self, name)))
