@@ -179,8 +179,11 @@ def compile_note(enabled: bool, scenario: Any = None) -> None:
     general = scenario is not None and is_general(scenario)
 
     def kind(signature: tuple) -> bool:
-        # run_worker's last argument: None (plain network) or the calendar arguments.
-        return scenario is None or (str(signature[-1]) != "none") == general
+        # run_worker's last two arguments: the calendar arguments (None for a plain
+        # network) and the finishes of other projects' tasks (None outside portfolios).
+        return scenario is None or (
+            (str(signature[-2]) != "none") == general and str(signature[-1]) == "none"
+        )
 
     if not (is_cached(block.run_worker, kind) and is_cached(statistics.spearman_sorted_rows)):
         click.echo(

@@ -8,7 +8,6 @@ that embeds everything, so it can be edited and run with ``pmo-sim run``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -21,21 +20,6 @@ from .common import FORCE, check_outputs, guard, scheduling_note
 
 #: Exit status of ``pmo-sim check --strict`` when a metric fails.
 CHECK_FAILED = 3
-
-
-def _read(
-    path: str,
-    project: str | None,
-    start: str | None,
-    calendar: str,
-    links: str | None,
-    data_date: str | None = None,
-):
-    from ..io.importers import read_schedule
-
-    return read_schedule(
-        path, project, start=start, calendar=calendar, links=links, data_date=data_date
-    )
 
 
 def import_scenario(
@@ -57,46 +41,22 @@ def import_scenario(
     the warning lines and the fidelity (``importers.fidelity.Fidelity``; None for a
     task table, which holds no computed dates).
     """
-    from ..io.importers.csv_tables import read_risk_register
+    from ..io.importers import schedule_scenario
     from ..io.importers.fidelity import compare_with_file
-    from ..io.importers.ranges import apply_ranges, read_rules
     from ..io.toml_writer import dumps
-    from ..model.errors import ID_LIMIT, ScenarioError
-    from ..model.scenario import Scenario
-    from ..scheduling.network import no_logic
+    from ..model.errors import ID_LIMIT
 
-    imported = _read(schedule_path, project, start, calendar, links, data_date)
-    scenario = imported.scenario
-    if project_id is not None:
-        # The history's name for the project: every monthly export of one project gets
-        # the same, whatever each file calls it (P6 short names often carry a date).
-        try:
-            project_with_id = dataclasses.replace(scenario.project, id=project_id)
-        except (TypeError, ValueError) as exc:
-            raise ScenarioError(f"--project-id {project_id!r}: {exc}") from None
-        scenario = dataclasses.replace(scenario, project=project_with_id)
-    warnings = [str(w) for w in imported.warnings]
-    unlinked = no_logic(scenario)
-    if unlinked is not None:
-        warnings.insert(0, str(unlinked))
-    hits: list[Any] = []
-    if ranges is not None:
-        scenario, hits = apply_ranges(scenario, read_rules(ranges), imported)
-    register = []
-    if risks is not None:
-        register = read_risk_register(risks, task_ids=scenario.task_ids)
-        try:
-            scenario = Scenario(
-                project=scenario.project,
-                tasks=scenario.tasks,
-                risks=tuple(register),
-                source=scenario.source,
-            )
-        except ScenarioError as exc:
-            raise ScenarioError(list(exc.problems), source=risks) from None
-    flat = _no_ranges(scenario, ranges)
-    if flat is not None:
-        warnings.append(flat)
+    scenario, imported, hits, register, warnings = schedule_scenario(
+        schedule_path,
+        project=project,
+        risks=risks,
+        ranges=ranges,
+        start=start,
+        calendar=calendar,
+        links=links,
+        data_date=data_date,
+        project_id=project_id,
+    )
     header = [
         f"Imported by pmo-sim from {Path(schedule_path).name} ({imported.format}"
         + (
@@ -143,31 +103,6 @@ def import_scenario(
     text = dumps(scenario, header=header, task_notes=notes)
     _verify(text, scenario)
     return text, scenario, hits, imported, warnings, fidelity
-
-
-def _no_ranges(scenario: Any, ranges: str | None) -> str | None:
-    """The warning for a scenario whose open work has single-point durations only (a
-    schedule file, a task table without three-point columns): its run is flat, or varies
-    only by the risks. None when some task's duration has a range."""
-    open_work = [
-        t
-        for t in scenario.tasks
-        if t.status != "complete"
-        and not (t.duration.is_degenerate and t.duration.deterministic == 0)
-    ]
-    if not open_work or any(not t.duration.is_degenerate for t in open_work):
-        return None
-    given = " (no range rule gave one)" if ranges is not None else ""
-    effect = (
-        "only the risks vary the finish"
-        if scenario.risks
-        else "every iteration gives the same finish (P10 = P90)"
-    )
-    return (
-        f"no task duration has a range{given}, so {effect}: give the durations three-point "
-        "ranges with --ranges RULES (see 'Range rules' in docs/importing.md; template: "
-        "scenarios/templates/ranges.toml)"
-    )
 
 
 def _ignored_options(imported: Any, **given: Any) -> list[str]:
@@ -370,7 +305,9 @@ def check(
 
         scenario = load(path)
     else:
-        imported = _read(path, project, start, "mon-fri", None, data_date)
+        from ..io.importers import read_schedule
+
+        imported = read_schedule(path, project, start=start, data_date=data_date)
         scenario = imported.scenario
         for w in _ignored_options(imported, start=start, data_date=data_date):
             click.echo(f"warning: {w}", err=True)

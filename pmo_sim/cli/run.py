@@ -58,7 +58,11 @@ def validate(scenario: str, quiet: bool, repair_correlations: bool) -> None:
     from ..model.correlation import correlation_model, describe_repair
     from ..scheduling.cpm import schedule
     from ..scheduling.network import health_warnings
+    from . import portfolio
 
+    if portfolio.is_portfolio(scenario):
+        portfolio.validate(scenario, quiet)
+        return
     s = load_scenario(scenario)
     plan = schedule(s)
     warnings = health_warnings(s)
@@ -103,7 +107,11 @@ def cpm(scenario: str, as_json: bool) -> None:
     from ..model.calendar import iso
     from ..scheduling.cpm import schedule
     from ..scheduling.network import health_warnings
+    from . import portfolio
 
+    if portfolio.is_portfolio(scenario):
+        portfolio.cpm(scenario, as_json)
+        return
     s = load_scenario(scenario)
     plan = schedule(s)
     warn(health_warnings(s))
@@ -258,7 +266,32 @@ def run(
     """
     from ..io import exports
     from ..scheduling.network import health_warnings
+    from . import portfolio
 
+    if portfolio.is_portfolio(scenario):
+        portfolio.refuse(
+            {
+                "--iterations-csv": iterations_csv,
+                "--task-dates": task_dates,
+                "--until-converged": until_converged,
+                "--checkpoint": checkpoint,
+                "--record": record,
+                "--history": history_target,
+            }
+        )
+        portfolio.run(
+            scenario,
+            sim,
+            mitigated=mitigated,
+            ranking=ranking,
+            ranking_iterations=ranking_iterations,
+            as_json=as_json,
+            out_json=out_json,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            force=force,
+        )
+        return
     if until_converged and sim.iterations is not None:
         raise UserError(
             "--iterations and --until-converged exclude each other; use "

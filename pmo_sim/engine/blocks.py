@@ -170,6 +170,7 @@ def run_blocks(
     out = (finish, cost, milestones, occurrence, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
     # None: the kernels take the project-calendar passes only (see kernels.block).
     calendars = None if model.general is None else args[5:]
+    external = None if model.external is None else model.external.arrays
     wave = threads * max(
         WAVE_BLOCKS_PER_WORKER, -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1)))
     )
@@ -190,6 +191,7 @@ def run_blocks(
             out,
             work,
             calendars,
+            external,
         )
         if progress is not None:
             progress(min((start + count) * block_size, last) - first, span)

@@ -7,9 +7,14 @@ CSR rows), the copula's Cholesky factor, and the names of the random streams. Se
 only enter later, when stream keys are derived from those names.
 
 Random streams, named by ids so that variants of a scenario share their draws:
-``duration:<task>``, ``cost:<task>`` (an uncertain fixed cost), ``occurs:<risk>``,
-``severity:<risk>`` (one draw per risk and iteration, driving all its delay and
-factor impacts), ``risk-cost:<risk>``.
+``<project>/duration:<task>``, ``<project>/cost:<task>`` (an uncertain fixed cost),
+``<project>/occurs:<risk>``, ``<project>/severity:<risk>`` (one draw per risk and
+iteration, driving all its delay and factor impacts), ``<project>/risk-cost:<risk>``,
+where ``<project>`` is the stream scope: the project's id (``Project.id``). The scope
+keeps two projects' tasks of one name apart in a portfolio, while a project's numbers
+stay the same alone and inside one. A portfolio's systemic risks, shared by every
+project they hit, are scoped ``*`` (``SHARED_SCOPE``), which no project id can give a
+stream of the same name (a project's names all carry its id before the slash).
 """
 
 from __future__ import annotations
@@ -25,6 +30,25 @@ from ..scheduling.network import Network, build_network
 from ..scheduling.timeline import GeneralModel, general_model, is_general
 from .quantiles import Packer
 from .rng import stream_keys
+
+#: The stream scope of risks shared by the projects of a portfolio (systemic risks).
+SHARED_SCOPE = "*"
+
+
+@dataclass(frozen=True)
+class ExternalFinishes:
+    """Finishes, per iteration, of tasks of other projects that tasks of this one follow
+    (a portfolio's cross-project links). Each such task stands in this project's network
+    as a milestone with no predecessors: ``rows[k]`` is its row of ``finish`` for the task
+    in model position ``k`` (-1 for the project's own tasks), and ``finish[r, i]`` its
+    finish in iteration ``i`` on this project's timeline."""
+
+    rows: np.ndarray
+    finish: np.ndarray
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return (self.rows, self.finish)
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,12 @@ class CompiledModel:
     costed: bool
     mitigated: bool
     general: GeneralModel | None = None
+    #: Stream scope of the tasks and risks (the project id), and the risks scoped
+    #: ``SHARED_SCOPE`` instead (a portfolio's systemic risks).
+    stream_scope: str = ""
+    shared_risks: frozenset[str] = frozenset()
+    #: Per-iteration finishes of tasks of other projects (``ExternalFinishes``), or None.
+    external: ExternalFinishes | None = None
 
     def general_args(self) -> tuple:
         """(flag, net, calendar tables, progress) for the kernels; placeholders of the
@@ -104,14 +134,20 @@ class CompiledModel:
             cache[seed] = self._derive_keys(seed)
         return cache[seed]
 
+    def stream_names(self, kind: str) -> list[str]:
+        """Names of the streams of ``kind`` ("duration", "cost", "occurs", "severity",
+        "risk-cost"), one per task or risk in model order."""
+        scope = self.stream_scope
+        if kind in ("duration", "cost"):
+            return [f"{scope}/{kind}:{t}" for t in self.task_ids]
+        return [
+            f"{SHARED_SCOPE if r in self.shared_risks else scope}/{kind}:{r}" for r in self.risk_ids
+        ]
+
     def _derive_keys(self, seed: int) -> dict[str, np.ndarray]:
-        return {
-            "duration": stream_keys(seed, [f"duration:{t}" for t in self.task_ids]),
-            "cost": stream_keys(seed, [f"cost:{t}" for t in self.task_ids]),
-            "occurs": stream_keys(seed, [f"occurs:{r}" for r in self.risk_ids]),
-            "severity": stream_keys(seed, [f"severity:{r}" for r in self.risk_ids]),
-            "risk_cost": stream_keys(seed, [f"risk-cost:{r}" for r in self.risk_ids]),
-        }
+        kinds = {"duration": "duration", "cost": "cost", "occurs": "occurs"}
+        kinds |= {"severity": "severity", "risk_cost": "risk-cost"}
+        return {key: stream_keys(seed, self.stream_names(kind)) for key, kind in kinds.items()}
 
     def kernel_args(self, seed: int, enabled: np.ndarray | None = None) -> tuple:
         """(net, dists, tasks, risks, corr) tuples and the four general-pass arguments
@@ -171,9 +207,14 @@ class CompiledModel:
 
 
 def compile_scenario(
-    scenario: Scenario, mitigated: bool = False, repair_correlations: bool = False
+    scenario: Scenario,
+    mitigated: bool = False,
+    repair_correlations: bool = False,
+    *,
+    shared_risks: frozenset[str] = frozenset(),
 ) -> CompiledModel:
-    """Build the kernel model of ``scenario`` (its post-mitigation state if ``mitigated``)."""
+    """Build the kernel model of ``scenario`` (its post-mitigation state if ``mitigated``);
+    the risks in ``shared_risks`` draw from streams shared across projects."""
     net = build_network(scenario)
     n = net.size
     packer = Packer()
@@ -277,6 +318,8 @@ def compile_scenario(
         costed=costed,
         mitigated=mitigated,
         general=general,
+        stream_scope=scenario.project.id,
+        shared_risks=frozenset(shared_risks),
     )
 
 

@@ -655,6 +655,13 @@ def load(path: str | os.PathLike[str]) -> Scenario:
             "(add --ranges and --risks to the import for a meaningful run)",
             source=source,
         )
+    doc, text = read_toml(source)
+    return parse_scenario(doc, source=source, text=text)
+
+
+def read_toml(source: str) -> tuple[dict[str, Any], str]:
+    """The parsed document and text of a TOML file; ``ScenarioError`` (naming the file)
+    when it cannot be read, is not UTF-8 or is not TOML."""
     try:
         with open(source, "rb") as fh:
             raw = fh.read()
@@ -670,7 +677,18 @@ def load(path: str | os.PathLike[str]) -> Scenario:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(_toml_message(exc, text), source=source) from None
-    return parse_scenario(doc, source=source, text=text)
+    return doc, text
+
+
+def parse_risks(entries: Any, where: str = "risks") -> tuple[list[Risk | None], list[Problem]]:
+    """Risks from ``[[risks]]`` entries as a scenario file writes them (None where an
+    entry has problems), and the problems, each placed at ``where[n] (id ...)``."""
+    c = _Collector()
+    if not isinstance(entries, list):
+        c.add(where, must(where, f"an array of tables ([[{where}]] entries)", entries))
+        return [], c.problems
+    risks = [_read_risk(c, f"{where}[{i + 1}]{_id(r)}", r) for i, r in enumerate(entries)]
+    return risks, c.problems
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:

@@ -165,6 +165,11 @@ class Results:
             return np.zeros(self.finish_days.shape, dtype=bool)
         return self.finish_days <= self.deadline_days(date)
 
+    def met_by(self, date: dt.date | str | None = None) -> np.ndarray:
+        """Per iteration: True where the project finished by the end of ``date`` (None:
+        its deadline)."""
+        return self._met_by(date)
+
     def _date(self, date: dt.date | str | None) -> dt.date:
         """``date`` as a date; None means the project's deadline."""
         if date is None:

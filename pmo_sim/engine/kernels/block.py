@@ -40,7 +40,9 @@ SUM_SCALE = 65536.0
 
 
 @kernel
-def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, calendars):
+def _run_block(
+    i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, calendars, external
+):
     """One block: iterations ``i0 .. i0 + m - 1`` of ``model`` (the kernel arguments:
     network, distributions, tasks, risks, correlation and the calendar-pass arguments),
     in a worker's ``scratch`` (``worker_scratch``), adding to its accumulators ``acc``
@@ -54,6 +56,12 @@ def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, 
     arguments (as in ``model``): numba prunes a branch on ``calendars is None`` before it
     types the function, so a plain network never compiles the calendar passes (the
     costliest kernels to compile), and each kind keeps its own cache entry.
+
+    ``external`` is None, or (rows, finishes) for a project of a portfolio whose tasks
+    follow tasks of other projects: task ``j`` with ``rows[j] >= 0`` stands for such a
+    task (a milestone with no predecessors), and its early finish in iteration ``i`` is
+    ``finishes[rows[j], i]``, on this project's timeline, instead of a forward pass. It
+    does not raise the project finish: only links from it do.
     """
     net, dists, tasks, risks, corr, gen = model
     D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U = scratch
@@ -68,7 +76,13 @@ def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, 
         d = D[j]
         task_duration(j, i0, m, lhs, dists, tasks, risks, gen, OCC, FAC, DEL, U, d)
         task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST)
-        if calendars is None:
+        if external is not None and external[0][j] >= 0:
+            es = TMP
+            external_finish(j, i0, m, external, EF[j], es)
+            if calendars is not None:
+                for t in range(m):
+                    ES[j, t] = es[t]
+        elif calendars is None:
             # Only early finishes are kept: the start row is scratch.
             es = TMP
             forward_task(j, m, net, D, EF, es, PF)
@@ -100,6 +114,18 @@ def _run_block(i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, 
     else:
         for j in range(n - 1, -1, -1):
             crit[j] += backward_general(j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED)
+
+
+@kernel(inline="always")
+def external_finish(j, i0, m, external, ef, es):
+    """Early start and finish of task ``j`` standing for another project's task: both
+    its finish in iterations ``i0 .. i0 + m - 1`` (see ``_run_block``)."""
+    rows, finishes = external
+    r = rows[j]
+    for t in range(m):
+        f = finishes[r, i0 + t]
+        ef[t] = f
+        es[t] = f
 
 
 @kernel(inline="always")
@@ -168,6 +194,7 @@ def run_worker(
     out,
     work,
     calendars,
+    external,
 ):
     """Worker ``w`` of ``workers``: its contiguous share of blocks first_block ..
     first_block + n_blocks - 1, into the output arrays (see ``simulate_blocks``)."""
@@ -188,7 +215,7 @@ def run_worker(
         m = min(block, iterations - i0)
         if m <= 0:
             continue
-        _run_block(i0, m, lhs, backward, stats, base, model, tol, scratch, acc, calendars)
+        _run_block(i0, m, lhs, backward, stats, base, model, tol, scratch, acc, calendars, external)
         for t in range(m):
             out_finish[i0 + t - base] = PF[t]
             out_cost[i0 + t - base] = COST[t]
@@ -217,6 +244,7 @@ def simulate_blocks(
     out,
     work,
     calendars,
+    external=None,
 ):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
 
@@ -224,7 +252,8 @@ def simulate_blocks(
     (finish, cost, milestones, occurrences, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
     and ``work`` the scratch arrays (see ``worker_scratch``); ``calendars`` is None for
     a network on the project's calendar, else the model's calendar-pass arguments
-    (``args[5:]``; see ``_run_block``).
+    (``args[5:]``; see ``_run_block``), and ``external`` None or the finishes of other
+    projects' tasks (``CompiledModel.external``; see ``_run_block``).
 
     Output arrays start at iteration ``base`` (index ``i - base``), so a runner can
     hand out any range of blocks with outputs sized to that range alone; ``sub_d``
@@ -243,7 +272,7 @@ def simulate_blocks(
     """
     workers = work[0].shape[0]
     rest = (first_block, n_blocks, block, iterations, base, lhs, backward, stats)
-    rest += (args, milestones, tol, out, work, calendars)
+    rest += (args, milestones, tol, out, work, calendars, external)
     if workers == 1:
         run_worker(0, 1, *rest)
         return
@@ -279,7 +308,7 @@ def sample_durations(first, count, lhs, args, out):
     none = np.empty((n, 0))
     acc = (zero, zero, zero, np.empty((n, 0), dtype=np.float32), none, none)
     # Durations come before the passes, so the plain passes serve every model here.
-    _run_block(first, count, lhs, False, False, 0, model, 0.0, scratch, acc, None)
+    _run_block(first, count, lhs, False, False, 0, model, 0.0, scratch, acc, None, None)
     D = scratch[0]
     for j in range(n):
         for t in range(count):

@@ -104,6 +104,10 @@ def _feed(h: Any, obj: Any, skip: frozenset[str] = frozenset()) -> None:
         h.update(b"T%d:" % len(obj))
         for item in obj:
             _feed(h, item)
+    elif isinstance(obj, frozenset | set):
+        h.update(b"Z%d:" % len(obj))
+        for item in sorted(obj, key=repr):
+            _feed(h, item)
     elif isinstance(obj, dict):
         h.update(b"M%d:" % len(obj))
         for key in sorted(obj, key=repr):

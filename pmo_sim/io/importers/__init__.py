@@ -11,11 +11,15 @@ a TOML file gives, so imported schedules run through the same engine::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 from ...model.errors import ScenarioError
+from ...model.risks import Risk
+from ...model.scenario import Scenario
 from .common import CalendarInfo, ImportedSchedule, ImportedTask, read_bytes
 from .csv_tables import read_risk_register, read_task_table
 from .fidelity import Fidelity, compare_with_file
@@ -110,3 +114,87 @@ __all__ = [
     "read_task_table",
     "read_xer",
 ]
+
+
+def schedule_scenario(
+    path: str | os.PathLike[str],
+    *,
+    project: str | None = None,
+    risks: str | os.PathLike[str] | None = None,
+    ranges: str | os.PathLike[str] | None = None,
+    start: dt.date | str | None = None,
+    calendar: str = "mon-fri",
+    links: str | os.PathLike[str] | None = None,
+    data_date: dt.date | str | None = None,
+    project_id: str | None = None,
+) -> tuple[Scenario, ImportedSchedule, list[Any], list[Risk], list[str]]:
+    """The scenario ``pmo-sim import`` makes of a schedule: read it (``read_schedule``),
+    name the project ``project_id``, apply the range rules file ``ranges`` and add the
+    risk register ``risks``.
+
+    Returns the scenario, the imported schedule, the range hits (which rule set each
+    task), the risk register and the warning lines.
+    """
+    from ...scheduling.network import no_logic
+    from .ranges import apply_ranges, read_rules
+
+    imported = read_schedule(
+        path, project, start=start, calendar=calendar, links=links, data_date=data_date
+    )
+    scenario = imported.scenario
+    if project_id is not None:
+        # The history's name for the project: every monthly export of one project gets
+        # the same, whatever each file calls it (P6 short names often carry a date).
+        try:
+            project_with_id = dataclasses.replace(scenario.project, id=project_id)
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(f"--project-id {project_id!r}: {exc}") from None
+        scenario = dataclasses.replace(scenario, project=project_with_id)
+    warnings = [str(w) for w in imported.warnings]
+    unlinked = no_logic(scenario)
+    if unlinked is not None:
+        warnings.insert(0, str(unlinked))
+    hits: list[Any] = []
+    if ranges is not None:
+        scenario, hits = apply_ranges(scenario, read_rules(ranges), imported)
+    register: list[Risk] = []
+    if risks is not None:
+        register = read_risk_register(risks, task_ids=scenario.task_ids)
+        try:
+            scenario = Scenario(
+                project=scenario.project,
+                tasks=scenario.tasks,
+                risks=tuple(register),
+                source=scenario.source,
+            )
+        except ScenarioError as exc:
+            raise ScenarioError(list(exc.problems), source=str(risks)) from None
+    flat = no_ranges_warning(scenario, ranges)
+    if flat is not None:
+        warnings.append(flat)
+    return scenario, imported, hits, register, warnings
+
+
+def no_ranges_warning(scenario: Any, ranges: str | None) -> str | None:
+    """The warning for a scenario whose open work has single-point durations only (a
+    schedule file, a task table without three-point columns): its run is flat, or varies
+    only by the risks. None when some task's duration has a range."""
+    open_work = [
+        t
+        for t in scenario.tasks
+        if t.status != "complete"
+        and not (t.duration.is_degenerate and t.duration.deterministic == 0)
+    ]
+    if not open_work or any(not t.duration.is_degenerate for t in open_work):
+        return None
+    given = " (no range rule gave one)" if ranges is not None else ""
+    effect = (
+        "only the risks vary the finish"
+        if scenario.risks
+        else "every iteration gives the same finish (P10 = P90)"
+    )
+    return (
+        f"no task duration has a range{given}, so {effect}: give the durations three-point "
+        "ranges with --ranges RULES (see 'Range rules' in docs/importing.md; template: "
+        "scenarios/templates/ranges.toml)"
+    )
