@@ -11,8 +11,10 @@ The public API::
 
 from .base.version import __version__
 from .engine.convergence import simulate_until_converged
+from .engine.portfolio import simulate_portfolio
 from .engine.ranking import rank_risks
 from .engine.simulate import sample_durations, simulate
+from .io.portfolio_file import load as load_portfolio
 from .io.scenario_file import load
 from .model.calendar import Calendar
 from .model.distributions import (
@@ -27,9 +29,11 @@ from .model.distributions import (
     Uniform,
 )
 from .model.errors import Problem, ScenarioError
+from .model.portfolio import CrossLink, Portfolio, PortfolioProject
 from .model.risks import Impact, Mitigation, Risk
 from .model.scenario import Correlation, Project, Scenario, SimulationSettings
 from .model.tasks import Link, Task, TaskCost
+from .results.portfolio import PortfolioResults
 from .results.simulation import Results
 from .scheduling.cpm import CRITICAL_TOLERANCE, CPMSchedule, schedule
 from .scheduling.network import health_warnings
@@ -39,6 +43,7 @@ __all__ = [
     "CPMSchedule",
     "Calendar",
     "Correlation",
+    "CrossLink",
     "Discrete",
     "Distribution",
     "Fixed",
@@ -48,6 +53,9 @@ __all__ = [
     "Mitigation",
     "Normal",
     "Pert",
+    "Portfolio",
+    "PortfolioProject",
+    "PortfolioResults",
     "Problem",
     "Project",
     "Results",
@@ -63,9 +71,11 @@ __all__ = [
     "__version__",
     "health_warnings",
     "load",
+    "load_portfolio",
     "rank_risks",
     "sample_durations",
     "schedule",
     "simulate",
+    "simulate_portfolio",
     "simulate_until_converged",
 ]

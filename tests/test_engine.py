@@ -167,10 +167,13 @@ def test_sample_durations_are_the_draws_of_any_iteration_range():
 
 @pytest.mark.parametrize("sampling", ["lhs", "random"])
 def test_task_draws_are_its_named_stream_through_the_quantile_kernel(sampling):
-    """A task's durations are ppf(uniforms of stream 'duration:<id>' of the seed)."""
+    """A task's durations are ppf(uniforms of stream '<project id>/duration:<id>' of
+    the seed)."""
+    scope = MIXED.project.id
     for k, task in enumerate(MIXED.tasks):
         u = np.empty(1500)
-        fill_uniforms(np.uint64(stream_key(77, f"duration:{task.id}")), 600, u, sampling == "lhs")
+        key = stream_key(77, f"{scope}/duration:{task.id}")
+        fill_uniforms(np.uint64(key), 600, u, sampling == "lhs")
         packer = Packer()
         packer.add(task.duration)
         codes, params, table = packer.arrays()

@@ -238,6 +238,20 @@ class _Chain:
         return dataclasses.replace(raw, milestones=raw.milestones[:k]), rows
 
 
+def _chain(pf: Portfolio, mitigated: bool, repair: bool) -> _Chain:
+    """The portfolio's ``_Chain``, built once per portfolio object and state (its
+    scenarios with stand-ins and systemic risks, and their compiled models)."""
+    cache = pf.__dict__.get("_chains")
+    if cache is None:
+        cache = {}
+        # Portfolio is frozen; the cache is not a field, so it bypasses __setattr__.
+        object.__setattr__(pf, "_chains", cache)
+    key = (mitigated, repair)
+    if key not in cache:
+        cache[key] = _Chain(pf, mitigated, repair)
+    return cache[key]
+
+
 def simulate_portfolio(
     portfolio: Portfolio,
     iterations: int | None = None,
@@ -271,9 +285,10 @@ def simulate_portfolio(
     started = time.perf_counter()
     if runner is None:
         runner = LocalRunner(run.threads) if client is None else DaskRunner(client)
-    chain = _Chain(portfolio, mitigated, repair_correlations)
+    chain = _chain(portfolio, mitigated, repair_correlations)
     tracked: dict[str, dict[str, np.ndarray]] = {}
     raws: dict[str, RawRun] = {}
+    projects: dict[str, Results] = {}
     order = list(chain.members)
     total = len(order) * run.iterations
     for n, pid in enumerate(order):
@@ -286,12 +301,11 @@ def simulate_portfolio(
             def step(done: int, _: int, offset: int = offset) -> None:
                 progress(offset + done, total)
 
-        raw = run_all(runner, blocks, progress=step)
-        raws[pid], tracked[pid] = chain.split(pid, raw)
-    projects: dict[str, Results] = {}
-    for pid in portfolio.project_ids:
-        m = chain.members[pid]
-        projects[pid] = build_results(m.scenario, chain.with_external(pid, tracked), raws[pid], run)
+        raw, tracked[pid] = chain.split(pid, run_all(runner, blocks, progress=step))
+        projects[pid] = build_results(chain.members[pid].scenario, model, raw, run)
+        # Only the per-iteration finish and cost are needed from here (the ranking):
+        # the kept durations go, so memory holds one project's subsample at a time.
+        raws[pid] = dataclasses.replace(raw, sub_d=raw.sub_d[:, :0])
     ranking = None
     if rank:
         n_rank = min(

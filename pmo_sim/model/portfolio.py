@@ -207,7 +207,8 @@ class Portfolio:
 
     def risks_of(self, project_id: str) -> tuple[Risk, ...]:
         """The systemic risks that hit ``project_id``, their impacts cut to its tasks
-        (with bare task ids), as risks of its scenario."""
+        (with bare task ids), as risks of its scenario; a risk's cost (and its
+        response cost) only in the first project it hits, so the total counts it once."""
         out = []
         for r in self.risks:
             impacts = []
@@ -217,14 +218,29 @@ class Portfolio:
                     impacts.append(dataclasses.replace(imp, tasks=tuple(tasks)))
             if impacts:
                 cut = dataclasses.replace(r, impacts=tuple(impacts))
+                if self.hit_by(r.id)[0] != project_id:
+                    # Its cost, and the response's, count once: in the first project hit.
+                    cut = dataclasses.replace(cut, cost=None)
+                    if cut.mitigated is not None:
+                        cut = dataclasses.replace(
+                            cut,
+                            mitigated=dataclasses.replace(
+                                cut.mitigated, cost=None, response_cost=0.0
+                            ),
+                        )
                 if r.mitigated is not None and r.mitigated.impacts is not None:
                     mitigated = [
                         dataclasses.replace(imp, tasks=tuple(t.task for t in own))
                         for imp in r.mitigated.impacts
                         if (own := [t for t in map(_ref, imp.tasks) if t.project == project_id])
                     ]
+                    # Mitigated impacts replace those on the tasks they name (none of
+                    # this project's: its impacts stay as they are).
                     cut = dataclasses.replace(
-                        cut, mitigated=dataclasses.replace(r.mitigated, impacts=tuple(mitigated))
+                        cut,
+                        mitigated=dataclasses.replace(
+                            cut.mitigated, impacts=tuple(mitigated) if mitigated else None
+                        ),
                     )
                 out.append(cut)
         return tuple(out)
