@@ -483,3 +483,115 @@ def test_a_systemic_risks_cost_counts_once():
     assert set(r.cost.tolist()) == {10 + 10 + 1000}
     r = simulate_portfolio(portfolio(a, b, risks=[risk]), iterations=100, seed=1, mitigated=True)
     assert set(r.cost.tolist()) == {10 + 10 + 1000 + 300}
+
+
+def test_comparing_a_renamed_project_keeps_common_random_numbers(tmp_path):
+    """The project id keys the streams; ``compare OLD NEW`` runs every state with the
+    old update's id, so renaming the project (a new default id) changes nothing."""
+    text = (SCENARIOS / "office_move.toml").read_text(encoding="utf-8")
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text(
+        text.replace('name = "Office move: Holborn to King\'s Cross"', 'name = "Relocation"'),
+        encoding="utf-8",
+    )
+    assert load(renamed).project.id != load(SCENARIOS / "office_move.toml").project.id
+    result = invoke(
+        "compare", str(SCENARIOS / "office_move.toml"), str(renamed), "-n", "2000", "--json", "-q"
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["old"] == doc["new"]
+    assert all(v == 0 for v in doc["total"].values())
+
+
+# MPLIB multi-project instances ----------------------------------------------------------
+
+MPLIB = sorted(
+    (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi_project").glob(
+        "*.rcmp"
+    )
+)
+
+
+def mplib_portfolio(path: Path, folder: Path) -> tuple[Path, dict[str, int]]:
+    """Write an MPLIB instance (read with the psplib package) as a portfolio file over one
+    scenario file per project (single-mode durations, FS logic, each project released
+    on its release day) and return it with each project's critical-path length by
+    networkx's longest path (the independent reference)."""
+    import networkx as nx
+    import psplib
+
+    from pmo_sim.io.toml_writer import dumps
+    from pmo_sim.model.tasks import Link as TaskLink
+
+    inst = psplib.parse(str(path), instance_format="mplib")
+    preds: dict[int, list[int]] = {}
+    for i, act in enumerate(inst.activities):
+        for j in act.successors:
+            preds.setdefault(j, []).append(i)
+    lengths = {}
+    entries = []
+    for k, proj in enumerate(inst.projects):
+        pid = f"p{k + 1}"
+        ids = {i: f"a{i}" for i in proj.activities}
+        tasks = []
+        graph = nx.DiGraph()
+        for i in proj.activities:
+            d = inst.activities[i].modes[0].duration
+            graph.add_node(i)
+            for p in preds.get(i, []):
+                graph.add_edge(p, i, weight=inst.activities[p].modes[0].duration)
+            tasks.append(
+                Task(
+                    ids[i],
+                    duration=d,
+                    predecessors=tuple(TaskLink(ids[p]) for p in preds.get(i, [])),
+                )
+            )
+        # The longest path's length: edge weights are the predecessors' durations,
+        # plus the last activity's own.
+        longest = max(
+            nx.dag_longest_path_length(graph.subgraph(nx.ancestors(graph, end) | {end}))
+            + inst.activities[end].modes[0].duration
+            for end in graph.nodes
+        )
+        lengths[pid] = longest
+        release = int(proj.release_date)
+        scenario = Scenario(
+            project=Project(
+                name=f"{path.stem} {pid}",
+                id=f"{path.stem.lower()}-{pid}",
+                start=MON,
+                calendar=Calendar(weekmask="1111111"),
+            ),
+            tasks=tuple(tasks),
+        )
+        if release:
+            scenario = dataclasses.replace(
+                scenario,
+                project=dataclasses.replace(
+                    scenario.project, start=MON + dt.timedelta(days=release)
+                ),
+            )
+        (folder / f"{pid}.toml").write_text(dumps(scenario), encoding="utf-8")
+        entries.append(f'[[projects]]\nid = "{pid}"\nscenario = "{pid}.toml"\n')
+    pf = folder / "portfolio.toml"
+    pf.write_text(f'[portfolio]\nname = "{path.stem}"\n\n' + "\n".join(entries), encoding="utf-8")
+    return pf, lengths
+
+
+@pytest.mark.skipif(not MPLIB, reason="needs ../shared/data/multi_project (MPLIB instances)")
+@pytest.mark.parametrize("path", MPLIB, ids=lambda p: p.stem)
+def test_mplib_instances_run_as_portfolios_with_their_cpm_lengths(tmp_path, path):
+    pytest.importorskip("psplib", reason='needs the test extra: pip install ".[test]"')
+    pf, lengths = mplib_portfolio(path, tmp_path)
+    result = invoke("cpm", str(pf), "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert {pid: p["finish"]["days"] for pid, p in doc["projects"].items()} == lengths
+    result = invoke("run", str(pf), "-n", "200", "--json", "-q", "--no-ranking")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    for pid, p in doc["projects"].items():
+        # Fixed durations: every iteration is the critical-path length.
+        assert p["finish"]["percentiles"]["90"]["days"] == lengths[pid]

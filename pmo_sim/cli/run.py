@@ -49,7 +49,8 @@ def validate(scenario: str, quiet: bool, repair_correlations: bool) -> None:
     """Check a scenario file: report every error (exit 2) and schedule-health warnings.
 
     Warnings (open ends, leads, estimates without a range) do not fail validation;
-    validate prints them on stdout as part of its report.
+    validate prints them on stdout as part of its report. A portfolio file
+    (docs/portfolio.md) is checked with every project it names.
 
     \b
     Example:
@@ -97,7 +98,8 @@ def cpm(scenario: str, as_json: bool) -> None:
     --json adds early_start_at and the like. With task calendars it adds each task's
     calendar (durations and float count its working days), and with a data date each
     task's status (complete tasks at their actual dates, tasks in progress finishing
-    their remaining work).
+    their remaining work). A portfolio file gives each project's deterministic finish
+    against its deadline and the programme's.
 
     \b
     Examples:
@@ -261,6 +263,12 @@ def run(
       pmo-sim run scenarios/office_move.toml --out results.json --task-dates dates.csv
       pmo-sim run scenarios/office_move.toml --until-converged --tolerance 0.25
       pmo-sim run scenarios/office_move.toml --record
+
+    Given a portfolio file (a [portfolio] table naming projects, links between them
+    and systemic risks; docs/portfolio.md), simulates every project together and
+    prints each against its deadline and budget with a red/amber/green mark, the
+    programme finish and total cost, the portfolio effect and the programme-wide
+    risk ranking: pmo-sim run scenarios/portfolio/portfolio.toml
 
     Ctrl-C stops a run cleanly (exit 130) and leaves no partial output file.
     """

@@ -271,6 +271,10 @@ def attribute(
 ) -> Attribution:
     """The waterfall from ``old`` to ``new``; ``simulate(scenario, iterations=, seed=,
     sampling=)`` runs each state (the caller's, so it may show progress)."""
+    if new.project.id != old.project.id:
+        # The project id keys the random streams: every state keeps the old update's,
+        # so a renamed project's steps still run on common random numbers.
+        new = dataclasses.replace(new, project=dataclasses.replace(new.project, id=old.project.id))
     calendar = new.project.calendar
     start = new.project.start
 
