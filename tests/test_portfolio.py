@@ -595,3 +595,32 @@ def test_mplib_instances_run_as_portfolios_with_their_cpm_lengths(tmp_path, path
     for pid, p in doc["projects"].items():
         # Fixed durations: every iteration is the critical-path length.
         assert p["finish"]["percentiles"]["90"]["days"] == lengths[pid]
+
+
+def test_risks_and_compare_take_a_portfolio():
+    result = invoke("risks", str(EXAMPLE), "-n", "1000", "-q", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    ranked = {row["risk"] for row in doc["risks"]}
+    assert {"S1", "S2", "S3", "office:R1", "dc:R1", "depot:R1"} <= ranked
+    result = invoke("compare", str(EXAMPLE), "-n", "1000", "-q", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert set(doc["projects"]) == {"office", "dc", "depot"}
+    # The same random numbers, and responses that only lower probabilities and
+    # impacts: each iteration finishes no later, so neither does the P80.
+    office = doc["projects"]["office"]
+    assert office["after"]["p80_finish"] <= office["before"]["p80_finish"]
+
+
+def test_report_writes_the_portfolio_html(tmp_path):
+    pytest.importorskip("matplotlib", reason='needs the report extra: pip install ".[report]"')
+    out = tmp_path / "portfolio.html"
+    result = invoke("report", str(EXAMPLE), "-n", "1000", "-q", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    for anchor in ("chart-finish", "chart-s-curves", "chart-systemic", "id=links", "id=risks"):
+        assert anchor in text
+    doc = json.loads(invoke("run", str(EXAMPLE), "-n", "1000", "-q", "--json").output)
+    p = doc["portfolio"]["p_all_deadlines"]
+    assert f'data-key="portfolio.p_all_deadlines" data-value="{p}"' in text

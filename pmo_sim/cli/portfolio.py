@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -131,3 +132,96 @@ def run(
         click.echo(json.dumps(doc, indent=2))
         return
     click.echo(run_report(r))
+
+
+def _simulate(pf: Any, sim: SimOptions, **options: Any) -> Any:
+    from ..engine.portfolio import simulate_portfolio
+
+    if not sim.quiet:
+        compile_note(True, pf.projects[0].scenario)
+    bar = Progress(not sim.quiet)
+    try:
+        return simulate_portfolio(pf, **sim.engine(), progress=bar, **options)
+    finally:
+        bar.close()
+
+
+def risks(path: str, sim: SimOptions, *, mitigated: bool, by: str, as_json: bool) -> None:
+    """The programme-wide ranking of every systemic and project risk."""
+    from ..engine.ranking import RANKING_ITERATIONS
+    from ..report.portfolio import ranking_report
+
+    pf = load(path)
+    if not pf.risks and not any(p.scenario.risks for p in pf.projects):
+        raise UserError(f"{path}: no project and no [[risks]] of the portfolio has risks to rank")
+    n = sim.iterations
+    if n is None:
+        n = min(pf.simulation.iterations, RANKING_ITERATIONS)
+    sim = dataclasses.replace(sim, iterations=n)
+    r = _simulate(pf, sim, mitigated=mitigated, rank=True, ranking_iterations=n)
+    if as_json:
+        section = r.to_dict()["portfolio"]
+        doc = {
+            "iterations": r.iterations,
+            "seed": r.seed,
+            "mitigated": mitigated,
+            "risks": section["risk_ranking"],
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return
+    click.echo(ranking_report(r, by=by, limit=None))
+
+
+def compare(path: str, sim: SimOptions, as_json: bool) -> None:
+    """Every project's and the portfolio's figures before and after mitigation (the
+    projects' own responses and the systemic risks'), on the same random numbers."""
+    from ..report.portfolio import mitigation_report
+
+    pf = load(path)
+    pre = _simulate(pf, sim)
+    post = _simulate(pf, sim, mitigated=True)
+    if as_json:
+        click.echo(json.dumps(mitigation_doc(pre, post), indent=2))
+        return
+    click.echo(mitigation_report(pre, post))
+
+
+def mitigation_doc(pre: Any, post: Any) -> dict[str, Any]:
+    def figures(r: Any, res: Any = None) -> dict[str, Any]:
+        if res is None:
+            return {
+                "p50_finish": r.percentile_date(50).isoformat(),
+                "p80_finish": r.percentile_date(80).isoformat(),
+                "p80_cost": r.cost_percentile(80),
+                "p_all_deadlines": r.probability_all_deadlines,
+            }
+        return {
+            "p50_finish": res.percentile_date(50).isoformat(),
+            "p80_finish": res.percentile_date(80).isoformat(),
+            "p80_cost": None if res.cost is None else float(res.cost_percentile(80)),
+            "p_deadline": None
+            if res.scenario.project.deadline is None
+            else res.probability_by(None),
+        }
+
+    return {
+        "iterations": pre.iterations,
+        "seed": pre.seed,
+        "portfolio": {"before": figures(pre), "after": figures(post)},
+        "projects": {
+            pid: {
+                "before": figures(pre, pre.projects[pid]),
+                "after": figures(post, post.projects[pid]),
+            }
+            for pid in pre.projects
+        },
+    }
+
+
+def report_html(path: str, sim: SimOptions, ranking: bool, ranking_iterations: int | None) -> str:
+    """The portfolio's HTML report (``report.portfolio_html``)."""
+    from ..report.portfolio_html import render_portfolio_report
+
+    pf = load(path)
+    r = _simulate(pf, sim, rank=ranking, ranking_iterations=ranking_iterations)
+    return render_portfolio_report(r)

@@ -203,8 +203,22 @@ def report(
     With --record the run is stored in the history, and with --record or --history
     the report gains a "Trend" section when the history holds earlier updates of
     the project.
+
+    Given a portfolio file (docs/portfolio.md), the report leads with each project
+    against its deadline and budget, red/amber/green, then each project's finish
+    against its deadline on one chart, the portfolio S-curves, the systemic-risk
+    tornado, the programme-wide ranking and the links between projects.
     """
     need_matplotlib()
+    from . import portfolio
+
+    if portfolio.is_portfolio(scenario):
+        portfolio.refuse({"--record": record, "--history": history_target})
+        check_outputs(output, force=force, inputs=(scenario,))
+        text = portfolio.report_html(scenario, sim, ranking, ranking_iterations)
+        _write(output, text.encode("utf-8"), force)
+        click.echo(output)
+        return
     used = history_file(history_target) if record or history_target else None
     check_outputs(output, force=force, inputs=(scenario, used))  # before the runs
     from ..report.html import render_report

@@ -459,6 +459,12 @@ def compare(
       pmo-sim compare 2027-04-01 2027-05-04 --project office-move --json
     """
     from ..report.text import compare_report, comparison
+    from . import portfolio
+
+    if new is None and portfolio.is_portfolio(old):
+        portfolio.refuse({"--project": project_id, "--history": history_target, "--record": record})
+        portfolio.compare(old, sim, as_json)
+        return
 
     if new is not None:
         if record:
@@ -634,7 +640,11 @@ def risks(
     """
     from ..engine.ranking import RANKING_ITERATIONS
     from ..report.text import risks_report
+    from . import portfolio
 
+    if portfolio.is_portfolio(scenario):
+        portfolio.risks(scenario, sim, mitigated=mitigated, by=by, as_json=as_json)
+        return
     s = load_scenario(scenario)
     if not s.risks:
         raise UserError(f"{scenario}: the scenario has no [[risks]] to rank")

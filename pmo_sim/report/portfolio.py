@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..model.calendar import iso
 from ..results.simulation import REPORTED_PERCENTILES
 from .text import days, money, pct, table
@@ -134,31 +136,100 @@ def run_report(r: Any) -> str:
             p = risk.state(r.mitigated).probability
             out.append(f"  {risk.id} {risk.name}: p {pct(p)}, hits {', '.join(pf.hit_by(risk.id))}")
     if r.ranking is not None:
-        rk = r.ranking
-        ids = list(r.projects)
-        rows = []
-        for k in rk.order()[:RANKED]:
-            rows.append(
-                [
-                    rk.risk_ids[k],
-                    "yes" if rk.systemic[k] else "",
-                    money(rk.p80_cost_contribution[k]),
-                ]
-                + [days(rk.p80_finish_contribution[pid][k]) for pid in ids]
-            )
-        out += [
-            "",
-            f"Risks by contribution to the portfolio's P80 cost ({rk.iterations:,} iterations "
-            "each; finish columns: working days added to each project's P80 finish):",
-            table(
-                ["risk", "systemic", "P80 cost"] + [f"{pid} P80" for pid in ids],
-                rows,
-                right=set(range(2, 3 + len(ids))),
-            ),
-        ]
+        out += ["", ranking_report(r, by="cost", limit=RANKED)]
     if pf.links:
         out += ["", "Links between projects (how often each drives its successor's project):"]
         for link in pf.links:
             share = r.link_criticality.get(str(link), 0.0)
             out.append(f"  {link}: critical in {pct(share)} of iterations")
     return "\n".join(out)
+
+
+def ranking_report(r: Any, *, by: str = "cost", limit: int | None = RANKED) -> str:
+    """Every systemic and project risk by what it adds to the portfolio's P80 cost
+    (``by="cost"``) or to the most delayed project's P80 finish (``by="finish"``), with
+    what it adds to each project's P80 finish."""
+    rk = r.ranking
+    ids = list(r.projects)
+    if by == "finish":
+        delay = np.max(np.vstack([rk.p80_finish_contribution[pid] for pid in ids]), axis=0)
+        order = sorted(range(len(rk.risk_ids)), key=lambda k: (-delay[k], k))
+        what = "the most they add to any project's P80 finish"
+    else:
+        order = rk.order()
+        what = "what they add to the portfolio's P80 cost"
+    shown = order if limit is None else order[:limit]
+    rows = [
+        [rk.risk_ids[k], "yes" if rk.systemic[k] else ""]
+        + [money(rk.p80_cost_contribution[k])]
+        + [days(rk.p80_finish_contribution[pid][k]) for pid in ids]
+        for k in shown
+    ]
+    more = (
+        "" if len(shown) == len(order) else f"; {len(order) - len(shown)} more with pmo-sim risks"
+    )
+    return "\n".join(
+        [
+            f"Risks by {what} ({rk.iterations:,} iterations each, on the "
+            "same random numbers; finish columns: working days added to each project's "
+            f"P80 finish{more}):",
+            table(
+                ["risk", "systemic", "P80 cost"] + [f"{pid} P80" for pid in ids],
+                rows,
+                right=set(range(2, 3 + len(ids))),
+            ),
+        ]
+    )
+
+
+def mitigation_report(pre: Any, post: Any) -> str:
+    """Each project's and the portfolio's P50/P80 finish and P80 cost before and after
+    mitigation."""
+    rows = []
+    for pid in pre.projects:
+        a, b = pre.projects[pid], post.projects[pid]
+        rows.append(
+            [
+                pid,
+                iso(a.percentile_date(80)),
+                iso(b.percentile_date(80)),
+                "-" if a.scenario.project.deadline is None else pct(a.probability_by(None)),
+                "-" if b.scenario.project.deadline is None else pct(b.probability_by(None)),
+                money(None if a.cost is None else float(a.cost_percentile(80))),
+                money(None if b.cost is None else float(b.cost_percentile(80))),
+            ]
+        )
+    rows.append(
+        [
+            "portfolio",
+            iso(pre.percentile_date(80)),
+            iso(post.percentile_date(80)),
+            pct(pre.probability_all_deadlines),
+            pct(post.probability_all_deadlines),
+            money(pre.cost_percentile(80)),
+            money(post.cost_percentile(80)),
+        ]
+    )
+    cur = pre.portfolio.currency
+    return "\n".join(
+        [
+            f"{pre.portfolio.name}: before and after mitigation, {pre.iterations:,} "
+            f"iterations (seed {pre.seed}), same random numbers",
+            "",
+            table(
+                [
+                    "project",
+                    "P80 finish before",
+                    "after",
+                    "P(deadline) before",
+                    "after",
+                    f"P80 cost before{f' ({cur})' if cur else ''}",
+                    "after",
+                ],
+                rows,
+                right={3, 4, 5, 6},
+            ),
+            "The portfolio row: the programme finish, P(every project meets its deadline) "
+            "and the total cost (response costs included after mitigation).",
+        ]
+    )
