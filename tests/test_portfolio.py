@@ -624,3 +624,44 @@ def test_report_writes_the_portfolio_html(tmp_path):
     doc = json.loads(invoke("run", str(EXAMPLE), "-n", "1000", "-q", "--json").output)
     p = doc["portfolio"]["p_all_deadlines"]
     assert f'data-key="portfolio.p_all_deadlines" data-value="{p}"' in text
+
+
+XER_MULTI = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "schedules"
+    / "xer"
+    / "aspose_multiproject_with_external.xer"
+)
+
+
+@pytest.mark.skipif(not XER_MULTI.is_file(), reason="needs ../shared/data (a multi-project XER)")
+def test_a_multi_project_xer_imports_as_a_portfolio(tmp_path):
+    """The two projects of the export become the portfolio's projects, and its relation
+    between them (TestProject A1000 -> TestProject2 A1010, FS) a link that holds."""
+    out = tmp_path / "programme.toml"
+    result = invoke("import", str(XER_MULTI), "--portfolio", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    pf = load_portfolio(out)
+    assert pf.project_ids == ("testproject", "testproject2")
+    assert [str(k) for k in pf.links] == ["testproject:A1000 -> testproject2:A1010 (FS)"]
+    r = simulate_portfolio(pf, iterations=100, seed=1)
+    pred = r.projects["testproject"].deterministic
+    succ = r.projects["testproject2"]
+    a1000 = pred.dates()["early_finish"][pf.project("testproject").scenario.task_ids.index("A1000")]
+    a1010 = succ.deterministic.dates()["early_start"][succ.scenario.task_ids.index("A1010")]
+    assert a1010 > a1000
+    # Options for one project are refused with --portfolio.
+    result = invoke(
+        "import",
+        str(XER_MULTI),
+        "--portfolio",
+        "--project",
+        "TestProject",
+        "-o",
+        str(out),
+        "--force",
+    )
+    assert result.exit_code == 2
+    assert "not taken with --portfolio" in result.output

@@ -189,6 +189,12 @@ def import_options(fn: Any) -> Any:
     help="Scenario file to write (default: print the TOML on stdout).",
 )
 @click.option(
+    "--portfolio",
+    is_flag=True,
+    help="For an XER export of several projects: write a portfolio file over all of "
+    "them, with the relations between projects as links (docs/portfolio.md).",
+)
+@click.option(
     "--quiet", "-q", is_flag=True, help="No warnings, range report or fidelity line on stderr."
 )
 @FORCE
@@ -204,6 +210,7 @@ def import_(
     links: str | None,
     data_date: str | None,
     output: str | None,
+    portfolio: bool,
     quiet: bool,
     force: bool,
 ) -> None:
@@ -223,8 +230,26 @@ def import_(
       pmo-sim import plan.xml -o plan.toml && pmo-sim run plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 -o plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
+      pmo-sim import programme.xer --portfolio --ranges ranges.toml -o programme.toml
     """
     check_outputs(output, force=force, inputs=(schedule, risks, ranges))
+    if portfolio:
+        _import_portfolio(
+            schedule,
+            output,
+            ranges,
+            given={
+                "--project": project,
+                "--project-id": project_id,
+                "--risks": risks,
+                "--start": start,
+                "--links": links,
+                "--data-date": data_date,
+            },
+            quiet=quiet,
+            force=force,
+        )
+        return
     text, scenario, hits, imported, warnings, fidelity = import_scenario(
         schedule,
         project=project,
@@ -320,3 +345,47 @@ def check(
         click.echo(render(assessment))
     if strict and assessment.counts()["fail"]:
         raise click.exceptions.Exit(CHECK_FAILED)
+
+
+def _import_portfolio(
+    schedule: str,
+    output: str | None,
+    ranges: str | None,
+    *,
+    given: dict[str, Any],
+    quiet: bool,
+    force: bool,
+) -> None:
+    """``import --portfolio``: the portfolio file over every project of an XER export,
+    checked by loading it (each project imported) before it is written."""
+    from ..io.importers import detect_format
+    from ..io.portfolio_file import load
+    from ..io.portfolio_writer import xer_portfolio
+    from .common import UserError
+
+    used = [name for name, value in given.items() if value]
+    if used:
+        raise UserError(
+            f"{', '.join(used)}: not taken with --portfolio (each project of the file is "
+            "one entry of the portfolio; add options to its entry)"
+        )
+    if detect_format(schedule) != "xer":
+        raise UserError(f"{schedule}: --portfolio reads a P6 XER export of several projects")
+    if output is None:
+        raise UserError("--portfolio writes a file: give it with -o PORTFOLIO.toml")
+    text, warnings = xer_portfolio(schedule, output, ranges)
+    # Checked in place: the entries name the export relative to the output's folder.
+    probe = Path(output).resolve().parent / f".{Path(output).name}.check.toml"
+    try:
+        probe.write_text(text, encoding="utf-8")
+        pf = load(probe)
+    finally:
+        probe.unlink(missing_ok=True)
+    if not quiet:
+        for w in warnings:
+            click.echo(f"warning: {w}", err=True)
+        click.echo(
+            f"{output}: {len(pf.projects)} projects, {len(pf.links)} links between them",
+            err=True,
+        )
+    atomic_write(output, lambda h: h.write(text), force=force)

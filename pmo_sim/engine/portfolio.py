@@ -307,7 +307,7 @@ def simulate_portfolio(
         # the kept durations go, so memory holds one project's subsample at a time.
         raws[pid] = dataclasses.replace(raw, sub_d=raw.sub_d[:, :0])
     ranking = None
-    if rank:
+    if rank and (portfolio.risks or any(p.scenario.risks for p in portfolio.projects)):
         n_rank = min(
             run.iterations,
             RANKING_ITERATIONS

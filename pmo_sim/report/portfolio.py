@@ -125,10 +125,15 @@ def run_report(r: Any) -> str:
     if r.jcl() is not None:
         out.append(f"  Joint confidence (deadline and budget): {pct(r.jcl())}")
     total, joint = r.portfolio_effect(80)
+    gap = total - joint
+    why = (
+        f"{money(gap)} less: the P80 of a sum is not the sum of P80s"
+        if abs(gap) >= 0.5
+        else "the same: the projects' costs do not vary, or vary together"
+    )
     out.append(
         f"Portfolio effect: the projects' P80 costs add up to {money(total)}; the "
-        f"portfolio's P80 cost is {money(joint)} ({money(total - joint)} less: the P80 "
-        "of a sum is not the sum of P80s)"
+        f"portfolio's P80 cost is {money(joint)} ({why})"
     )
     if pf.risks:
         out += ["", "Systemic risks (one draw per iteration for every project they hit):"]

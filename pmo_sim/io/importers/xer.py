@@ -556,6 +556,60 @@ def list_projects(path: str | os.PathLike[str], encoding: str | None = None) -> 
     ]
 
 
+def cross_project_relations(
+    path: str | os.PathLike[str], encoding: str | None = None
+) -> list[dict]:
+    """The relations of an XER file between activities of different projects: the
+    predecessor's and successor's project short names and activity ids (``task_code``),
+    the type (FS, SS, FF, SF) and the lag in working days (hours over the successor
+    calendar's ``day_hr_cnt``, 8 where it has none)."""
+    source = os.fspath(path)
+    c = Collector(source)
+    text, _ = decode_xer(read_bytes(path), encoding)
+    tables = parse_tables(text, c)
+    c.raise_if_any()
+    empty = XerTable("", [], [])
+    short = {
+        r.get("proj_id", "").strip(): r.get("proj_short_name", "").strip()
+        for _, r in tables.get("PROJECT", empty).rows
+    }
+    hours = {}
+    for _, r in tables.get("CALENDAR", empty).rows:
+        try:
+            hours[r.get("clndr_id", "").strip()] = float(r.get("day_hr_cnt", "") or 8.0) or 8.0
+        except ValueError:
+            hours[r.get("clndr_id", "").strip()] = 8.0
+    tasks = {
+        r.get("task_id", "").strip(): (
+            r.get("proj_id", "").strip(),
+            r.get("task_code", "").strip(),
+            r.get("clndr_id", "").strip(),
+        )
+        for _, r in tables.get("TASK", empty).rows
+    }
+    out = []
+    for _, r in tables.get("TASKPRED", empty).rows:
+        succ = tasks.get(r.get("task_id", "").strip())
+        pred = tasks.get(r.get("pred_task_id", "").strip())
+        if succ is None or pred is None or succ[0] == pred[0]:
+            continue
+        try:
+            lag_hours = float(r.get("lag_hr_cnt", "") or 0.0)
+        except ValueError:
+            lag_hours = 0.0
+        out.append(
+            {
+                "predecessor_project": short.get(pred[0], pred[0]),
+                "predecessor": pred[1],
+                "successor_project": short.get(succ[0], succ[0]),
+                "successor": succ[1],
+                "type": LINK_TYPES.get(r.get("pred_type", "").strip(), "FS"),
+                "lag": round(lag_hours / hours.get(succ[2], 8.0), 9),
+            }
+        )
+    return out
+
+
 def read_xer(
     path: str | os.PathLike[str], project: str | None = None, encoding: str | None = None
 ) -> ImportedSchedule:
