@@ -11,7 +11,7 @@ The public API::
 
 from .base.version import __version__
 from .engine.convergence import simulate_until_converged
-from .engine.portfolio import simulate_portfolio
+from .engine.portfolio import portfolio_durations, simulate_portfolio
 from .engine.ranking import rank_risks
 from .engine.simulate import sample_durations, simulate
 from .io.portfolio_file import load as load_portfolio
@@ -72,6 +72,7 @@ __all__ = [
     "health_warnings",
     "load",
     "load_portfolio",
+    "portfolio_durations",
     "rank_risks",
     "sample_durations",
     "schedule",

@@ -665,3 +665,73 @@ def test_a_multi_project_xer_imports_as_a_portfolio(tmp_path):
     )
     assert result.exit_code == 2
     assert "not taken with --portfolio" in result.output
+
+
+def test_plot_draws_the_portfolio_charts(tmp_path):
+    pytest.importorskip("matplotlib", reason='needs the report extra: pip install ".[report]"')
+    result = invoke("plot", str(EXAMPLE), "-n", "500", "-q", "-o", str(tmp_path / "charts"))
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "charts").iterdir())
+    assert names == ["finish.png", "s-curves.png", "systemic.png"]
+    assert all((tmp_path / "charts" / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in names)
+
+
+# Correlations between projects -------------------------------------------------------------
+
+
+def test_a_correlation_between_projects_holds_in_the_joint_draws():
+    """p:a and q:a correlated at 0.7 (rank) across projects, p:a and p:b at 0.5 within
+    p: the sample rank correlations of the durations the portfolio draws are 0.7 and 0.5
+    within four standard errors (Fisher: 1 / sqrt(n - 3)), and a third project's task,
+    correlated with nothing, stays within four of 0. Every project sees the same joint
+    draws: q's durations match its finishes, draw for draw."""
+    from scipy.stats import spearmanr
+
+    from pmo_sim import Uniform, portfolio_durations
+    from pmo_sim.model.portfolio import PortfolioCorrelation
+    from pmo_sim.model.scenario import Correlation
+
+    p = Scenario(
+        project=Project(name="p", id="p", start=MON),
+        tasks=(Task("a", duration=Uniform(5, 15)), Task("b", duration=Uniform(5, 15))),
+        correlations=(Correlation(0.5, tasks=("a", "b")),),
+    )
+    q = one_task("q", Uniform(5, 15))
+    z = one_task("z", Uniform(5, 15))
+    pf = portfolio(p, q, z, correlations=[PortfolioCorrelation(0.7, ("p:a", "q:a"))])
+    n = 20_000
+    r = simulate_portfolio(pf, iterations=n, seed=5)
+    a, b = portfolio_durations(pf, "p", seed=5, count=n)
+    (qa,) = portfolio_durations(pf, "q", seed=5, count=n)
+    (za,) = portfolio_durations(pf, "z", seed=5, count=n)
+    assert np.array_equal(qa, r.projects["q"].finish_days)
+    assert np.array_equal(np.maximum(a, b), r.projects["p"].finish_days)
+    se = 1 / math.sqrt(n - 3)
+    assert abs(spearmanr(a, qa).statistic - 0.7) < 4 * se
+    assert abs(spearmanr(a, b).statistic - 0.5) < 4 * se
+    assert abs(spearmanr(qa, za).statistic) < 4 * se
+    # z, which no correlation touches, keeps its standalone numbers.
+    assert np.array_equal(za, simulate(z, iterations=n, seed=5).finish_days)
+
+
+def test_inconsistent_correlations_across_projects_are_named():
+    from pmo_sim import Uniform
+    from pmo_sim.model.portfolio import PortfolioCorrelation
+    from pmo_sim.model.scenario import Correlation
+
+    p = Scenario(
+        project=Project(name="p", id="p", start=MON),
+        tasks=(Task("a", duration=Uniform(5, 15)), Task("b", duration=Uniform(5, 15))),
+        correlations=(Correlation(0.9, tasks=("a", "b")),),
+    )
+    q = one_task("q", Uniform(5, 15))
+    pf = portfolio(
+        p,
+        q,
+        correlations=[
+            PortfolioCorrelation(0.9, ("p:a", "q:a")),
+            PortfolioCorrelation(-0.9, ("p:b", "q:a")),
+        ],
+    )
+    with pytest.raises(ScenarioError, match="cannot hold together"):
+        simulate_portfolio(pf, iterations=100, seed=1)

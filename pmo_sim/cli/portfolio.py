@@ -225,3 +225,40 @@ def report_html(path: str, sim: SimOptions, ranking: bool, ranking_iterations: i
     pf = load(path)
     r = _simulate(pf, sim, rank=ranking, ranking_iterations=ranking_iterations)
     return render_portfolio_report(r)
+
+
+def plot(
+    path: str,
+    out_dir: str,
+    fmt: str,
+    sim: SimOptions,
+    ranking: bool,
+    ranking_iterations: int | None,
+    force: bool,
+) -> None:
+    """``pmo-sim plot PORTFOLIO``: the portfolio's charts into ``out_dir``."""
+    import os
+
+    from ..base.files import atomic_write
+    from ..report.plots import house_style, to_bytes
+    from ..report.portfolio_html import CHARTS, portfolio_figures
+
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
+    paths = {name: os.path.join(out_dir, f"{name}.{fmt}") for name in CHARTS}
+    check_outputs(*paths.values(), force=force, inputs=(path,))
+    pf = load(path)
+    r = _simulate(pf, sim, rank=ranking, ranking_iterations=ranking_iterations)
+    with house_style():
+        figures = portfolio_figures(r)
+        for name, fig in figures.items():
+            if fig is None:
+                if not sim.quiet:
+                    why = "--no-ranking" if not ranking else "no systemic risks to rank"
+                    click.echo(f"note: no {name} chart: {why}", err=True)
+                continue
+            data = to_bytes(fig, fmt)
+            atomic_write(paths[name], lambda h, data=data: h.write(data), binary=True, force=force)
+            click.echo(paths[name])

@@ -123,7 +123,9 @@ def plot(
     adds to P80), tasks (criticality and sensitivity of the tasks that drive the
     finish) and mitigation (S-curves before and after the risk responses). A chart
     whose data the scenario lacks (no costs, risks or mitigations) is skipped with a
-    note on stderr. The paths written are printed on stdout.
+    note on stderr. The paths written are printed on stdout. For a portfolio file:
+    finish (each project's finish range against its deadline), s-curves (programme
+    finish and total cost) and systemic (the systemic-risk tornado).
 
     \b
     Examples:
@@ -133,6 +135,11 @@ def plot(
     """
     need_matplotlib()
     from ..report.plots import ABSENT, CHARTS, figures, to_bytes
+    from . import portfolio
+
+    if portfolio.is_portfolio(scenario):
+        portfolio.plot(scenario, out_dir, fmt, sim, ranking, ranking_iterations, force)
+        return
 
     # The folder is created, and every chart's path checked, before the runs.
     try:

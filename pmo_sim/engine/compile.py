@@ -90,6 +90,9 @@ class CompiledModel:
     shared_risks: frozenset[str] = frozenset()
     #: Per-iteration finishes of tasks of other projects (``ExternalFinishes``), or None.
     external: ExternalFinishes | None = None
+    #: Streams of correlated items of other projects (a portfolio's correlations
+    #: between projects), read by the copula as items of kind 2.
+    foreign_streams: tuple[str, ...] = ()
 
     def general_args(self) -> tuple:
         """(flag, net, calendar tables, progress) for the kernels; placeholders of the
@@ -147,7 +150,11 @@ class CompiledModel:
     def _derive_keys(self, seed: int) -> dict[str, np.ndarray]:
         kinds = {"duration": "duration", "cost": "cost", "occurs": "occurs"}
         kinds |= {"severity": "severity", "risk_cost": "risk-cost"}
-        return {key: stream_keys(seed, self.stream_names(kind)) for key, kind in kinds.items()}
+        keys = {key: stream_keys(seed, self.stream_names(kind)) for key, kind in kinds.items()}
+        keys["foreign"] = np.array(
+            [stream_keys(seed, [name])[0] for name in self.foreign_streams], dtype=np.uint64
+        )
+        return keys
 
     def kernel_args(self, seed: int, enabled: np.ndarray | None = None) -> tuple:
         """(net, dists, tasks, risks, corr) tuples and the four general-pass arguments
@@ -182,7 +189,7 @@ class CompiledModel:
                 self.imp_delay_row,
                 self.imp_factor_row,
             ),
-            (self.corr_kind, self.corr_index, self.cholesky),
+            (self.corr_kind, self.corr_index, self.cholesky, k["foreign"]),
             *self.general_args(),
         )
 
@@ -212,9 +219,12 @@ def compile_scenario(
     repair_correlations: bool = False,
     *,
     shared_risks: frozenset[str] = frozenset(),
+    correlation: CorrelationModel | None = None,
 ) -> CompiledModel:
     """Build the kernel model of ``scenario`` (its post-mitigation state if ``mitigated``);
-    the risks in ``shared_risks`` draw from streams shared across projects."""
+    the risks in ``shared_risks`` draw from streams shared across projects.
+    ``correlation`` replaces the scenario's own copula model (a portfolio's, whose
+    items of other projects are ``("stream", name)`` pairs)."""
     net = build_network(scenario)
     n = net.size
     packer = Packer()
@@ -266,7 +276,12 @@ def compile_scenario(
     timp_ptr[1:] = np.cumsum([len(b) for b in by_task])
     timp_idx = np.array([q for b in by_task for q in b], dtype=np.int64)
 
-    corr = correlation_model(scenario, repair=repair_correlations)
+    corr = (
+        correlation
+        if correlation is not None
+        else correlation_model(scenario, repair=repair_correlations)
+    )
+    foreign: list[str] = []
     corr_task = np.full(n, -1, dtype=np.int64)
     corr_risk = np.full(len(risks), -1, dtype=np.int64)
     kinds, index = [], []
@@ -277,6 +292,10 @@ def compile_scenario(
                 kinds.append(0)
                 index.append(pos[ident])
                 corr_task[pos[ident]] = c
+            elif kind == "stream":
+                kinds.append(2)
+                index.append(len(foreign))
+                foreign.append(ident)
             else:
                 kinds.append(1)
                 index.append(risk_pos[ident])
@@ -320,6 +339,7 @@ def compile_scenario(
         general=general,
         stream_scope=scenario.project.id,
         shared_risks=frozenset(shared_risks),
+        foreign_streams=tuple(foreign),
     )
 
 

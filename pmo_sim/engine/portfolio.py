@@ -32,8 +32,10 @@ from typing import Any
 import numpy as np
 
 from ..model.calendar import SNAP
+from ..model.correlation import CorrelationModel, correlation_model
 from ..model.portfolio import CrossLink, Portfolio
-from ..model.scenario import Scenario
+from ..model.risks import Risk
+from ..model.scenario import Correlation, Project, Scenario
 from ..model.tasks import Link, Task
 from ..results.portfolio import PortfolioRanking, PortfolioResults
 from ..results.simulation import Results, RiskRanking
@@ -159,6 +161,64 @@ def plan_members(pf: Portfolio) -> dict[str, Member]:
     return out
 
 
+def shared_correlations(
+    pf: Portfolio, members: dict[str, Member], repair: bool = False
+) -> dict[str, CorrelationModel]:
+    """The copula of every project that a correlation between projects touches: one
+    correlation matrix over the portfolio's groups and those projects' own groups, so
+    an item in two groups keeps one set of coefficients. Each such project gets the
+    whole model, its own items by their ids and the others' as ``("stream", name)``
+    (their random streams), so all of them draw the same normals."""
+    if not pf.correlations:
+        return {}
+    involved = {ref.project for c in pf.correlations for ref in c.tasks}
+    order = [pid for pid in pf.project_ids if pid in involved]
+    tasks, risks, groups = [], [], []
+    for pid in order:
+        s = members[pid].scenario
+        tasks += [Task(f"{pid}:{t.id}", duration=t.duration) for t in s.tasks]
+        named = {r for c in s.correlations for r in c.risks}
+        for r in s.risks:
+            if r.id in named:
+                impacts = tuple(
+                    dataclasses.replace(imp, tasks=tuple(f"{pid}:{t}" for t in imp.tasks))
+                    for imp in r.impacts
+                )
+                risks.append(
+                    Risk(f"{pid}:{r.id}", probability=r.probability, impacts=impacts, cost=r.cost)
+                )
+        for c in s.correlations:
+            groups.append(
+                Correlation(
+                    c.coefficient,
+                    tasks=tuple(f"{pid}:{t}" for t in c.tasks),
+                    risks=tuple(f"{pid}:{r}" for r in c.risks),
+                )
+            )
+    groups += [Correlation(c.coefficient, tasks=tuple(map(str, c.tasks))) for c in pf.correlations]
+    union = Scenario(
+        project=Project(name=pf.name, start=members[order[0]].scenario.project.start),
+        tasks=tuple(tasks),
+        risks=tuple(risks),
+        correlations=tuple(groups),
+        source=pf.source,
+    )
+    model = correlation_model(union, repair=repair)
+    out = {}
+    for pid in order:
+        items = []
+        for kind, ident in model.items:
+            owner, local = ident.split(":", 1)
+            if owner == pid:
+                items.append((kind, local))
+            else:
+                scope = members[owner].scenario.project.id
+                stream = "duration" if kind == "task" else "severity"
+                items.append(("stream", f"{scope}/{stream}:{local}"))
+        out[pid] = dataclasses.replace(model, items=tuple(items))
+    return out
+
+
 def _stand_in(sid: str, src: Scenario, link: CrossLink, moment: Any, dst: Scenario) -> Task:
     """The milestone in ``dst`` for a task of another project: at ``moment`` in the
     deterministic schedule (complete by then when that is before ``dst``'s data date)."""
@@ -200,9 +260,16 @@ class _Chain:
         self.pf = pf
         self.mitigated = mitigated
         self.members = plan_members(pf)
+        self.correlations = shared_correlations(pf, self.members, repair)
         self.models: dict[str, CompiledModel] = {}
         for pid, m in self.members.items():
-            model = compile_scenario(m.scenario, mitigated, repair, shared_risks=m.shared)
+            model = compile_scenario(
+                m.scenario,
+                mitigated,
+                repair,
+                shared_risks=m.shared,
+                correlation=self.correlations.get(pid),
+            )
             if m.tracked:
                 # The tasks others wait for are kept per iteration with the milestones.
                 pos = {tid: k for k, tid in enumerate(model.task_ids)}
@@ -276,11 +343,6 @@ def simulate_portfolio(
     """
     if not isinstance(portfolio, Portfolio):
         raise TypeError("portfolio must be a pmo_sim Portfolio (see pmo_sim.load_portfolio)")
-    if portfolio.correlations:
-        raise ValueError(
-            "correlations between projects are not simulated yet: correlate tasks within "
-            "each project's scenario instead"
-        )
     run = _settings(portfolio, iterations, seed, sampling, threads, block_size)
     started = time.perf_counter()
     if runner is None:
@@ -434,3 +496,38 @@ def _rank(
         p80_finish_contribution=finish_c,
     )
     return ranking, rankings
+
+
+def portfolio_durations(
+    portfolio: Portfolio,
+    project_id: str,
+    seed: int | None = None,
+    sampling: str | None = None,
+    first: int = 0,
+    count: int = 1,
+    *,
+    mitigated: bool = False,
+    repair_correlations: bool = False,
+) -> np.ndarray:
+    """The sampled durations (risk impacts included) of ``project_id``'s tasks in
+    iterations ``first .. first + count - 1`` of the portfolio's run: a (tasks, count)
+    array in the project's task order, exactly the values ``simulate_portfolio`` uses
+    (systemic risks and correlations between projects included)."""
+    from .kernels import block as kernels
+
+    chain = _chain(portfolio, mitigated, repair_correlations)
+    if project_id not in chain.members:
+        raise KeyError(f"no project {project_id!r} in the portfolio")
+    run = _settings(portfolio, None, seed, sampling, None, DEFAULT_BLOCK)
+    model = chain.models[project_id]
+    out = np.empty((model.size, whole_number("count", count)))
+    kernels.sample_durations(
+        whole_number("first", first, 0),
+        count,
+        run.sampling == "lhs",
+        model.kernel_args(run.seed),
+        out,
+    )
+    own = len(chain.pf.project(project_id).scenario.tasks)
+    # The project's own tasks, in its order (stand-ins for other projects' tasks first).
+    return out[model.network.position][-own:]

@@ -289,6 +289,16 @@ def _tornado(r: Any) -> Any | None:
     return fig
 
 
+#: The charts of ``pmo-sim plot PORTFOLIO``, by file name.
+CHARTS = ("finish", "s-curves", "systemic")
+
+
+def portfolio_figures(r: Any) -> dict[str, Any]:
+    """The portfolio's charts by name (``CHARTS``); None for the systemic tornado when
+    there is no ranking or no systemic risk. Draw inside ``plots.house_style()``."""
+    return {"finish": _finish_chart(r), "s-curves": _s_curves(r), "systemic": _tornado(r)}
+
+
 def render_portfolio_report(r: Any) -> str:
     """The HTML report of a portfolio run (``PortfolioResults``), as one string."""
     pf = r.portfolio

@@ -23,11 +23,19 @@ def risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DE
         imp_delay_row,
         imp_factor_row,
     ) = risks
-    item_kind, item_index, chol = corr
-    # Gaussian copula: correlated uniforms of every correlated item.
+    item_kind, item_index, chol, foreign_keys = corr
+    # Gaussian copula: correlated uniforms of every correlated item. An item of another
+    # project of a portfolio (kind 2) draws its normal from that project's stream, so
+    # both projects see the same normals and the same joint draws.
     k = item_kind.shape[0]
     for c in range(k):
-        key = dur_keys[item_index[c]] if item_kind[c] == 0 else sev_keys[item_index[c]]
+        kind = item_kind[c]
+        if kind == 0:
+            key = dur_keys[item_index[c]]
+        elif kind == 1:
+            key = sev_keys[item_index[c]]
+        else:
+            key = foreign_keys[item_index[c]]
         z = Z[c]
         uniforms_call(key, i0, lhs, z, m)
         for t in range(m):
