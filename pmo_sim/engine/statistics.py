@@ -11,7 +11,7 @@ from ..scheduling.cpm import forward_pass, schedule
 from .blocks import RawRun
 from .compile import CompiledModel
 from .kernels.block import SUM_SCALE
-from .kernels.statistics import spearman_sorted_rows
+from .kernels.statistics import sort_rows, spearman_sorted_rows
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -28,8 +28,9 @@ def rank_sensitivity(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spearman correlation of each task's kept durations with the finish, and their sd.
 
-    Rows are sorted by numpy and scored by a serial kernel, chunk by chunk on threads
-    (both release the GIL); each row's result depends on that row alone.
+    Rows are sorted (a radix sort, ``kernels.statistics.sort_rows``) and scored by
+    serial kernels, chunk by chunk on threads (both release the GIL); each row's result
+    depends on that row alone.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -41,9 +42,10 @@ def rank_sensitivity(
     rank_f -= rank_f.mean()
 
     def score(lo: int) -> None:
-        rows = sub_d[lo : lo + 128]
-        order = np.argsort(rows, axis=1)
-        ordered = np.take_along_axis(rows, order, axis=1)
+        rows = np.ascontiguousarray(sub_d[lo : lo + 128], dtype=np.float32)
+        order = np.empty(rows.shape, dtype=np.int64)
+        ordered = np.empty_like(rows)
+        sort_rows(rows, order, ordered)
         spearman_sorted_rows(order, ordered, rank_f, sensitivity[lo : lo + 128], sd[lo : lo + 128])
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
