@@ -29,7 +29,7 @@ from .model.distributions import (
     Uniform,
 )
 from .model.errors import Problem, ScenarioError
-from .model.portfolio import CrossLink, Portfolio, PortfolioProject
+from .model.portfolio import CrossLink, Portfolio, PortfolioCorrelation, PortfolioProject
 from .model.risks import Impact, Mitigation, Risk
 from .model.scenario import Correlation, Project, Scenario, SimulationSettings
 from .model.tasks import Link, Task, TaskCost
@@ -54,6 +54,7 @@ __all__ = [
     "Normal",
     "Pert",
     "Portfolio",
+    "PortfolioCorrelation",
     "PortfolioProject",
     "PortfolioResults",
     "Problem",

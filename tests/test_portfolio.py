@@ -735,3 +735,18 @@ def test_inconsistent_correlations_across_projects_are_named():
     )
     with pytest.raises(ScenarioError, match="cannot hold together"):
         simulate_portfolio(pf, iterations=100, seed=1)
+
+
+def test_a_checkpointed_portfolio_run_resumes_to_the_same_answer(tmp_path):
+    """A run through a checkpoint, and its rerun loading every project's blocks from it,
+    give the uncheckpointed answer bit for bit."""
+    pf = load_portfolio(EXAMPLE)
+    plain = simulate_portfolio(pf, iterations=3000, seed=8)
+    first = simulate_portfolio(pf, iterations=3000, seed=8, checkpoint=tmp_path / "ck")
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == ["dc", "depot", "office"]
+    again = simulate_portfolio(pf, iterations=3000, seed=8, checkpoint=tmp_path / "ck")
+    for r in (first, again):
+        assert np.array_equal(r.finish, plain.finish)
+        assert np.array_equal(r.cost, plain.cost)
+        for pid in plain.projects:
+            assert_same_results(r.projects[pid], plain.projects[pid])

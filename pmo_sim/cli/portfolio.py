@@ -39,7 +39,8 @@ def refuse(given: dict[str, Any]) -> None:
         raise UserError(
             f"{', '.join(used)}: not available for a portfolio file (a portfolio run "
             "takes -n, --seed, --sampling, --threads, --mitigated, --ranking, --json, "
-            "--out, --scheduler and --dask-local); run a project's scenario for the rest"
+            "--out, --scheduler, --dask-local and --checkpoint); run a project's scenario "
+            "for the rest"
         )
 
 
@@ -94,6 +95,7 @@ def run(
     out_json: str | None,
     scheduler: str | None,
     dask_local: int | None,
+    checkpoint: str | None,
     force: bool,
 ) -> None:
     from ..base.files import atomic_write
@@ -121,6 +123,7 @@ def run(
                 ranking_iterations=ranking_iterations,
                 progress=bar,
                 client=client,
+                checkpoint=checkpoint,
             )
     finally:
         bar.close()

@@ -282,7 +282,6 @@ def run(
                 "--iterations-csv": iterations_csv,
                 "--task-dates": task_dates,
                 "--until-converged": until_converged,
-                "--checkpoint": checkpoint,
                 "--record": record,
                 "--history": history_target,
             }
@@ -297,6 +296,7 @@ def run(
             out_json=out_json,
             scheduler=scheduler,
             dask_local=dask_local,
+            checkpoint=checkpoint,
             force=force,
         )
         return

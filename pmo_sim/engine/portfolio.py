@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -334,12 +335,16 @@ def simulate_portfolio(
     progress: Callable[[int, int], Any] | None = None,
     client: Any = None,
     runner: Runner | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
 ) -> PortfolioResults:
     """Simulate every project of ``portfolio`` together and return ``PortfolioResults``.
 
     Options as for ``simulate``; they apply to every project (the projects' own
     ``[simulation]`` settings give way to the portfolio's). ``rank`` computes the
-    portfolio risk ranking, and with it each project's own.
+    portfolio risk ranking, and with it each project's own. ``checkpoint`` keeps each
+    project's finished blocks in a folder of its own under it (named by project id)
+    and resumes from them when run again (``engine.runners.checkpoint``): a project
+    whose inputs changed, its predecessors' finishes included, is refused there.
     """
     if not isinstance(portfolio, Portfolio):
         raise TypeError("portfolio must be a pmo_sim Portfolio (see pmo_sim.load_portfolio)")
@@ -363,11 +368,31 @@ def simulate_portfolio(
             def step(done: int, _: int, offset: int = offset) -> None:
                 progress(offset + done, total)
 
-        raw, tracked[pid] = chain.split(pid, run_all(runner, blocks, progress=step))
+        if checkpoint is None:
+            whole = run_all(runner, blocks, progress=step)
+        else:
+            from .runners.checkpoint import run_with_checkpoint, scenario_hash
+
+            whole = run_with_checkpoint(
+                os.path.join(os.fspath(checkpoint), pid),
+                model,
+                scenario_hash(chain.members[pid].scenario),
+                run.seed,
+                run.sampling,
+                run.iterations,
+                run.block_size,
+                None,
+                runner,
+                progress=step,
+            )
+        raw, tracked[pid] = chain.split(pid, whole)
         projects[pid] = build_results(chain.members[pid].scenario, model, raw, run)
         # Only the per-iteration finish and cost are needed from here (the ranking):
         # the kept durations go, so memory holds one project's subsample at a time.
-        raws[pid] = dataclasses.replace(raw, sub_d=raw.sub_d[:, :0])
+        # (A new empty array: a slice would keep the whole subsample alive.)
+        raws[pid] = dataclasses.replace(
+            raw, sub_d=np.empty((raw.sub_d.shape[0], 0), dtype=raw.sub_d.dtype)
+        )
     ranking = None
     if rank and (portfolio.risks or any(p.scenario.risks for p in portfolio.projects)):
         n_rank = min(

@@ -55,47 +55,48 @@ RADIX_BITS = 11
 @kernel
 def sort_rows(rows, order, ordered):
     """Each row of the float32 matrix ``rows`` sorted: its argsort into ``order`` and the
-    sorted values into ``ordered`` (ties in index order), by a least-significant-digit
-    radix sort on the float bits (sign-flipped so that integer order is float order),
-    three passes of ``RADIX_BITS`` bits: linear in the row length, where a comparison
-    sort is not. Serial and GIL-free: the caller runs chunks of rows on threads."""
+    sorted values into ``ordered`` (ties in index order, as numpy's stable argsort), by
+    a least-significant-digit radix sort on the float bits (sign-flipped so that integer
+    order is float order; -0.0 counts as 0.0), three passes of ``RADIX_BITS`` bits over
+    the key and index packed in one 64-bit word: linear in the row length, where a
+    comparison sort is not. Serial and GIL-free: the caller runs chunks of rows on
+    threads."""
     n, s = rows.shape
     bins = 1 << RADIX_BITS
-    mask = np.uint32(bins - 1)
-    keys = np.empty(s, dtype=np.uint32)
-    keys2 = np.empty(s, dtype=np.uint32)
-    idx = np.empty(s, dtype=np.int64)
-    idx2 = np.empty(s, dtype=np.int64)
+    mask = np.uint64(bins - 1)
+    low = np.uint64(0xFFFFFFFF)
+    a = np.empty(s, dtype=np.uint64)
+    b = np.empty(s, dtype=np.uint64)
     count = np.empty(bins, dtype=np.int64)
     for j in range(n):
         bits = rows[j].view(np.uint32)
         for t in range(s):
-            b = bits[t]
-            if b == np.uint32(0x80000000):
-                b = np.uint32(0)  # -0.0 is 0.0 (a tie, kept in index order)
+            x = bits[t]
+            if x == np.uint32(0x80000000):
+                x = np.uint32(0)  # -0.0 is 0.0 (a tie, kept in index order)
             # Negative floats reverse their order: flip all bits; positive: the sign bit.
-            keys[t] = ~b if b >> np.uint32(31) else b | np.uint32(0x80000000)
-            idx[t] = t
-        shift = np.uint32(0)
+            key = ~x if x >> np.uint32(31) else x | np.uint32(0x80000000)
+            a[t] = (np.uint64(key) << np.uint64(32)) | np.uint64(t)
+        shift = np.uint64(32)
         for _ in range(3):
             count[:] = 0
             for t in range(s):
-                count[(keys[t] >> shift) & mask] += 1
+                count[(a[t] >> shift) & mask] += 1
             total = 0
-            for b in range(bins):
-                c = count[b]
-                count[b] = total
+            for d in range(bins):
+                c = count[d]
+                count[d] = total
                 total += c
             for t in range(s):
-                d = (keys[t] >> shift) & mask
+                v = a[t]
+                d = (v >> shift) & mask
                 p = count[d]
                 count[d] = p + 1
-                keys2[p] = keys[t]
-                idx2[p] = idx[t]
-            keys, keys2 = keys2, keys
-            idx, idx2 = idx2, idx
-            shift += np.uint32(RADIX_BITS)
+                b[p] = v
+            a, b = b, a
+            shift += np.uint64(RADIX_BITS)
         row = rows[j]
         for t in range(s):
-            order[j, t] = idx[t]
-            ordered[j, t] = row[idx[t]]
+            k = np.int64(a[t] & low)
+            order[j, t] = k
+            ordered[j, t] = row[k]
