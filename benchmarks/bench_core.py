@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 LIMIT_KERNEL = HERE.parent.parent / "shared" / "bench" / "limit_kernel.py"
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {here!r})
 from networks import scenario_from_network
 net = json.load(open({net!r}))
@@ -51,7 +51,9 @@ else:
     wall = time.perf_counter() - t
     import numpy as np
     p80 = float(np.percentile(fin, 80))
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would start at the parent's size, which
+# Linux keeps across the fork and exec that start a child).
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({{"wall": wall, "rss_mb": rss, "p80": p80}}))
 """
 

@@ -320,6 +320,13 @@ def _chain(pf: Portfolio, mitigated: bool, repair: bool) -> _Chain:
     return cache[key]
 
 
+def portfolio_chain(portfolio: Portfolio, mitigated: bool = False, repair: bool = False) -> Any:
+    """The projects as the portfolio runs them: ``members`` (scenarios with stand-ins and
+    systemic risks) and ``models`` (their compiled models), by project id; for
+    benchmarks and tools that run the kernels themselves."""
+    return _chain(portfolio, mitigated, repair)
+
+
 def simulate_portfolio(
     portfolio: Portfolio,
     iterations: int | None = None,
