@@ -185,7 +185,7 @@ def compile_note(enabled: bool, scenario: Any = None) -> None:
             (str(signature[-2]) != "none") == general and str(signature[-1]) == "none"
         )
 
-    stats = (statistics.spearman_sorted_rows, statistics.sort_rows)
+    stats = (statistics.spearman_rows,)
     if not (is_cached(block.run_worker, kind) and all(is_cached(k) for k in stats)):
         click.echo(
             "note: compiling the simulation kernels (first run on this machine only, "

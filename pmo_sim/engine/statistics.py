@@ -11,7 +11,7 @@ from ..scheduling.cpm import forward_pass, schedule
 from .blocks import RawRun
 from .compile import CompiledModel
 from .kernels.block import SUM_SCALE
-from .kernels.statistics import sort_rows, spearman_sorted_rows
+from .kernels.statistics import spearman_rows
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -28,9 +28,9 @@ def rank_sensitivity(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spearman correlation of each task's kept durations with the finish, and their sd.
 
-    Rows are sorted (a radix sort, ``kernels.statistics.sort_rows``) and scored by
-    serial kernels, chunk by chunk on threads (both release the GIL); each row's result
-    depends on that row alone.
+    Rows are sorted (a radix sort) and scored by a serial kernel
+    (``kernels.statistics.spearman_rows``), chunk by chunk on threads (it releases the
+    GIL); each row's result depends on that row alone.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -43,10 +43,7 @@ def rank_sensitivity(
 
     def score(lo: int) -> None:
         rows = np.ascontiguousarray(sub_d[lo : lo + 128], dtype=np.float32)
-        order = np.empty(rows.shape, dtype=np.int64)
-        ordered = np.empty_like(rows)
-        sort_rows(rows, order, ordered)
-        spearman_sorted_rows(order, ordered, rank_f, sensitivity[lo : lo + 128], sd[lo : lo + 128])
+        spearman_rows(rows, rank_f, sensitivity[lo : lo + 128], sd[lo : lo + 128])
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(score, range(0, n, 128)))
