@@ -23,7 +23,13 @@ from ..model.portfolio import (
     PortfolioProject,
 )
 from ..model.scenario import SimulationSettings
-from .scenario_file import SCHEDULE_FILES, SIMULATION_KEYS, parse_risks, read_toml
+from .scenario_file import (
+    SCHEDULE_FILES,
+    SIMULATION_KEYS,
+    ProblemCollector,
+    parse_risks,
+    read_toml,
+)
 from .scenario_file import load as load_scenario
 
 TOP_KEYS = ("portfolio", "simulation", "projects", "links", "risks", "correlations")
@@ -55,31 +61,15 @@ def is_portfolio_file(path: str | os.PathLike[str]) -> bool:
     return isinstance(doc.get("portfolio"), Mapping)
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.items.append(Problem(where, message))
-
-    def keys(self, table: Any, allowed: tuple[str, ...], where: str, what: str) -> bool:
-        if not isinstance(table, Mapping):
-            self.add(where, must(where, f"a table ({what})", table))
-            return False
-        ok = True
-        for key in table:
-            if key not in allowed:
-                near = difflib.get_close_matches(key, allowed, n=1)
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
-                self.add(where, f"unknown key '{key}'{hint}; {what} takes: {', '.join(allowed)}")
-                ok = False
-        return ok
+class _Problems(ProblemCollector):
+    """The scenario reader's collector; a project file's problems keep their place,
+    after the portfolio entry's."""
 
     def build(self, where: str, make: Any) -> Any:
         try:
             return make()
         except ScenarioError as exc:
-            self.items.extend(
+            self.problems.extend(
                 Problem(f"{where}: {p.where}" if p.where else where, p.message)
                 for p in exc.problems
             )
@@ -211,13 +201,13 @@ def load(path: str | os.PathLike[str]) -> Portfolio:
     ]
     links = [_read_link(c, f"links[{i + 1}]", t) for i, t in enumerate(_entries(c, doc, "links"))]
     risks, problems = parse_risks(doc.get("risks", []))
-    c.items.extend(problems)
+    c.problems.extend(problems)
     correlations = [
         _read_correlation(c, f"correlations[{i + 1}]", t)
         for i, t in enumerate(_entries(c, doc, "correlations"))
     ]
-    if c.items:
-        raise ScenarioError(c.items, source=source)
+    if c.problems:
+        raise ScenarioError(c.problems, source=source)
     try:
         return _portfolio(info, projects, links, risks, correlations, simulation, source)
     except ScenarioError:

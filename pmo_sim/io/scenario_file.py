@@ -78,7 +78,7 @@ MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
 CORRELATION_KEYS = ("tasks", "risks", "coefficient")
 
 
-class _Collector:
+class ProblemCollector:
     """Gathers problems so one report can list all of them."""
 
     def __init__(self) -> None:
@@ -119,7 +119,7 @@ def _sub(where: str, key: str) -> str:
     return f"{where}.{key}"
 
 
-def _entries(c: _Collector, doc: Mapping[str, Any], key: str) -> list[Any]:
+def _entries(c: ProblemCollector, doc: Mapping[str, Any], key: str) -> list[Any]:
     value = doc.get(key, [])
     if not isinstance(value, list):
         c.add(key, must(key, f"an array of tables ([[{key}]] entries)", value))
@@ -127,11 +127,11 @@ def _entries(c: _Collector, doc: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _dist(c: _Collector, where: str, value: Any, name: str) -> Any:
+def _dist(c: ProblemCollector, where: str, value: Any, name: str) -> Any:
     return c.build(where, lambda: distribution_from_mapping(value, name))
 
 
-def _read_link(c: _Collector, where: str, item: Any) -> Link | None:
+def _read_link(c: ProblemCollector, where: str, item: Any) -> Link | None:
     if isinstance(item, str):
         return c.build(where, lambda: Link(item))
     if not isinstance(item, Mapping):
@@ -152,7 +152,7 @@ def _read_link(c: _Collector, where: str, item: Any) -> Link | None:
     return c.build(where, lambda: Link(item["id"], item.get("type", "FS"), item.get("lag", 0.0)))
 
 
-def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
+def _read_task(c: ProblemCollector, where: str, table: Any) -> Task | None:
     if not c.keys(table, TASK_KEYS, where, "a task"):
         return None
     before = len(c.problems)
@@ -228,7 +228,7 @@ def _read_task(c: _Collector, where: str, table: Any) -> Task | None:
     return None if failed else task
 
 
-def _read_impacts(c: _Collector, where: str, value: Any) -> tuple[Impact, ...] | None:
+def _read_impacts(c: ProblemCollector, where: str, value: Any) -> tuple[Impact, ...] | None:
     if not isinstance(value, list):
         c.add(
             where,
@@ -257,7 +257,7 @@ def _read_impacts(c: _Collector, where: str, value: Any) -> tuple[Impact, ...] |
     return None if any(i is None for i in impacts) else tuple(impacts)
 
 
-def _read_risk(c: _Collector, where: str, table: Any) -> Risk | None:
+def _read_risk(c: ProblemCollector, where: str, table: Any) -> Risk | None:
     if not c.keys(table, RISK_KEYS, where, "a risk"):
         return None
     before = len(c.problems)
@@ -302,7 +302,7 @@ def _read_risk(c: _Collector, where: str, table: Any) -> Risk | None:
     )
 
 
-def _read_correlation(c: _Collector, where: str, table: Any) -> Correlation | None:
+def _read_correlation(c: ProblemCollector, where: str, table: Any) -> Correlation | None:
     if not c.keys(table, CORRELATION_KEYS, where, "a correlation group"):
         return None
     if "coefficient" not in table:
@@ -332,7 +332,7 @@ def _calendar_place(name: str) -> str:
     )
 
 
-def _read_calendar(c: _Collector, where: str, table: Any) -> Calendar | None:
+def _read_calendar(c: ProblemCollector, where: str, table: Any) -> Calendar | None:
     if not c.keys(table, CALENDAR_KEYS, where, "a calendar"):
         return None
     workdays = table.get("workdays", "mon-fri")
@@ -347,7 +347,7 @@ def _read_calendar(c: _Collector, where: str, table: Any) -> Calendar | None:
     )
 
 
-def _read_calendars(c: _Collector, doc: Mapping[str, Any]) -> dict[str, Calendar]:
+def _read_calendars(c: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, Calendar]:
     """The named task calendars of ``[calendars.NAME]`` tables.
 
     A calendar with a problem stands in as Monday to Friday, so tasks naming it are not
@@ -370,7 +370,9 @@ def _read_calendars(c: _Collector, doc: Mapping[str, Any]) -> dict[str, Calendar
     return out
 
 
-def _read_project(c: _Collector, table: Any, calendars: Mapping[str, Calendar]) -> Project | None:
+def _read_project(
+    c: ProblemCollector, table: Any, calendars: Mapping[str, Calendar]
+) -> Project | None:
     if not c.keys(table, PROJECT_KEYS, "project", "[project]"):
         return None
     missing = [k for k in ("name", "start") if k not in table]
@@ -413,7 +415,7 @@ def parse_scenario(
     doc: Mapping[str, Any], source: str | None = None, text: str | None = None
 ) -> Scenario:
     """Build a ``Scenario`` from a parsed TOML document (a dict)."""
-    c = _Collector()
+    c = ProblemCollector()
     for key in doc:
         if key not in TOP_KEYS:
             near = difflib.get_close_matches(key, TOP_KEYS, n=1)
@@ -683,7 +685,7 @@ def read_toml(source: str) -> tuple[dict[str, Any], str]:
 def parse_risks(entries: Any, where: str = "risks") -> tuple[list[Risk | None], list[Problem]]:
     """Risks from ``[[risks]]`` entries as a scenario file writes them (None where an
     entry has problems), and the problems, each placed at ``where[n] (id ...)``."""
-    c = _Collector()
+    c = ProblemCollector()
     if not isinstance(entries, list):
         c.add(where, must(where, f"an array of tables ([[{where}]] entries)", entries))
         return [], c.problems
