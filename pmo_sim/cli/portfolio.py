@@ -99,7 +99,6 @@ def run(
     force: bool,
 ) -> None:
     from ..base.files import atomic_write
-    from ..engine.portfolio import simulate_portfolio
     from ..report.portfolio import run_report
     from ..scheduling.network import health_warnings
     from .cluster import cluster_context
@@ -110,23 +109,17 @@ def run(
     if not quiet:
         for p in pf.projects:
             warn(f"project {p.id!r}: {w}" for w in health_warnings(p.scenario))
-        compile_note(True, pf.projects[0].scenario)
-    bar = Progress(not quiet)
     log = None if quiet else (lambda line: click.echo(line, err=True))
-    try:
-        with cluster_context(scheduler, dask_local, log=log) as client:
-            r = simulate_portfolio(
-                pf,
-                **sim.engine(),
-                mitigated=mitigated,
-                rank=ranking,
-                ranking_iterations=ranking_iterations,
-                progress=bar,
-                client=client,
-                checkpoint=checkpoint,
-            )
-    finally:
-        bar.close()
+    with cluster_context(scheduler, dask_local, log=log) as client:
+        r = _simulate(
+            pf,
+            sim,
+            mitigated=mitigated,
+            rank=ranking,
+            ranking_iterations=ranking_iterations,
+            client=client,
+            checkpoint=checkpoint,
+        )
     doc = r.to_dict() if (as_json or out_json) else None
     if out_json:
         text = json.dumps(doc, indent=2) + "\n"

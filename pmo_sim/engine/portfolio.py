@@ -45,7 +45,7 @@ from .compile import CompiledModel, ExternalFinishes, compile_scenario
 from .ranking import RANKING_ITERATIONS
 from .runners.dask_runner import DaskRunner
 from .runners.local import LocalRunner, Runner, run_all
-from .settings import RunSettings, normalise_seed, sampling_method, thread_count, whole_number
+from .settings import RunSettings, run_settings, whole_number
 from .simulate import build_results
 
 
@@ -243,23 +243,11 @@ def _stand_in(sid: str, src: Scenario, link: CrossLink, moment: Any, dst: Scenar
     return Task(sid, name=name, milestone=True, start_no_earlier_than=start)
 
 
-def _settings(pf: Portfolio, iterations, seed, sampling, threads, block_size) -> RunSettings:
-    s = pf.simulation
-    return RunSettings(
-        iterations=whole_number("iterations", s.iterations if iterations is None else iterations),
-        seed=normalise_seed(seed, s.seed),
-        sampling=sampling_method(sampling, s.sampling),
-        threads=thread_count(threads),
-        block_size=whole_number("block_size", block_size),
-    )
-
-
 class _Chain:
     """The compiled models of a portfolio's members and how to run them in order."""
 
     def __init__(self, pf: Portfolio, mitigated: bool, repair: bool) -> None:
         self.pf = pf
-        self.mitigated = mitigated
         self.members = plan_members(pf)
         self.correlations = shared_correlations(pf, self.members, repair)
         self.models: dict[str, CompiledModel] = {}
@@ -355,7 +343,7 @@ def simulate_portfolio(
     """
     if not isinstance(portfolio, Portfolio):
         raise TypeError("portfolio must be a pmo_sim Portfolio (see pmo_sim.load_portfolio)")
-    run = _settings(portfolio, iterations, seed, sampling, threads, block_size)
+    run = run_settings(portfolio.simulation, iterations, seed, sampling, threads, block_size)
     started = time.perf_counter()
     if runner is None:
         runner = LocalRunner(run.threads) if client is None else DaskRunner(client)
@@ -453,9 +441,8 @@ def _rank(
     base_finish = {pid: raws[pid].finish[:n] for pid in raws}
     base_cost = {pid: raws[pid].cost[:n] for pid in raws}
     base_tracked = {pid: {t: v[:n] for t, v in rows.items()} for pid, rows in tracked.items()}
-    base_total = sum(base_cost[pid] for pid in raws if chain.models[pid].costed)
-    if isinstance(base_total, int):
-        base_total = np.zeros(n)
+    costed = [pid for pid in raws if chain.models[pid].costed]
+    base_total = sum((base_cost[pid] for pid in costed), np.zeros(n))
     entries: list[tuple[str, bool, str | None, str]] = [(r.id, True, None, r.id) for r in pf.risks]
     for p in pf.projects:
         entries += [(f"{p.id}:{r.id}", False, p.id, r.id) for r in p.scenario.risks]
@@ -490,9 +477,7 @@ def _rank(
             )
             raw, rows[pid] = chain.split(pid, raw)
             finish[pid], cost[pid] = raw.finish, raw.cost
-        total = sum(cost[pid] for pid in raws if chain.models[pid].costed)
-        if isinstance(total, int):
-            total = np.zeros(n)
+        total = sum((cost[pid] for pid in costed), np.zeros(n))
         cost_c[e] = float(np.percentile(base_total, 80) - np.percentile(total, 80))
         for pid in reach:
             finish_c[pid][e] = float(
@@ -550,7 +535,7 @@ def portfolio_durations(
     chain = _chain(portfolio, mitigated, repair_correlations)
     if project_id not in chain.members:
         raise KeyError(f"no project {project_id!r} in the portfolio")
-    run = _settings(portfolio, None, seed, sampling, None, DEFAULT_BLOCK)
+    run = run_settings(portfolio.simulation, None, seed, sampling, None, DEFAULT_BLOCK)
     model = chain.models[project_id]
     out = np.empty((model.size, whole_number("count", count)))
     kernels.sample_durations(

@@ -63,7 +63,14 @@ def prepare_run(
 ) -> RunSettings:
     if not isinstance(scenario, Scenario):
         raise TypeError(must("scenario", "a pmo_sim.Scenario (see pmo_sim.load)", scenario))
-    settings = scenario.simulation
+    return run_settings(scenario.simulation, iterations, seed, sampling, threads, block_size)
+
+
+def run_settings(
+    settings: Any, iterations: Any, seed: Any, sampling: Any, threads: Any, block_size: Any
+) -> RunSettings:
+    """The validated settings of a run: the options given, else ``settings`` (a
+    ``SimulationSettings``: a scenario's or a portfolio's)."""
     return RunSettings(
         iterations=whole_number(
             "iterations", settings.iterations if iterations is None else iterations
