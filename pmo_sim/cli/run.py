@@ -49,7 +49,9 @@ def validate(scenario: str, quiet: bool, repair_correlations: bool) -> None:
     """Check a scenario file: report every error (exit 2) and schedule-health warnings.
 
     Warnings (open ends, leads, estimates without a range) do not fail validation;
-    validate prints them on stdout as part of its report. A portfolio file
+    validate prints them on stdout as part of its report. Branches, tasks that exist
+    only when a risk occurs, dependent risks (with their overall probability) and
+    uncertain lags are explained one per line after the summary. A portfolio file
     (docs/portfolio.md) is checked with every project it names.
 
     \b
@@ -57,6 +59,7 @@ def validate(scenario: str, quiet: bool, repair_correlations: bool) -> None:
       pmo-sim validate scenarios/office_move.toml
     """
     from ..model.correlation import correlation_model, describe_repair
+    from ..model.risk_logic import describe_risk_model
     from ..scheduling.cpm import schedule
     from ..scheduling.network import health_warnings
     from . import portfolio
@@ -80,6 +83,8 @@ def validate(scenario: str, quiet: bool, repair_correlations: bool) -> None:
         f"{len(s.correlations)} correlation groups; deterministic finish "
         f"{plan.finish_date} ({days(plan.finish)} working days); {len(warnings)} warning(s)"
     )
+    for line in describe_risk_model(s):
+        click.echo(f"  {line}")
 
 
 @click.command()

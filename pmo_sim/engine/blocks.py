@@ -137,7 +137,7 @@ def run_blocks(
     occurrences): what the exclusion runs of the risk ranking need.
     """
     n = model.size
-    R = len(model.risk_ids)
+    R = model.occurrence_rows  # risks, then branch options (engine.logic)
     n_imp = model.imp_risk.size
     k = model.corr_kind.size
     first = first_block * block_size
@@ -166,11 +166,13 @@ def run_blocks(
         np.empty((threads, 2, R, block_size)),
         np.empty((threads, 2, n_imp, block_size)),
         np.empty((threads, 2, k, block_size)),
+        np.empty((threads, model.lag_rows, block_size)),
     )
     out = (finish, cost, milestones, occurrence, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
     # None: the kernels take the project-calendar passes only (see kernels.block).
     calendars = None if model.general is None else args[5:]
     external = None if model.external is None else model.external.arrays
+    logic = model.logic_args(seed)
     wave = threads * max(
         WAVE_BLOCKS_PER_WORKER, -(-WAVE_MIN_WORK // (threads * block_size * max(n, 1)))
     )
@@ -192,6 +194,7 @@ def run_blocks(
             work,
             calendars,
             external,
+            logic,
         )
         if progress is not None:
             progress(min((start + count) * block_size, last) - first, span)
@@ -250,3 +253,24 @@ def run_kernel(
     ``run_blocks`` (``full``, ``enabled``, ``keep_dates``, ``progress``)."""
     run = BlockRun(model, seed, sampling, iterations, block_size)
     return run.run(0, run.total_blocks, threads, **options)
+
+
+def model_durations(
+    model: CompiledModel, seed: int, lhs: bool, first: int, count: int
+) -> np.ndarray:
+    """Sampled durations (risk impacts and gates included) of iterations ``first ..
+    first + count - 1``: a (tasks, count) array in model order, the simulation's draws."""
+    out = np.empty((model.size, count))
+    args = model.kernel_args(seed)
+    kernels.sample_durations(
+        first,
+        count,
+        lhs,
+        args,
+        out,
+        None if model.general is None or model.logic is None else args[5:],
+        model.logic_args(seed),
+        model.occurrence_rows,
+        model.lag_rows,
+    )
+    return out

@@ -10,6 +10,8 @@ Random streams, named by ids so that variants of a scenario share their draws:
 ``<project>/duration:<task>``, ``<project>/cost:<task>`` (an uncertain fixed cost),
 ``<project>/occurs:<risk>``, ``<project>/severity:<risk>`` (one draw per risk and
 iteration, driving all its delay and factor impacts), ``<project>/risk-cost:<risk>``,
+``<project>/branch:<branch>`` and ``<project>/lag:<predecessor>><successor>`` (an
+uncertain lag),
 where ``<project>`` is the stream scope: the project's id (``Project.id``). The scope
 keeps two projects' tasks of one name apart in a portfolio, while a project's numbers
 stay the same alone and inside one. A portfolio's systemic risks, shared by every
@@ -28,6 +30,7 @@ from ..model.distributions import Fixed
 from ..model.scenario import Scenario
 from ..scheduling.network import Network, build_network
 from ..scheduling.timeline import GeneralModel, general_model, is_general
+from .logic import LogicModel, logic_model, needs_logic
 from .quantiles import Packer
 from .rng import stream_keys
 
@@ -93,6 +96,26 @@ class CompiledModel:
     #: Streams of correlated items of other projects (a portfolio's correlations
     #: between projects), read by the copula as items of kind 2.
     foreign_streams: tuple[str, ...] = ()
+    #: Branches, existence gates, dependent risks and uncertain lags (``engine.logic``),
+    #: or None when the scenario has none of them.
+    logic: LogicModel | None = None
+
+    @property
+    def occurrence_rows(self) -> int:
+        """Rows of the occurrence array: one per risk, then one per branch option."""
+        return len(self.risk_ids) + (self.logic.gates if self.logic is not None else 0)
+
+    @property
+    def lag_rows(self) -> int:
+        """Links with uncertain lags (rows of the kernels' lag scratch)."""
+        return len(self.logic.lag_names) if self.logic is not None else 0
+
+    def logic_args(self, seed: int) -> tuple | None:
+        """The kernels' ``logic`` argument (``LogicModel.arrays``), or None."""
+        if self.logic is None:
+            return None
+        k = self.keys(seed)
+        return self.logic.arrays(k["branch"], k["lag"])
 
     def general_args(self) -> tuple:
         """(flag, net, calendar tables, progress) for the kernels; placeholders of the
@@ -139,10 +162,17 @@ class CompiledModel:
 
     def stream_names(self, kind: str) -> list[str]:
         """Names of the streams of ``kind`` ("duration", "cost", "occurs", "severity",
-        "risk-cost"), one per task or risk in model order."""
+        "risk-cost"), one per task or risk in model order; "branch" (one per branch) and
+        "lag" (one per uncertain lag)."""
         scope = self.stream_scope
         if kind in ("duration", "cost"):
             return [f"{scope}/{kind}:{t}" for t in self.task_ids]
+        if kind == "branch":
+            ids = self.logic.branch_ids if self.logic is not None else ()
+            return [f"{scope}/branch:{b}" for b in ids]
+        if kind == "lag":
+            names = self.logic.lag_names if self.logic is not None else ()
+            return [f"{scope}/lag:{x}" for x in names]
         return [
             f"{SHARED_SCOPE if r in self.shared_risks else scope}/{kind}:{r}" for r in self.risk_ids
         ]
@@ -150,6 +180,7 @@ class CompiledModel:
     def _derive_keys(self, seed: int) -> dict[str, np.ndarray]:
         kinds = {"duration": "duration", "cost": "cost", "occurs": "occurs"}
         kinds |= {"severity": "severity", "risk_cost": "risk-cost"}
+        kinds |= {"branch": "branch", "lag": "lag"}
         keys = {key: stream_keys(seed, self.stream_names(kind)) for key, kind in kinds.items()}
         keys["foreign"] = np.array(
             [stream_keys(seed, [name])[0] for name in self.foreign_streams], dtype=np.uint64
@@ -304,6 +335,7 @@ def compile_scenario(
     else:
         chol = np.zeros((0, 0))
 
+    logic = logic_model(scenario, net, risks, packer) if needs_logic(scenario) else None
     codes, params, table = packer.arrays()
     milestones = [t.id for t in scenario.tasks if t.milestone]
     costed = bool(has_cost.any() or (risk_cost_row >= 0).any() or response > 0)
@@ -340,6 +372,7 @@ def compile_scenario(
         stream_scope=scenario.project.id,
         shared_risks=frozenset(shared_risks),
         foreign_streams=tuple(foreign),
+        logic=logic,
     )
 
 

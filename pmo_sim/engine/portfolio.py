@@ -40,7 +40,7 @@ from ..model.scenario import Correlation, Project, Scenario
 from ..model.tasks import Link, Task
 from ..results.portfolio import PortfolioRanking, PortfolioResults
 from ..results.simulation import Results, RiskRanking
-from .blocks import DEFAULT_BLOCK, BlockRun, RawRun, run_kernel
+from .blocks import DEFAULT_BLOCK, BlockRun, RawRun, model_durations, run_kernel
 from .compile import CompiledModel, ExternalFinishes, compile_scenario
 from .ranking import RANKING_ITERATIONS
 from .runners.dask_runner import DaskRunner
@@ -530,20 +530,17 @@ def portfolio_durations(
     iterations ``first .. first + count - 1`` of the portfolio's run: a (tasks, count)
     array in the project's task order, exactly the values ``simulate_portfolio`` uses
     (systemic risks and correlations between projects included)."""
-    from .kernels import block as kernels
-
     chain = _chain(portfolio, mitigated, repair_correlations)
     if project_id not in chain.members:
         raise KeyError(f"no project {project_id!r} in the portfolio")
     run = run_settings(portfolio.simulation, None, seed, sampling, None, DEFAULT_BLOCK)
     model = chain.models[project_id]
-    out = np.empty((model.size, whole_number("count", count)))
-    kernels.sample_durations(
-        whole_number("first", first, 0),
-        count,
+    out = model_durations(
+        model,
+        run.seed,
         run.sampling == "lhs",
-        model.kernel_args(run.seed),
-        out,
+        whole_number("first", first, 0),
+        whole_number("count", count),
     )
     own = len(chain.pf.project(project_id).scenario.tasks)
     # The project's own tasks, in its order (stand-ins for other projects' tasks first).

@@ -18,10 +18,9 @@ import numpy as np
 
 from ..model.scenario import Scenario
 from ..results.simulation import Results, TaskDates
-from ..scheduling.cpm import CPMSchedule, schedule
-from .blocks import DEFAULT_BLOCK, BlockRun, RawRun
+from ..scheduling.cpm import CPMSchedule, plan_exclusions, schedule
+from .blocks import DEFAULT_BLOCK, BlockRun, RawRun, model_durations
 from .compile import CompiledModel, compiled_model
-from .kernels import block as kernels
 from .ranking import RANKING_ITERATIONS, rank_risks
 from .runners.dask_runner import DaskRunner
 from .runners.local import LocalRunner, Runner, run_all
@@ -58,9 +57,12 @@ def sample_durations(
     seed = normalise_seed(seed, settings.seed)
     sampling = sampling_method(sampling, settings.sampling)
     model = compiled_model(scenario, mitigated, repair_correlations)
-    out = np.empty((model.size, whole_number("count", count)))
-    kernels.sample_durations(
-        whole_number("first", first, 0), count, sampling == "lhs", model.kernel_args(seed), out
+    out = model_durations(
+        model,
+        seed,
+        sampling == "lhs",
+        whole_number("first", first, 0),
+        whole_number("count", count),
     )
     return out[model.network.position]
 
@@ -216,7 +218,8 @@ def build_results(
         milestone_ids=model.milestone_ids,
         milestone_days=raw.milestones,
         risk_ids=model.risk_ids,
-        risk_occurrence=raw.occurrence,
+        risk_occurrence=raw.occurrence[: len(model.risk_ids)],
+        branch_occurrence=raw.occurrence[len(model.risk_ids) :] if scenario.branches else None,
         criticality={tid: float(c) for tid, c in zip(stats.ids, stats.criticality, strict=True)},
         task_stats=stats,
         risk_ranking=ranking,
@@ -236,7 +239,8 @@ def _repaired(model: CompiledModel) -> bool:
 def deterministic_cost(scenario: Scenario, mitigated: bool = False) -> float:
     """Cost of the deterministic plan: fixed costs at their most likely values plus rates
     times most likely durations (a complete task's actual duration, as the simulation
-    takes it), without risk events (plus response costs if mitigated)."""
+    takes it), without risk events (plus response costs if mitigated); tasks not in
+    the plan (``plan_exclusions``) cost nothing."""
     actual: dict[str, float] = {}
     if any(t.status == "complete" for t in scenario.tasks):
         from ..scheduling.network import build_network
@@ -246,8 +250,9 @@ def deterministic_cost(scenario: Scenario, mitigated: bool = False) -> float:
         fixed_d = general_model(scenario).fixed_d
         actual = {scenario.tasks[i].id: float(fixed_d[k]) for k, i in enumerate(order)}
     total = 0.0
+    off = plan_exclusions(scenario)
     for t in scenario.tasks:
-        if t.cost is not None:
+        if t.cost is not None and t.id not in off:
             days = actual[t.id] if t.status == "complete" else t.duration.deterministic
             total += t.cost.fixed.deterministic + t.cost.per_day * days
     if mitigated:

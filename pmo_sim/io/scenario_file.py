@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..model.branches import Branch, BranchOption, condition_from_mapping
 from ..model.calendar import Calendar, weekmask_from_spec
 from ..model.distributions import distribution_from_mapping
 from ..model.errors import Problem, ScenarioError, must
@@ -30,7 +31,15 @@ from ..model.scenario import (
 )
 from ..model.tasks import Link, Task, TaskCost
 
-TOP_KEYS = ("project", "calendars", "simulation", "tasks", "risks", "correlations")
+TOP_KEYS = (
+    "project",
+    "calendars",
+    "simulation",
+    "tasks",
+    "risks",
+    "correlations",
+    "branches",
+)
 PROJECT_KEYS = (
     "name",
     "id",
@@ -69,10 +78,26 @@ TASK_KEYS = (
     "status",
     "actual_start",
     "actual_finish",
+    "exists",
 )
 LINK_KEYS = ("id", "type", "lag")
 COST_KEYS = ("fixed", "per_day")
-RISK_KEYS = ("id", "name", "type", "probability", "impacts", "cost", "mitigated", "status")
+RISK_KEYS = (
+    "id",
+    "name",
+    "type",
+    "probability",
+    "impacts",
+    "cost",
+    "mitigated",
+    "status",
+    "adds",
+    "requires",
+    "excludes",
+    "probability_if",
+)
+BRANCH_KEYS = ("id", "name", "options")
+OPTION_KEYS = ("name", "probability", "tasks", "when")
 IMPACT_KEYS = ("tasks", "delay", "factor")
 MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
 CORRELATION_KEYS = ("tasks", "risks", "coefficient")
@@ -223,6 +248,7 @@ def _read_task(c: ProblemCollector, where: str, table: Any) -> Task | None:
             status=table.get("status", "not started"),
             actual_start=table.get("actual_start"),
             actual_finish=table.get("actual_finish"),
+            exists=table.get("exists"),
         ),
     )
     return None if failed else task
@@ -298,8 +324,58 @@ def _read_risk(c: ProblemCollector, where: str, table: Any) -> Risk | None:
             type=table.get("type"),
             mitigated=mitigated,
             status=table.get("status", "open"),
+            adds=table.get("adds", ()),
+            requires=table.get("requires", ()),
+            excludes=table.get("excludes", ()),
+            probability_if=table.get("probability_if", ()),
         ),
     )
+
+
+def _read_branch(c: ProblemCollector, where: str, table: Any) -> Branch | None:
+    if not c.keys(table, BRANCH_KEYS, where, "a branch"):
+        return None
+    if "id" not in table:
+        c.add(where, "'id' is required: a unique branch id such as \"roof\"")
+        return None
+    raw = table.get("options")
+    if not isinstance(raw, list) or not raw:
+        c.add(
+            _sub(where, "options"),
+            must(
+                "options",
+                'a list of tables like { name = "steel", probability = 0.7, tasks = ["a"] }',
+                raw,
+            ),
+        )
+        return None
+    options = []
+    for k, item in enumerate(raw):
+        ow = f"{where}.options[{k + 1}]"
+        if not c.keys(item, OPTION_KEYS, ow, "a branch option"):
+            options.append(None)
+            continue
+        if "name" not in item:
+            c.add(ow, "'name' is required: what the option is, such as \"steel\"")
+            options.append(None)
+            continue
+        when = None
+        if "when" in item:
+            when = c.build(_sub(ow, "when"), lambda v=item["when"]: condition_from_mapping(v))
+            if when is None:
+                options.append(None)
+                continue
+        options.append(
+            c.build(
+                ow,
+                lambda v=item, w=when: BranchOption(
+                    v["name"], v.get("tasks", ()), v.get("probability"), w
+                ),
+            )
+        )
+    if any(o is None for o in options):
+        return None
+    return c.build(where, lambda: Branch(table["id"], tuple(options), table.get("name", "")))
 
 
 def _read_correlation(c: ProblemCollector, where: str, table: Any) -> Correlation | None:
@@ -442,6 +518,10 @@ def parse_scenario(
         _read_correlation(c, f"correlations[{i + 1}]", t)
         for i, t in enumerate(_entries(c, doc, "correlations"))
     ]
+    branches = [
+        _read_branch(c, f"branches[{i + 1}]{_id(b)}", b)
+        for i, b in enumerate(_entries(c, doc, "branches"))
+    ]
     if not c.problems:
         try:
             return Scenario(
@@ -451,6 +531,7 @@ def parse_scenario(
                 correlations=tuple(correlations),
                 simulation=simulation,
                 source=source,
+                branches=tuple(branches),
             )
         except ScenarioError as exc:
             c.problems.extend(exc.problems)
@@ -530,13 +611,15 @@ def _id(table: Any) -> str:
     return ""
 
 
-_ENTRY = re.compile(r"^[ \t]*\[\[[ \t]*(tasks|risks|correlations)[ \t]*\]\]", re.MULTILINE)
+_ENTRY = re.compile(r"^[ \t]*\[\[[ \t]*(tasks|risks|correlations|branches)[ \t]*\]\]", re.MULTILINE)
 _CALENDAR_HEADER = re.compile(
     r"^[ \t]*\[[ \t]*calendars[ \t]*\.[ \t]*"
     r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[A-Za-z0-9_-]+)[ \t]*\]",
     re.MULTILINE,
 )
-_PLACE = re.compile(r"^(tasks|risks|correlations)\[(\d+)\]( \(id (?:'[^']*'|\"[^\"]*\")\))?")
+_PLACE = re.compile(
+    r"^(tasks|risks|correlations|branches)\[(\d+)\]( \(id (?:'[^']*'|\"[^\"]*\")\))?"
+)
 
 
 def _calendar_lines(text: str) -> dict[str, int]:
@@ -554,13 +637,13 @@ def _calendar_lines(text: str) -> dict[str, int]:
 
 def _entry_lines(text: str) -> dict[str, list[int]]:
     """The line of each ``[[tasks]]``, ``[[risks]]`` and ``[[correlations]]`` header."""
-    lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": []}
+    lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": [], "branches": []}
     for m in _ENTRY.finditer(text):
         lines[m.group(1)].append(text.count("\n", 0, m.start()) + 1)
     return lines
 
 
-_ENTRY_RANK = {"tasks": 1, "risks": 2, "correlations": 3}
+_ENTRY_RANK = {"tasks": 1, "risks": 2, "correlations": 3, "branches": 4}
 
 
 def _in_file_order(

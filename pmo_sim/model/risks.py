@@ -173,6 +173,15 @@ class Risk:
     (retired) or one that has ``"occurred"`` (its effect is now in the schedule) stays in
     the register but no longer occurs: it is simulated with probability 0, so switching
     a risk's status changes nothing else in a run (common random numbers).
+
+    ``adds`` names tasks that exist only in the iterations where the risk occurs (an
+    *existence risk*; see ``Task.exists``); tasks added by a risk that has occurred
+    exist in every iteration. Dependencies make the occurrence conditional, and
+    ``probability`` is then the probability given them: ``requires`` (it occurs only if
+    all of those occurred), ``excludes`` (never together: it occurs only if none of those
+    did), ``probability_if = {R3 = 0.8}`` (its probability when R3 occurred, the highest
+    of those given where several did). Each risk keeps its own stream, so switching one
+    risk off changes only the risks that depend on it.
     """
 
     id: str
@@ -183,9 +192,14 @@ class Risk:
     type: str | None = None
     mitigated: Mitigation | None = None
     status: str = "open"
+    adds: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    probability_if: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         text_field("id", self.id)
+        self._check_dependencies()
         if self.status not in RISK_STATUSES:
             raise ValueError(must("status", '"open", "closed" or "occurred"', self.status))
         object.__setattr__(self, "name", text_field("name", self.name, allow_empty=True) or self.id)
@@ -195,8 +209,8 @@ class Risk:
             object.__setattr__(self, "cost", distribution_field("cost", self.cost))
             within_amount("cost", *self.cost.support, self.cost)
             within_amount("cost", self.cost.mean, self.cost.mean, self.cost)
-        if not self.impacts and self.cost is None:
-            raise ValueError("a risk needs 'impacts' on tasks, a 'cost', or both")
+        if not self.impacts and self.cost is None and not self.adds:
+            raise ValueError("a risk needs 'impacts' on tasks, a 'cost', tasks it 'adds', or more")
         if self.mitigated is not None and not isinstance(self.mitigated, Mitigation):
             raise TypeError(must("mitigated", "a Mitigation", self.mitigated))
         directions = {imp.direction for imp in self.impacts}
@@ -232,7 +246,62 @@ class Risk:
             cost=self.cost if m.cost is None else m.cost,
             type=self.type,
             status=self.status,
+            adds=self.adds,
+            requires=self.requires,
+            excludes=self.excludes,
+            probability_if=self.probability_if,
         )
+
+    def _check_dependencies(self) -> None:
+        for name in ("adds", "requires", "excludes"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)  # requires = "R3"
+            value = as_tuple(name, value)
+            for i, v in enumerate(value):
+                text_field(f"{name}[{i + 1}]", v)
+            if len(set(value)) != len(value):
+                raise ValueError(must(name, "a list without repeats", list(value)))
+            if self.id in value and name != "adds":
+                raise ValueError(f"a risk cannot list itself in '{name}'")
+            object.__setattr__(self, name, value)
+        cond = self.probability_if
+        pairs = (
+            list(cond.items()) if isinstance(cond, dict) else list(as_tuple("probability_if", cond))
+        )
+        out = []
+        for pair in pairs:
+            if not (isinstance(pair, tuple | list) and len(pair) == 2):
+                raise TypeError(must("probability_if", "a table like { R3 = 0.8 }", cond))
+            rid, p = pair
+            text_field("probability_if", rid)
+            if rid == self.id:
+                raise ValueError("a risk cannot list itself in 'probability_if'")
+            out.append((rid, probability_field(f"probability_if.{rid}", p)))
+        object.__setattr__(self, "probability_if", tuple(out))
+        both = set(self.requires) & set(self.excludes)
+        if both:
+            raise ValueError(
+                f"risk {sorted(both)[0]!r} is both required and excluded: it could never occur"
+            )
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """The risks whose occurrence this one's depends on (drawn before it)."""
+        return tuple(
+            dict.fromkeys((*self.requires, *self.excludes, *(r for r, _ in self.probability_if)))
+        )
+
+    def describe_dependencies(self) -> str:
+        """How this risk's occurrence depends on others, in words ('' when it does not)."""
+        parts = []
+        if self.requires:
+            parts.append("only if " + " and ".join(self.requires) + " occurred")
+        if self.excludes:
+            parts.append("never with " + ", ".join(self.excludes))
+        for rid, p in self.probability_if:
+            parts.append(f"{p:.0%} if {rid} occurred")
+        return "; ".join(parts)
 
     @property
     def live_probability(self) -> float:

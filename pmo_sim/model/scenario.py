@@ -27,10 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from .branches import Branch
 from .calendar import Calendar, as_date, as_moment, day_of, later, moment_text
 from .errors import Problem, ScenarioError, must
 from .fields import as_tuple, real_field, text_field
 from .graph import find_cycle
+from .risk_logic import risk_logic_problems
 from .risks import Risk
 from .tasks import LATE_CONSTRAINTS, Task
 
@@ -241,9 +243,10 @@ class Scenario:
     correlations: tuple[Correlation, ...] = ()
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     source: str | None = None
+    branches: tuple[Branch, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("tasks", "risks", "correlations"):
+        for name in ("tasks", "risks", "correlations", "branches"):
             object.__setattr__(self, name, as_tuple(name, getattr(self, name)))
         problems = list(_cross_check(self))
         if problems:
@@ -391,6 +394,7 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
     if isinstance(s.project, Project):
         yield from calendar_and_progress_problems(s.project, s.tasks)
     yield from reference_problems(s.tasks, s.risks, s.correlations)
+    yield from risk_logic_problems(s.tasks, s.risks, s.branches)
 
 
 def calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> Iterable[Problem]:

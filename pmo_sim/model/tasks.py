@@ -20,6 +20,8 @@ from .fields import (
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 #: Task progress states. Durations of tasks in progress are their remaining durations.
 STATUSES = ("not started", "in progress", "complete")
+#: A task that exists only when a risk occurs says ``exists = "risk:<risk id>"``.
+EXISTS_PREFIX = "risk:"
 #: The kinds of milestone a task's ``milestone`` may name besides true and false.
 MILESTONE_TYPES = ("start", "finish")
 
@@ -29,12 +31,16 @@ class Link:
     """A logic link from ``predecessor`` to the task that lists it.
 
     ``type`` is FS (finish-to-start, default), SS, FF or SF; ``lag`` is in working days,
-    fractional and negative (a lead) allowed.
+    fractional and negative (a lead) allowed. An *uncertain lag* is a distribution: it
+    is drawn in every iteration (stream ``<project>/lag:<predecessor>><task>``), kept in
+    ``uncertain_lag``, and ``lag`` is its deterministic value (the deterministic
+    schedule's).
     """
 
     predecessor: str
     type: str = "FS"
-    lag: float = 0.0
+    lag: float | Distribution = 0.0
+    uncertain_lag: Distribution | None = None
 
     def __post_init__(self) -> None:
         text_field("id", self.predecessor)
@@ -42,7 +48,19 @@ class Link:
         if kind not in LINK_TYPES:
             raise ValueError(must("type", f"one of {', '.join(LINK_TYPES)}", self.type))
         object.__setattr__(self, "type", kind)
-        object.__setattr__(self, "lag", real_field("lag", self.lag))
+        lag = self.lag
+        if isinstance(lag, dict) or (isinstance(lag, Distribution) and not isinstance(lag, Fixed)):
+            dist = distribution_field("lag", lag)
+            object.__setattr__(self, "uncertain_lag", None if isinstance(dist, Fixed) else dist)
+            lag = dist.deterministic
+        elif isinstance(lag, Fixed):
+            lag = lag.value
+        if self.uncertain_lag is not None:
+            dist = distribution_field("lag", self.uncertain_lag)
+            within_days("lag", *dist.support, dist.deterministic, dist.as_given)
+            object.__setattr__(self, "uncertain_lag", dist)
+            lag = dist.deterministic
+        object.__setattr__(self, "lag", real_field("lag", lag))
         within_days("lag", self.lag, self.lag, self.lag, self.lag)
 
 
@@ -147,6 +165,10 @@ class Task:
     actual_start, actual_finish : datetime.date, optional
         Actual dates: a task in progress has an actual start, a complete task both.
 
+    exists : str, optional
+        ``"risk:<risk id>"``: the task exists only in the iterations where that risk
+        occurs (an *existence risk*, which lists the task in its ``adds``); in the others
+        it takes no time and costs nothing, and passes its predecessors' dates through.
     Every date of a task may be a ``datetime.datetime`` with a time of day (an actual
     start at 13:00, a finish-no-earlier-than at noon): on a calendar with working hours
     (``Calendar.hours``) it falls part-way through that day; a date alone is the
@@ -172,9 +194,16 @@ class Task:
     status: str = "not started"
     actual_start: dt.date | None = None
     actual_finish: dt.date | None = None
+    exists: str | None = None
 
     def __post_init__(self) -> None:
         text_field("id", self.id)
+        if self.exists is not None:
+            text_field("exists", self.exists)
+            if not self.exists.startswith(EXISTS_PREFIX) or not self.exists[len(EXISTS_PREFIX) :]:
+                raise ValueError(
+                    must("exists", f'"{EXISTS_PREFIX}<risk id>", like "risk:R7"', self.exists)
+                )
         if not isinstance(self.milestone, bool) and self.milestone not in MILESTONE_TYPES:
             raise TypeError(must("milestone", 'true, false, "start" or "finish"', self.milestone))
         text_field("calendar", self.calendar, allow_empty=True)

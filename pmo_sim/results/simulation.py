@@ -103,6 +103,28 @@ class RiskRanking:
 
 
 @dataclass(frozen=True)
+class OptionOutcome:
+    """One branch option over a run: the share and number of iterations that took it,
+    and the finish (working days) and cost percentiles of those iterations."""
+
+    name: str
+    share: float
+    iterations: int
+    finish: dict[int, float]
+    cost: dict[int, float]
+
+
+@dataclass(frozen=True)
+class BranchOutcome:
+    """A branch over a run: its options' ``OptionOutcome`` in order."""
+
+    id: str
+    name: str
+    conditional: bool
+    options: tuple[OptionOutcome, ...]
+
+
+@dataclass(frozen=True)
 class Results:
     """What a simulation produced. Arrays are read-only.
 
@@ -116,6 +138,9 @@ class Results:
         (milestones, iterations) finishes of the tasks flagged ``milestone``.
     risk_occurrence : numpy.ndarray
         (risks, iterations) 1 where the risk occurred.
+    branch_occurrence : numpy.ndarray or None
+        (branch options, iterations) 1 where the option was taken: the options of
+        ``scenario.branches`` in order (see ``branch_outcomes``).
     criticality : dict
         Task id -> fraction of iterations in which the task was critical.
     task_stats : TaskStats
@@ -144,6 +169,7 @@ class Results:
     correlation: Any = None
     elapsed: float = field(default=0.0, compare=False)
     threads: int = field(default=1, compare=False)
+    branch_occurrence: np.ndarray | None = None
 
     # Finish dates ----------------------------------------------------------------------
     def _finish_dates(
@@ -290,6 +316,45 @@ class Results:
         """Share of iterations in which the risk occurred."""
         return float(self.risk_occurrence[self.risk_ids.index(risk_id)].mean())
 
+    # Branches --------------------------------------------------------------------------
+    def branch_outcomes(self) -> list[BranchOutcome]:
+        """How often each option of each branch was taken, and the finish and cost
+        percentiles of the iterations that took it (P-values conditional on the option)."""
+        out = []
+        g = 0
+        for b in self.scenario.branches:
+            options = []
+            for o in b.options:
+                taken = self.branch_occurrence[g].astype(bool)
+                g += 1
+                days = self.finish_days[taken]
+                entry = OptionOutcome(o.name, float(taken.mean()), int(taken.sum()), {}, {})
+                if days.size:
+                    for q in REPORTED_PERCENTILES:
+                        entry.finish[q] = float(np.percentile(days, q))
+                        if self.cost is not None:
+                            entry.cost[q] = float(np.percentile(self.cost[taken], q))
+                options.append(entry)
+            out.append(BranchOutcome(b.id, b.name, b.conditional, tuple(options)))
+        return out
+
+    def _branches_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        for b in self.branch_outcomes():
+            options = {}
+            for o in b.options:
+                options[o.name] = {
+                    "taken": o.share,
+                    "iterations": o.iterations,
+                    "finish": {
+                        str(q): {"date": iso(self._finish_dates(v)), "days": v}
+                        for q, v in o.finish.items()
+                    },
+                    "cost": {str(q): v for q, v in o.cost.items()} if o.cost else None,
+                }
+            doc[b.id] = {"name": b.name, "conditional": b.conditional, "options": options}
+        return doc
+
     # Reports ---------------------------------------------------------------------------
     def most_critical(self, count: int = 10) -> list[tuple[str, float]]:
         """Tasks by decreasing criticality index (ties in file order)."""
@@ -371,6 +436,8 @@ class Results:
                     },
                 }
         doc["risks"] = self._risks_dict()
+        if self.scenario.branches:
+            doc["branches"] = self._branches_dict()
         doc["tasks"] = self._tasks_dict()
         if self.correlation is not None and self.correlation.repaired_pair is not None:
             doc["correlation_repair"] = {

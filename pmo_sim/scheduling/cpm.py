@@ -30,6 +30,7 @@ import networkx as nx
 import numpy as np
 
 from ..model.calendar import iso
+from ..model.risk_logic import off_plan
 from ..model.scenario import Scenario
 from .network import FF, FS, SF, SS, Network, build_network
 from .passes import general_cpm, push_late
@@ -365,8 +366,49 @@ def _snap(values: np.ndarray) -> np.ndarray:
 
 
 def deterministic_durations(scenario: Scenario, net: Network) -> np.ndarray:
-    """Each task's deterministic duration (most likely value), in topological order."""
-    return np.array([scenario.tasks[i].duration.deterministic for i in net.order])
+    """Each task's deterministic duration (most likely value), in topological order;
+    0 for a task that is not in the plan (``plan_exclusions``)."""
+    d = np.array([scenario.tasks[i].duration.deterministic for i in net.order])
+    off = plan_exclusions(scenario)
+    for k, tid in enumerate(net.ids):
+        if tid in off:
+            d[k] = 0.0
+    return d
+
+
+def plan_exclusions(scenario: Scenario) -> frozenset[str]:
+    """Tasks that are not in the deterministic plan (``risk_logic.off_plan``): work added
+    by risks, and branch options not taken, conditional ones decided on the plan."""
+    if not (scenario.branches or any(r.adds for r in scenario.risks)) and not any(
+        t.exists for t in scenario.tasks
+    ):
+        return frozenset()
+    cached = scenario.__dict__.get("_plan_exclusions")
+    if cached is not None:
+        return cached
+    off = off_plan(scenario)
+    if any(b.conditional for b in scenario.branches):
+        # Conditions read tasks scheduled before the branch: decide them on the plan
+        # without any conditional option's work.
+        net = build_network(scenario)
+        first = np.array([scenario.tasks[i].duration.deterministic for i in net.order])
+        for k, tid in enumerate(net.ids):
+            first[k] = 0.0 if tid in off else first[k]
+        plan = schedule(scenario, first[net.position], as_late=False)
+        index = {tid: i for i, tid in enumerate(scenario.task_ids)}
+        timeline, start = scenario.timeline, scenario.project.start
+
+        def holds(c: Any) -> bool:
+            i = index[c.task]
+            if c.finishes_after is not None:
+                limit = timeline.days_until(start, c.finishes_after)
+                return bool(plan.early_finish[i] > limit + 1e-9)
+            return bool(plan.durations[i] > c.duration_above)
+
+        off = off_plan(scenario, holds)
+    result = frozenset(off)
+    object.__setattr__(scenario, "_plan_exclusions", result)
+    return result
 
 
 def schedule(

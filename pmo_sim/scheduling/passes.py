@@ -15,6 +15,7 @@ from ..base.jit import kernel
 from ..model.calendar import SNAP, START_SNAP
 from .network import FF, FS, SF, SS
 from .timeline import COMPLETE, finish_time, own_time, start_time
+from .timeline import lagged as lagged_time
 
 
 @kernel(inline="always")
@@ -29,7 +30,7 @@ def row_within(row, m, limit):
 
 
 @kernel
-def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
+def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF, lagged=None):
     """Early start and finish of task ``j`` on its calendar, with progress (see
     ``timeline.py``): bounds on the start (FS, SS) and on the finish (FF, SF) are
     gathered on the timeline, then converted once to the task's working time. ``PF``
@@ -37,7 +38,9 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
     ``ES[j]`` if SS/SF links read it, else in ``SB``. Lagged FS/SS links counted on the
     task's own calendar (the default lag calendar) bound its work directly, in ``WB``:
     converting them back to the timeline would only be undone. A task whose early
-    dates are capped (``GeneralModel.caps``) raises ``PF`` only once capped."""
+    dates are capped (``GeneralModel.caps``) raises ``PF`` only once capped. ``lagged``
+    is None or (row per link, drawn lags): a link with a row >= 0 has an uncertain lag,
+    drawn per iteration."""
     (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
     lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags, caps = prog
     # Early starts go to their own row only where successors read them (SS/SF links);
@@ -72,6 +75,21 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF):
         ki = kinds[k]
         src = EF[i] if (ki in (FS, FF)) else ES[i]
         tgt = SB if (ki in (FS, SS)) else FB
+        if lagged is not None and lagged[0][k] >= 0:
+            lr = lagged[1][lagged[0][k]]
+            if g == c and g >= 0 and ki in (FS, SS):
+                if not has_wb:
+                    has_wb = True
+                    for t in range(m):
+                        WB[t] = -np.inf
+                for t in range(m):
+                    v = own_time(cal, g, src[t]) + lr[t]
+                    WB[t] = v if v > WB[t] else WB[t]
+            else:
+                for t in range(m):
+                    v = src[t] + lr[t] if g < 0 else lagged_time(cal, g, src[t], lr[t])
+                    tgt[t] = v if v > tgt[t] else tgt[t]
+            continue
         if g < 0:
             for t in range(m):
                 v = src[t] + lag
@@ -291,10 +309,25 @@ def push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m):
 
 
 @kernel
-def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
+def drawn_lag_late(cal, g, lag, on_start, ci, di, src, lfi, m):
+    """``push_late`` for a link whose lag is drawn per iteration (``lag[t]``)."""
+    for t in range(m):
+        x = src[t]
+        lt = lag[t]
+        u = x - lt if g < 0 or lt == 0.0 else start_time(cal, g, own_time(cal, g, x) - lt)
+        if on_start:
+            if ci < 0:
+                u += di[t]
+            elif di[t] != 0.0:
+                u = start_time(cal, ci, own_time(cal, ci, u) + di[t])
+        lfi[t] = u if u < lfi[t] else lfi[t]
+
+
+@kernel
+def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED, lagged=None):
     """Late dates of task ``j`` on its calendar, pushed to its predecessors; returns the
     number of iterations in which it is critical (total float on its own calendar).
-    ``LS``, ``WL`` and ``U`` are scratch rows."""
+    ``LS``, ``WL`` and ``U`` are scratch rows; ``lagged`` as for ``forward_general``."""
     (ptr, pred, kinds, lags, _), cal, prog = gen[1], gen[2], gen[3]
     lag_cal, _, task_cal, status, _, _, _, flags, caps = prog
     idle = cal[7]
@@ -389,6 +422,9 @@ def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED):
         # set above where such links exist and the calendar is not the timeline's).
         src = LS if (ki in (FS, SS)) else (WL if snap and c >= 0 else lf)
         on_start = ki == SS or ki == SF  # the bound is on the predecessor's start
+        if lagged is not None and lagged[0][k] >= 0:
+            drawn_lag_late(cal, g, lagged[1][lagged[0][k]], on_start, ci, di, src, lfi, m)
+            continue
         if not on_start and (g < 0 or lag == 0.0):
             for t in range(m):
                 u = src[t] - lag

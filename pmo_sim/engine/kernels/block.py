@@ -32,6 +32,7 @@ from ...scheduling.passes import backward_general, forward_general
 from ...scheduling.timeline import IN_PROGRESS
 from .backward import backward_task
 from .forward import forward_task
+from .logic import decide_branches, gate_task, gated_cost, logic_prelude
 from .risks import risk_costs, risk_prelude
 from .sampling import task_cost, task_duration
 
@@ -41,7 +42,7 @@ SUM_SCALE = 65536.0
 
 @kernel
 def _run_block(
-    i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, calendars, external
+    i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, calendars, external, logic
 ):
     """One block: iterations ``i0 .. i0 + m - 1`` of ``model`` (the kernel arguments:
     network, distributions, tasks, risks, correlation and the calendar-pass arguments),
@@ -62,20 +63,32 @@ def _run_block(
     task (a milestone with no predecessors), and its early finish in iteration ``i`` is
     ``finishes[rows[j], i]``, on this project's timeline, instead of a forward pass. It
     does not raise the project finish: only links from it do.
+
+    ``logic`` is None, or the branches, existence gates, dependent risks and uncertain
+    lags of the model (``engine.logic``; pruned the same way): a task whose gate row of
+    ``OCC`` is 0 takes no time and costs nothing, conditional branches are decided right
+    after the task they read, and links with uncertain lags read their row of ``LAG``.
     """
     net, dists, tasks, risks, corr, gen = model
-    D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U = scratch
+    D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U, LAG = scratch
     crit, sum_d, sum_es, sub_d, sub_es, sub_ef = acc
     n = tasks[0].shape[0]
+    R = risks[3].shape[0]
     status, fixed_es = gen[3][3], gen[3][4]
     risk_prelude(i0, m, lhs, dists, risks, corr, tasks[0], OCC, SEV, RC, FAC, DEL, Z, U)
+    if logic is not None:
+        logic_prelude(i0, m, lhs, dists, risks, logic, OCC, TMP, LAG)
     for t in range(m):
         PF[t] = 0.0
         COST[t] = 0.0
     for j in range(n):
         d = D[j]
         task_duration(j, i0, m, lhs, dists, tasks, risks, gen, OCC, FAC, DEL, U, d)
-        task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST)
+        if logic is not None and logic[0][j] >= 0:
+            gate_task(j, m, logic, OCC, d)
+            gated_cost(j, i0, m, lhs, dists, tasks, d, OCC[logic[0][j]], TMP, COST)
+        else:
+            task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST)
         if external is not None and external[0][j] >= 0:
             es = TMP
             external_finish(j, i0, m, external, EF[j], es)
@@ -85,10 +98,21 @@ def _run_block(
         elif calendars is None:
             # Only early finishes are kept: the start row is scratch.
             es = TMP
-            forward_task(j, m, net, D, EF, es, PF)
+            if logic is None:
+                forward_task(j, m, net, D, EF, es, PF, None)
+            else:
+                # (The lags built at each call: a variable set to None or to a tuple
+                # would be an optional type, which numba cannot prune.)
+                forward_task(j, m, net, D, EF, es, PF, (logic[4][0], LAG))
         else:
-            forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF)
+            if logic is None:
+                forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF, None)
+            else:
+                lags = (logic[4][0], LAG)
+                forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF, lags)
             es = ES[j] if calendars[3][7][j] & 4 else TMP
+        if logic is not None:
+            decide_branches(j, m, logic, D, EF, OCC, R)
         ef = EF[j]
         if calendars is not None and status[j] == IN_PROGRESS:
             # Reported start of a task in progress: its actual start (the row holds the
@@ -110,10 +134,22 @@ def _run_block(
     LS = TMP
     if calendars is None:
         for j in range(n - 1, -1, -1):
-            crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED)
+            if logic is None:
+                crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED, None)
+            else:
+                lags = (logic[4][0], LAG)
+                crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED, lags)
     else:
         for j in range(n - 1, -1, -1):
-            crit[j] += backward_general(j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED)
+            if logic is None:
+                crit[j] += backward_general(
+                    j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED, None
+                )
+            else:
+                lags = (logic[4][0], LAG)
+                crit[j] += backward_general(
+                    j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED, lags
+                )
 
 
 @kernel(inline="always")
@@ -153,8 +189,9 @@ def task_statistics(j, i0, m, sub_base, d, es, ef, sum_d, sum_es, sub_d, sub_es,
 @kernel(inline="always")
 def worker_scratch(work, w):
     """Worker ``w``'s scratch rows, as ``_run_block`` takes them, from the scratch arrays
-    ``work = (task, es, vec, occ, risk, imp, corr)`` that have a leading worker axis."""
-    s_task, s_es, s_vec, s_occ, s_risk, s_imp, s_corr = work
+    ``work = (task, es, vec, occ, risk, imp, corr, lag)`` that have a leading worker
+    axis."""
+    s_task, s_es, s_vec, s_occ, s_risk, s_imp, s_corr, s_lag = work
     return (
         s_task[w, 0],  # D: durations
         s_es[w],  # ES: early starts (calendar-and-progress passes only)
@@ -173,6 +210,7 @@ def worker_scratch(work, w):
         s_imp[w, 1],  # DEL: impact delays
         s_corr[w, 0],  # Z: correlated normals
         s_corr[w, 1],  # U: their uniforms
+        s_lag[w],  # LAG: uncertain lags
     )
 
 
@@ -195,6 +233,7 @@ def run_worker(
     work,
     calendars,
     external,
+    logic,
 ):
     """Worker ``w`` of ``workers``: its contiguous share of blocks first_block ..
     first_block + n_blocks - 1, into the output arrays (see ``simulate_blocks``)."""
@@ -215,7 +254,9 @@ def run_worker(
         m = min(block, iterations - i0)
         if m <= 0:
             continue
-        _run_block(i0, m, lhs, backward, stats, base, model, tol, scratch, acc, calendars, external)
+        _run_block(
+            i0, m, lhs, backward, stats, base, model, tol, scratch, acc, calendars, external, logic
+        )
         for t in range(m):
             out_finish[i0 + t - base] = PF[t]
             out_cost[i0 + t - base] = COST[t]
@@ -245,6 +286,7 @@ def simulate_blocks(
     work,
     calendars,
     external=None,
+    logic=None,
 ):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
 
@@ -253,7 +295,9 @@ def simulate_blocks(
     and ``work`` the scratch arrays (see ``worker_scratch``); ``calendars`` is None for
     a network on the project's calendar, else the model's calendar-pass arguments
     (``args[5:]``; see ``_run_block``), and ``external`` None or the finishes of other
-    projects' tasks (``CompiledModel.external``; see ``_run_block``).
+    projects' tasks (``CompiledModel.external``; see ``_run_block``), ``logic`` None or
+    the model's branches, gates, dependent risks and uncertain lags
+    (``CompiledModel.logic_args``).
 
     Output arrays start at iteration ``base`` (index ``i - base``), so a runner can
     hand out any range of blocks with outputs sized to that range alone; ``sub_d``
@@ -272,7 +316,7 @@ def simulate_blocks(
     """
     workers = work[0].shape[0]
     rest = (first_block, n_blocks, block, iterations, base, lhs, backward, stats)
-    rest += (args, milestones, tol, out, work, calendars, external)
+    rest += (args, milestones, tol, out, work, calendars, external, logic)
     if workers == 1:
         run_worker(0, 1, *rest)
         return
@@ -283,15 +327,17 @@ def simulate_blocks(
 
 
 @kernel
-def sample_durations(first, count, lhs, args, out):
+def sample_durations(first, count, lhs, args, out, calendars=None, logic=None, n_occ=0, n_lag=0):
     """Durations (risk impacts included) of iterations first..first+count-1, all tasks.
 
     The same draws the simulation uses, so any iteration can be recomputed alone.
+    ``calendars`` and ``logic`` as for ``simulate_blocks``; ``n_occ`` rows of
+    occurrences (risks and branch options) and ``n_lag`` uncertain lags.
     """
     net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog = args
     model = (net, dists, tasks, risks, corr, (gflag, gnet, gcal, gprog))
     n = out.shape[0]
-    R = risks[3].shape[0]
+    R = max(risks[3].shape[0], n_occ)
     n_imp = risks[7].shape[0]
     k = corr[0].shape[0]
     work = (
@@ -302,13 +348,15 @@ def sample_durations(first, count, lhs, args, out):
         np.empty((1, 2, R, count)),
         np.empty((1, 2, n_imp, count)),
         np.empty((1, 2, k, count)),
+        np.empty((1, n_lag, count)),
     )
     scratch = worker_scratch(work, 0)
     zero = np.zeros(n, dtype=np.int64)
     none = np.empty((n, 0))
     acc = (zero, zero, zero, np.empty((n, 0), dtype=np.float32), none, none)
-    # Durations come before the passes, so the plain passes serve every model here.
-    _run_block(first, count, lhs, False, False, 0, model, 0.0, scratch, acc, None, None)
+    # Durations come before the passes, but a conditional branch reads the early
+    # finishes: with task calendars or progress the model's own passes give them.
+    _run_block(first, count, lhs, False, False, 0, model, 0.0, scratch, acc, calendars, None, logic)
     D = scratch[0]
     for j in range(n):
         for t in range(count):

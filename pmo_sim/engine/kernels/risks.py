@@ -88,7 +88,8 @@ def risk_prelude(i0, m, lhs, dists, risks, corr, dur_keys, OCC, SEV, RC, FAC, DE
 def risk_costs(m, risks, OCC, RC, COST):
     """Add the cost of every risk that occurred to ``COST``."""
     rcost_row = risks[5]
-    for r in range(OCC.shape[0]):
+    # OCC may hold branch options' rows after the risks' (engine.logic).
+    for r in range(rcost_row.shape[0]):
         if rcost_row[r] >= 0:
             occ = OCC[r]
             rc = RC[r]
