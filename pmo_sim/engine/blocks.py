@@ -167,6 +167,9 @@ def run_blocks(
         np.empty((threads, 2, n_imp, block_size)),
         np.empty((threads, 2, k, block_size)),
         np.empty((threads, model.lag_rows, block_size)),
+        np.empty(
+            (threads, 2, model.weather_shape[0], block_size, model.weather_shape[1]), np.int32
+        ),
     )
     out = (finish, cost, milestones, occurrence, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
     # None: the kernels take the project-calendar passes only (see kernels.block).
@@ -272,5 +275,7 @@ def model_durations(
         model.logic_args(seed),
         model.occurrence_rows,
         model.lag_rows,
+        model.weather_shape[0],
+        model.weather_shape[1],
     )
     return out

@@ -21,6 +21,7 @@ stream of the same name (a project's names all carry its id before the slash).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ from ..scheduling.timeline import GeneralModel, general_model, is_general
 from .logic import LogicModel, logic_model, needs_logic
 from .quantiles import Packer
 from .rng import stream_keys
+from .weather import weather_model
 
 #: The stream scope of risks shared by the projects of a portfolio (systemic risks).
 SHARED_SCOPE = "*"
@@ -106,6 +108,13 @@ class CompiledModel:
         return len(self.risk_ids) + (self.logic.gates if self.logic is not None else 0)
 
     @property
+    def weather_shape(self) -> tuple[int, int]:
+        """(weather calendars, own days + 1) of the kernels' lost-day scratch."""
+        if self.logic is None or not self.logic.weather.size:
+            return (0, 1)
+        return (self.logic.weather.size, self.logic.weather.max_days + 1)
+
+    @property
     def lag_rows(self) -> int:
         """Links with uncertain lags (rows of the kernels' lag scratch)."""
         return len(self.logic.lag_names) if self.logic is not None else 0
@@ -115,7 +124,7 @@ class CompiledModel:
         if self.logic is None:
             return None
         k = self.keys(seed)
-        return self.logic.arrays(k["branch"], k["lag"])
+        return self.logic.arrays(k["branch"], k["lag"], k["weather"])
 
     def general_args(self) -> tuple:
         """(flag, net, calendar tables, progress) for the kernels; placeholders of the
@@ -173,6 +182,9 @@ class CompiledModel:
         if kind == "lag":
             names = self.logic.lag_names if self.logic is not None else ()
             return [f"{scope}/lag:{x}" for x in names]
+        if kind == "weather":
+            names = self.logic.weather.p_names if self.logic is not None else ()
+            return [f"{scope}/{x}" for x in names]
         return [
             f"{SHARED_SCOPE if r in self.shared_risks else scope}/{kind}:{r}" for r in self.risk_ids
         ]
@@ -180,7 +192,7 @@ class CompiledModel:
     def _derive_keys(self, seed: int) -> dict[str, np.ndarray]:
         kinds = {"duration": "duration", "cost": "cost", "occurs": "occurs"}
         kinds |= {"severity": "severity", "risk_cost": "risk-cost"}
-        kinds |= {"branch": "branch", "lag": "lag"}
+        kinds |= {"branch": "branch", "lag": "lag", "weather": "weather"}
         keys = {key: stream_keys(seed, self.stream_names(kind)) for key, kind in kinds.items()}
         keys["foreign"] = np.array(
             [stream_keys(seed, [name])[0] for name in self.foreign_streams], dtype=np.uint64
@@ -335,7 +347,17 @@ def compile_scenario(
     else:
         chol = np.zeros((0, 0))
 
-    logic = logic_model(scenario, net, risks, packer) if needs_logic(scenario) else None
+    logic = None
+    if needs_logic(scenario):
+        logic = logic_model(scenario, net, risks, packer)
+        if general is not None:
+            # The calendar passes run on the general model's links (those with a
+            # constant bound folded away): index the drawn lags by them.
+            logic = dataclasses.replace(
+                logic,
+                lag_row=logic.lag_row[general.pred_source],
+                weather=weather_model(scenario, general, net.order, packer),
+            )
     codes, params, table = packer.arrays()
     milestones = [t.id for t in scenario.tasks if t.milestone]
     costed = bool(has_cost.any() or (risk_cost_row >= 0).any() or response > 0)

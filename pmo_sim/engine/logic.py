@@ -1,6 +1,6 @@
 """The arrays of the second half of the risk model, as the kernels take them: branches
 (probabilistic and conditional), tasks that exist only when a risk occurs, dependencies
-between risks, and uncertain lags.
+between risks, and uncertain lags, and weather (``engine.weather``).
 
 *Gates.* A task of a branch option, or one added by a risk, exists in an iteration only
 where its gate row is 1. Gate rows are rows of the kernel's occurrence array ``OCC``: a
@@ -30,6 +30,7 @@ from ..model.risk_logic import existence_owner, risk_order
 from ..model.scenario import Scenario
 from ..scheduling.network import Network
 from .quantiles import Packer
+from .weather import WeatherModel, has_weather, no_weather
 
 #: Codes of ``LogicModel.cond_kind``.
 COND_NONE, COND_FINISH_AFTER, COND_DURATION_ABOVE = 0, 1, 2
@@ -75,12 +76,15 @@ class LogicModel:
     lag_row: np.ndarray
     lag_dist: np.ndarray
     lag_names: tuple[str, ...]
+    weather: WeatherModel
 
     @property
     def gates(self) -> int:
         return len(self.gate_names)
 
-    def arrays(self, branch_keys: np.ndarray, lag_keys: np.ndarray) -> tuple:
+    def arrays(
+        self, branch_keys: np.ndarray, lag_keys: np.ndarray, weather_keys: np.ndarray
+    ) -> tuple:
         """The kernel argument ``logic`` (see ``kernels.logic``)."""
         return (
             self.gate_row,
@@ -97,6 +101,7 @@ class LogicModel:
                 self.pif_p,
             ),
             (self.lag_row, self.lag_dist, lag_keys),
+            self.weather.arrays(weather_keys),
         )
 
 
@@ -108,6 +113,7 @@ def needs_logic(scenario: Scenario) -> bool:
         or any(t.exists for t in scenario.tasks)
         or any(r.adds or r.depends_on for r in scenario.risks)
         or any(link.uncertain_lag is not None for t in scenario.tasks for link in t.predecessors)
+        or has_weather(scenario)
     )
 
 
@@ -207,4 +213,5 @@ def logic_model(scenario: Scenario, net: Network, risks: list, packer: Packer) -
         lag_row=np.array(lag_row, dtype=np.int64),
         lag_dist=np.array(lag_dist, dtype=np.int64),
         lag_names=tuple(lag_names),
+        weather=no_weather(n),
     )

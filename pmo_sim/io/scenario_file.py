@@ -7,6 +7,7 @@ and the rule it breaks. The format is documented in docs/scenario-format.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import math
@@ -30,6 +31,7 @@ from ..model.scenario import (
     reference_problems,
 )
 from ..model.tasks import Link, Task, TaskCost
+from ..model.weather import no_work_from_mapping, weather_from_mapping
 
 TOP_KEYS = (
     "project",
@@ -56,7 +58,10 @@ PROJECT_KEYS = (
     "constraints_override_logic",
     "alap_float",
 )
-CALENDAR_KEYS = ("workdays", "holidays", "hours")
+CALENDAR_KEYS = ("workdays", "holidays", "hours", "weather", "pattern", "no_work")
+#: Years past the project start over which a yearly no-work window is laid out (the
+#: calendar tables span ten years).
+NO_WORK_YEARS = 11
 SIMULATION_KEYS = ("iterations", "seed", "sampling")
 TASK_KEYS = (
     "id",
@@ -408,7 +413,9 @@ def _calendar_place(name: str) -> str:
     )
 
 
-def _read_calendar(c: ProblemCollector, where: str, table: Any) -> Calendar | None:
+def _read_calendar(
+    c: ProblemCollector, where: str, table: Any, start: dt.date | None = None
+) -> Calendar | None:
     if not c.keys(table, CALENDAR_KEYS, where, "a calendar"):
         return None
     workdays = table.get("workdays", "mon-fri")
@@ -417,18 +424,52 @@ def _read_calendar(c: ProblemCollector, where: str, table: Any) -> Calendar | No
     except ValueError:
         c.add(where, must("workdays", WORKDAYS_RULE, workdays))
         return None
+    losses = []
+    for k, item in enumerate(_list(c, _sub(where, "weather"), table.get("weather", []))):
+        losses.append(c.build(f"{where}.weather[{k + 1}]", lambda v=item: weather_from_mapping(v)))
+    off: list[dt.date] = []
+    for k, item in enumerate(_list(c, _sub(where, "no_work"), table.get("no_work", []))):
+        window = c.build(f"{where}.no_work[{k + 1}]", lambda v=item: no_work_from_mapping(v))
+        if window is not None and start is not None:
+            off.extend(window.days(start.year, start.year + NO_WORK_YEARS))
+    if any(w is None for w in losses):
+        return None
+    holidays = table.get("holidays", ())
+    if off:
+        if not isinstance(holidays, list):
+            return c.build(where, lambda: Calendar(workdays, holidays))  # reports it
+        holidays = [*holidays, *off]
     return c.build(
         where,
-        lambda: Calendar(workdays, table.get("holidays", ()), table.get("hours", ())),
+        lambda: Calendar(
+            workdays,
+            holidays,
+            table.get("hours", ()),
+            weather=tuple(losses),
+            weather_pattern=table.get("pattern", "scattered"),
+        ),
     )
+
+
+def _list(c: ProblemCollector, where: str, value: Any) -> list:
+    if not isinstance(value, list):
+        c.add(where, must(where.rsplit(".", 1)[-1], "a list of tables", value))
+        return []
+    return value
 
 
 def _read_calendars(c: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, Calendar]:
     """The named task calendars of ``[calendars.NAME]`` tables.
 
     A calendar with a problem stands in as Monday to Friday, so tasks naming it are not
-    also reported as naming an unknown calendar.
+    also reported as naming an unknown calendar. Yearly no-work windows are laid out as
+    days off from the project's start year (``NO_WORK_YEARS``).
     """
+    project = doc.get("project")
+    start = project.get("start") if isinstance(project, Mapping) else None
+    if isinstance(start, dt.datetime):
+        start = start.date()
+    start = start if isinstance(start, dt.date) else None
     value = doc.get("calendars", {})
     if not isinstance(value, Mapping):
         c.add(
@@ -442,7 +483,7 @@ def _read_calendars(c: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, Ca
         if not name.strip():
             c.add(where, "a calendar needs a name: write [calendars.NAME] with a non-empty NAME")
             continue
-        out[name] = _read_calendar(c, where, table) or Calendar()
+        out[name] = _read_calendar(c, where, table, start) or Calendar()
     return out
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .errors import must
+from .weather import MONTHS, WEATHER_PATTERNS, WeatherLoss, fewest_working_days
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -240,6 +242,8 @@ class Calendar:
     weekmask: str = "1111100"
     holidays: tuple[dt.date, ...] = field(default=())
     hours: tuple[tuple[float, float], ...] = field(default=())
+    weather: tuple[WeatherLoss, ...] = field(default=())
+    weather_pattern: str = "scattered"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weekmask", weekmask_from_spec(self.weekmask))
@@ -250,6 +254,42 @@ class Calendar:
         )
         object.__setattr__(self, "holidays", days)
         object.__setattr__(self, "hours", parse_hours("hours", self.hours) if self.hours else ())
+        self._check_weather()
+
+    def _check_weather(self) -> None:
+        if self.weather_pattern not in WEATHER_PATTERNS:
+            raise ValueError(must("pattern", '"scattered" or "block"', self.weather_pattern))
+        losses = tuple(self.weather)
+        for i, w in enumerate(losses):
+            if not isinstance(w, WeatherLoss):
+                raise TypeError(must(f"weather[{i + 1}]", "a WeatherLoss", w))
+            if w.lost_days is None:
+                continue
+            lo, hi = w.lost_days.support
+            reach = hi if math.isfinite(hi) else w.lost_days.deterministic
+            if w.months:
+                for m in w.months:
+                    room = fewest_working_days(self.weekmask, m)
+                    if reach > room:
+                        raise ValueError(
+                            f"weather[{i + 1}]: 'lost_days' reaches {reach:g} working days, "
+                            f"but {MONTHS[m - 1].title()} has as few as {room} on this "
+                            "calendar: a month cannot lose more working days than it has "
+                            "(lower the loss, or give 'lost_share')"
+                        )
+            else:
+                room = int(
+                    np.busday_count(
+                        w.start, w.end + dt.timedelta(days=1), busdaycal=self.busdaycalendar
+                    )
+                )
+                if reach > room:
+                    raise ValueError(
+                        f"weather[{i + 1}]: 'lost_days' reaches {reach:g} working days, but "
+                        f"{w.start} to {w.end} has {room} on this calendar: a period cannot "
+                        "lose more working days than it has"
+                    )
+        object.__setattr__(self, "weather", losses)
 
     @classmethod
     def union(cls, calendars: list[Calendar]) -> Calendar:

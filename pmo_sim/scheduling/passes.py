@@ -16,6 +16,7 @@ from ..model.calendar import SNAP, START_SNAP
 from .network import FF, FS, SF, SS
 from .timeline import COMPLETE, finish_time, own_time, start_time
 from .timeline import lagged as lagged_time
+from .weather_time import unweathered_finish, unweathered_start, weathered
 
 
 @kernel(inline="always")
@@ -39,8 +40,10 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF, lagged=None):
     task's own calendar (the default lag calendar) bound its work directly, in ``WB``:
     converting them back to the timeline would only be undone. A task whose early
     dates are capped (``GeneralModel.caps``) raises ``PF`` only once capped. ``lagged``
-    is None or (row per link, drawn lags): a link with a row >= 0 has an uncertain lag,
-    drawn per iteration."""
+    is None or (row per link, drawn lags, weather index per task, lost-day counts and
+    inverses per weather calendar, own days per weather calendar): a link with a row >= 0
+    has an uncertain lag, drawn per iteration, and a task with a weather index works
+    around its calendar's lost days (``forward_weathered``)."""
     (ptr, pred, kinds, lags, earliest), cal, prog = gen[1], gen[2], gen[3]
     lag_cal, floor, task_cal, status, fixed_es, fixed_ef, _, flags, caps = prog
     # Early starts go to their own row only where successors read them (SS/SF links);
@@ -107,7 +110,28 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF, lagged=None):
                 v = finish_time(cal, g, own_time(cal, g, src[t]) + lag)
                 tgt[t] = v if v > tgt[t] else tgt[t]
     d = D[j]
-    if c < 0:
+    wi = -1
+    if lagged is not None:
+        wi = lagged[2][j]
+    if wi >= 0:
+        forward_weathered(
+            m,
+            cal,
+            c,
+            has_wb,
+            finish_bound,
+            SB,
+            FB,
+            WB,
+            d,
+            es,
+            ef,
+            pf,
+            lagged[3][wi],
+            lagged[4][wi],
+            lagged[5][wi],
+        )
+    elif c < 0:
         if finish_bound:
             for t in range(m):
                 v = FB[t] - d[t]
@@ -309,6 +333,68 @@ def push_late(cal, g, lag, on_start, ci, di, src, lfi, U, m):
 
 
 @kernel
+def forward_weathered(m, cal, c, has_wb, finish_bound, SB, FB, WB, d, es, ef, pf, cum, inv, Q):
+    """``forward_general``'s dates of a task on a calendar with weather: its work runs
+    in weathered time (``weather_time``), so it moves past the days lost in each
+    iteration. ``cum``/``inv`` are the calendar's per-iteration lost-day rows; on the
+    timeline (``c < 0``) own time is the timeline's."""
+    for t in range(m):
+        dt = d[t]
+        if dt == 0.0:
+            s = SB[t] if not finish_bound or SB[t] > FB[t] else FB[t]
+            if has_wb:
+                s = max(s, finish_time(cal, c, WB[t]))
+            es[t] = s
+            ef[t] = s
+            pf[t] = max(pf[t], s)
+            continue
+        ct = cum[t]
+        it = inv[t]
+        w = own_time(cal, c, SB[t]) if c >= 0 else SB[t]
+        if has_wb:
+            w = max(w, WB[t])
+        v = weathered(ct, Q, w)
+        if finish_bound:
+            f = own_time(cal, c, FB[t]) if c >= 0 else FB[t]
+            v = max(v, weathered(ct, Q, f) - dt)
+        ws = unweathered_start(it, ct, Q, v)
+        we = unweathered_finish(it, ct, Q, v + dt)
+        if c >= 0:
+            es[t] = start_time(cal, c, ws)
+            ef[t] = max(finish_time(cal, c, we), es[t])
+        else:
+            es[t] = ws
+            ef[t] = max(we, ws)
+        pf[t] = max(pf[t], ef[t])
+
+
+@kernel
+def backward_weathered(m, cal, c, snap, tol, d, ef, lf, LS, WL, cum, inv, Q):
+    """``backward_general``'s late start and float count of a task on a calendar with
+    weather: the latest start whose weathered work finishes by the late finish, and the
+    float in weathered working time."""
+    count = 0
+    for t in range(m):
+        if d[t] == 0.0:
+            LS[t] = lf[t]
+            WL[t] = lf[t]
+            count += lf[t] - ef[t] <= tol
+            continue
+        ct = cum[t]
+        it = inv[t]
+        wl = own_time(cal, c, lf[t]) if c >= 0 else lf[t]
+        if snap and c >= 0:
+            lf[t] = finish_time(cal, c, wl)
+            WL[t] = start_time(cal, c, wl)
+        late = weathered(ct, Q, wl)
+        s = unweathered_start(it, ct, Q, late - d[t])
+        LS[t] = start_time(cal, c, s) if c >= 0 else s
+        early = weathered(ct, Q, own_time(cal, c, ef[t]) if c >= 0 else ef[t])
+        count += late - early <= tol
+    return count
+
+
+@kernel
 def drawn_lag_late(cal, g, lag, on_start, ci, di, src, lfi, m):
     """``push_late`` for a link whose lag is drawn per iteration (``lag[t]``)."""
     for t in range(m):
@@ -347,7 +433,14 @@ def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED, lagged=N
     # links (FF, SF) carry it to predecessors; elsewhere only LS and the float count.
     snap = flags[j] & 2
     max_idle = idle[c] + 1.0 + tol if c >= 0 else 0.0
-    if c < 0:
+    wi = -1
+    if lagged is not None:
+        wi = lagged[2][j]
+    if wi >= 0:
+        count = backward_weathered(
+            m, cal, c, snap, tol, d, ef, lf, LS, WL, lagged[3][wi], lagged[4][wi], lagged[5][wi]
+        )
+    elif c < 0:
         for t in range(m):
             LS[t] = lf[t] - d[t]
             if lf[t] - ef[t] <= tol:

@@ -370,6 +370,8 @@ class GeneralModel:
     fixed_d: np.ndarray
     flags: np.ndarray
     caps: np.ndarray
+    #: For each link kept, its index among the network's links (``Network.pred_*``).
+    pred_source: np.ndarray | None = None
 
     @property
     def arrays(self) -> tuple:
@@ -397,7 +399,12 @@ class GeneralModel:
 
 def is_general(scenario: Scenario) -> bool:
     """True when the scenario needs the calendar-and-progress passes."""
-    return scenario.has_calendars or scenario.has_progress or scenario.has_finish_constraints
+    return (
+        scenario.has_calendars
+        or scenario.has_progress
+        or scenario.has_finish_constraints
+        or any(scenario.project.calendar_of(t.calendar).weather for t in scenario.tasks)
+    )
 
 
 def general_model(scenario: Scenario, *, to_finish: bool = False) -> GeneralModel:
@@ -481,7 +488,7 @@ def _general_model(scenario: Scenario, net: Network, *, to_finish: bool = False)
             if p.data_date is not None:
                 earliest[j] = max(earliest[j], dd)
     caps = _caps(scenario, tasks, status)
-    ptr, pred, kind, lag, lag_cal = [0], [], [], [], []
+    ptr, pred, kind, lag, lag_cal, source = [0], [], [], [], [], []
     for j in range(n):
         for k in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
             if mandatory[j] and to_finish:
@@ -493,7 +500,9 @@ def _general_model(scenario: Scenario, net: Network, *, to_finish: bool = False)
                 g = task_cal[i]
             else:
                 g = project_cal
-            g = -1 if L == 0.0 else g
+            # An uncertain lag counts on its calendar whatever its deterministic value.
+            drawn = tasks[j].predecessors[k - net.pred_ptr[j]].uncertain_lag is not None
+            g = -1 if L == 0.0 and not drawn else g
             if status[j] == COMPLETE:
                 continue  # a complete task's dates are facts
             from_start = t in (SS, SF)
@@ -512,6 +521,7 @@ def _general_model(scenario: Scenario, net: Network, *, to_finish: bool = False)
             kind.append(t)
             lag.append(L)
             lag_cal.append(g)
+            source.append(k)
         ptr.append(len(pred))
     flags = np.zeros(n, dtype=np.int64)
     for j in range(n):
@@ -546,6 +556,7 @@ def _general_model(scenario: Scenario, net: Network, *, to_finish: bool = False)
         fixed_d=fixed_d,
         flags=flags,
         caps=caps,
+        pred_source=np.array(source, dtype=np.int64),
     )
 
 

@@ -35,6 +35,7 @@ from .forward import forward_task
 from .logic import decide_branches, gate_task, gated_cost, logic_prelude
 from .risks import risk_costs, risk_prelude
 from .sampling import task_cost, task_duration
+from .weather import weather_prelude
 
 #: Fixed-point resolution of per-task sums (mean start and duration): 2**-16 days.
 SUM_SCALE = 65536.0
@@ -70,7 +71,7 @@ def _run_block(
     after the task they read, and links with uncertain lags read their row of ``LAG``.
     """
     net, dists, tasks, risks, corr, gen = model
-    D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U, LAG = scratch
+    D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U, LAG, WX = scratch
     crit, sum_d, sum_es, sub_d, sub_es, sub_ef = acc
     n = tasks[0].shape[0]
     R = risks[3].shape[0]
@@ -78,6 +79,7 @@ def _run_block(
     risk_prelude(i0, m, lhs, dists, risks, corr, tasks[0], OCC, SEV, RC, FAC, DEL, Z, U)
     if logic is not None:
         logic_prelude(i0, m, lhs, dists, risks, logic, OCC, TMP, LAG)
+        weather_prelude(i0, m, lhs, dists, logic[5], TMP, WX[0], WX[1])
     for t in range(m):
         PF[t] = 0.0
         COST[t] = 0.0
@@ -103,12 +105,21 @@ def _run_block(
             else:
                 # (The lags built at each call: a variable set to None or to a tuple
                 # would be an optional type, which numba cannot prune.)
-                forward_task(j, m, net, D, EF, es, PF, (logic[4][0], LAG))
+                forward_task(
+                    j,
+                    m,
+                    net,
+                    D,
+                    EF,
+                    es,
+                    PF,
+                    (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2]),
+                )
         else:
             if logic is None:
                 forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF, None)
             else:
-                lags = (logic[4][0], LAG)
+                lags = (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2])
                 forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF, lags)
             es = ES[j] if calendars[3][7][j] & 4 else TMP
         if logic is not None:
@@ -137,7 +148,7 @@ def _run_block(
             if logic is None:
                 crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED, None)
             else:
-                lags = (logic[4][0], LAG)
+                lags = (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2])
                 crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED, lags)
     else:
         for j in range(n - 1, -1, -1):
@@ -146,7 +157,7 @@ def _run_block(
                     j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED, None
                 )
             else:
-                lags = (logic[4][0], LAG)
+                lags = (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2])
                 crit[j] += backward_general(
                     j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED, lags
                 )
@@ -189,9 +200,9 @@ def task_statistics(j, i0, m, sub_base, d, es, ef, sum_d, sum_es, sub_d, sub_es,
 @kernel(inline="always")
 def worker_scratch(work, w):
     """Worker ``w``'s scratch rows, as ``_run_block`` takes them, from the scratch arrays
-    ``work = (task, es, vec, occ, risk, imp, corr, lag)`` that have a leading worker
-    axis."""
-    s_task, s_es, s_vec, s_occ, s_risk, s_imp, s_corr, s_lag = work
+    ``work = (task, es, vec, occ, risk, imp, corr, lag, weather)`` that have a leading
+    worker axis."""
+    s_task, s_es, s_vec, s_occ, s_risk, s_imp, s_corr, s_lag, s_weather = work
     return (
         s_task[w, 0],  # D: durations
         s_es[w],  # ES: early starts (calendar-and-progress passes only)
@@ -211,6 +222,7 @@ def worker_scratch(work, w):
         s_corr[w, 0],  # Z: correlated normals
         s_corr[w, 1],  # U: their uniforms
         s_lag[w],  # LAG: uncertain lags
+        s_weather[w],  # WX: lost-day counts and inverses per weather calendar
     )
 
 
@@ -327,12 +339,15 @@ def simulate_blocks(
 
 
 @kernel
-def sample_durations(first, count, lhs, args, out, calendars=None, logic=None, n_occ=0, n_lag=0):
+def sample_durations(
+    first, count, lhs, args, out, calendars=None, logic=None, n_occ=0, n_lag=0, n_w=0, n_q=1
+):
     """Durations (risk impacts included) of iterations first..first+count-1, all tasks.
 
     The same draws the simulation uses, so any iteration can be recomputed alone.
     ``calendars`` and ``logic`` as for ``simulate_blocks``; ``n_occ`` rows of
-    occurrences (risks and branch options) and ``n_lag`` uncertain lags.
+    occurrences (risks and branch options), ``n_lag`` uncertain lags, ``n_w`` weather
+    calendars of ``n_q - 1`` own days.
     """
     net, dists, tasks, risks, corr, gflag, gnet, gcal, gprog = args
     model = (net, dists, tasks, risks, corr, (gflag, gnet, gcal, gprog))
@@ -349,6 +364,7 @@ def sample_durations(first, count, lhs, args, out, calendars=None, logic=None, n
         np.empty((1, 2, n_imp, count)),
         np.empty((1, 2, k, count)),
         np.empty((1, n_lag, count)),
+        np.empty((1, 2, n_w, count, n_q), dtype=np.int32),
     )
     scratch = worker_scratch(work, 0)
     zero = np.zeros(n, dtype=np.int64)
