@@ -26,6 +26,7 @@ from .runners.dask_runner import DaskRunner
 from .runners.local import LocalRunner, Runner, run_all
 from .settings import RunSettings, normalise_seed, prepare_run, sampling_method, whole_number
 from .statistics import task_stats
+from .weather import weather_days_lost
 
 
 def deterministic_schedule(scenario: Scenario) -> CPMSchedule:
@@ -207,6 +208,11 @@ def build_results(
             early_start={q: np.percentile(es, q, axis=1) for q in (50, 80)},
             early_finish={q: np.percentile(ef, q, axis=1) for q in (50, 80)},
         )
+    weather = model.logic.weather if model.logic is not None else None
+    lost = None
+    if weather is not None and weather.size:
+        lost = weather_days_lost(model, run.seed, run.sampling == "lhs", raw.finish)
+        lost.flags.writeable = False
     return Results(
         scenario=scenario,
         iterations=iterations,
@@ -220,6 +226,8 @@ def build_results(
         risk_ids=model.risk_ids,
         risk_occurrence=raw.occurrence[: len(model.risk_ids)],
         branch_occurrence=raw.occurrence[len(model.risk_ids) :] if scenario.branches else None,
+        weather_calendars=weather.names if lost is not None else (),
+        weather_days_lost=lost,
         criticality={tid: float(c) for tid, c in zip(stats.ids, stats.criticality, strict=True)},
         task_stats=stats,
         risk_ranking=ranking,

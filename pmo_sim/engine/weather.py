@@ -185,3 +185,27 @@ def weather_model(
         p_scale=np.array(p_scale, dtype=np.float64),
         p_names=tuple(p_names),
     )
+
+
+def weather_days_lost(
+    model, seed: int, lhs: bool, finish: np.ndarray, block: int = 512
+) -> np.ndarray:
+    """(weather calendars, iterations): working days each weather calendar of ``model``
+    (a ``CompiledModel``) lost before the project finish, iteration by iteration, from
+    the simulation's own draws."""
+    from .kernels.weather import days_lost
+
+    wm = model.logic.weather
+    n = finish.size
+    out = np.zeros((wm.size, n))
+    args = model.kernel_args(seed)
+    logic = model.logic_args(seed)
+    cal = args[7]
+    n_w, n_q = model.weather_shape
+    TMP = np.empty(block)
+    CUM = np.empty((n_w, block, n_q), dtype=np.int32)
+    INV = np.empty((n_w, block, n_q), dtype=np.int32)
+    for i0 in range(0, n, block):
+        m = min(block, n - i0)
+        days_lost(i0, m, lhs, args[1], logic[5], cal, TMP, CUM, INV, finish, out)
+    return out

@@ -434,7 +434,7 @@ def _read_calendar(
             off.extend(window.days(start.year, start.year + NO_WORK_YEARS))
     if any(w is None for w in losses):
         return None
-    holidays = table.get("holidays", ())
+    holidays = table.get("holidays", [])
     if off:
         if not isinstance(holidays, list):
             return c.build(where, lambda: Calendar(workdays, holidays))  # reports it

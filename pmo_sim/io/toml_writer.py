@@ -16,11 +16,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..model.branches import Branch, BranchOption
 from ..model.calendar import Calendar, clock_text
 from ..model.distributions import Distribution, Fixed
 from ..model.risks import Impact, Mitigation, Risk
 from ..model.scenario import Correlation, Scenario, slug
 from ..model.tasks import DATE_CONSTRAINTS, Link, Task, TaskCost
+from ..model.weather import MONTHS, WeatherLoss
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {
@@ -105,14 +107,53 @@ def _dist(d: Distribution) -> Any:
 
 
 def _link(link: Link) -> Any:
-    if link.type == "FS" and link.lag == 0.0:
+    if link.type == "FS" and link.lag == 0.0 and link.uncertain_lag is None:
         return link.predecessor
     out: dict[str, Any] = {"id": link.predecessor}
     if link.type != "FS":
         out["type"] = link.type
-    if link.lag != 0.0:
+    if link.uncertain_lag is not None:
+        out["lag"] = _dist(link.uncertain_lag)
+    elif link.lag != 0.0:
         out["lag"] = link.lag
     return out
+
+
+def _weather(w: WeatherLoss) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if w.months:
+        out["months"] = [MONTHS[m - 1] for m in w.months]
+    else:
+        out["from"], out["to"] = w.start, w.end
+    if w.lost_days is not None:
+        out["lost_days"] = _dist(w.lost_days)
+    else:
+        out["lost_share"] = _dist(w.lost_share)
+    return out
+
+
+def _option(o: BranchOption) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": o.name}
+    if o.probability is not None:
+        out["probability"] = o.probability
+    if o.tasks:
+        out["tasks"] = list(o.tasks)
+    if o.when is not None:
+        when: dict[str, Any] = {"task": o.when.task}
+        if o.when.finishes_after is not None:
+            when["finishes_after"] = o.when.finishes_after
+        else:
+            when["duration_above"] = o.when.duration_above
+        out["when"] = when
+    return out
+
+
+def branch_lines(b: Branch) -> list[str]:
+    lines = ["[[branches]]", f"id = {value(b.id)}"]
+    if b.name and b.name != b.id:
+        lines.append(f"name = {value(b.name)}")
+    lines.append(f"options = {value([_option(o) for o in b.options])}")
+    return lines
 
 
 def _cost(cost: TaskCost) -> dict[str, Any]:
@@ -187,6 +228,8 @@ def task_lines(t: Task, notes: Iterable[str] = ()) -> list[str]:
         lines.append(f"actual_start = {value(t.actual_start)}")
     if t.actual_finish is not None:
         lines.append(f"actual_finish = {value(t.actual_finish)}")
+    if t.exists is not None:
+        lines.append(f"exists = {value(t.exists)}")
     return lines
 
 
@@ -204,6 +247,11 @@ def risk_lines(r: Risk) -> list[str]:
         lines.append(f"mitigated = {value(_mitigation(r.mitigated))}")
     if r.status != "open":
         lines.append(f"status = {value(r.status)}")
+    for name in ("adds", "requires", "excludes"):
+        if getattr(r, name):
+            lines.append(f"{name} = {value(list(getattr(r, name)))}")
+    if r.probability_if:
+        lines.append(f"probability_if = {value(dict(r.probability_if))}")
     return lines
 
 
@@ -263,6 +311,10 @@ def dumps(
             lines.append(f"holidays = {value(list(cal.holidays))}")
         if cal.hours:
             lines.append(f"hours = {value(_hours(cal))}")
+        if cal.weather:
+            lines.append(f"weather = {value([_weather(w) for w in cal.weather])}")
+            if cal.weather_pattern != "scattered":
+                lines.append(f"pattern = {value(cal.weather_pattern)}")
     if include_simulation:
         s = scenario.simulation
         lines += [
@@ -278,4 +330,6 @@ def dumps(
         lines += ["", *risk_lines(r)]
     for c in scenario.correlations:
         lines += ["", *correlation_lines(c)]
+    for b in scenario.branches:
+        lines += ["", *branch_lines(b)]
     return "\n".join(lines) + "\n"

@@ -301,6 +301,22 @@ def describe_risk_model(scenario) -> list[str]:
                 f"risk {r.id} occurs {r.describe_dependencies()}; "
                 f"{r.probability:.0%} {base}{overall}"
             )
+    used: dict[str, int] = {}
+    for t in scenario.tasks:
+        if scenario.project.calendar_of(t.calendar).weather:
+            used[t.calendar] = used.get(t.calendar, 0) + 1
+    for name, count in used.items():
+        cal = scenario.project.calendar_of(name)
+        rules = "; ".join(w.describe() for w in cal.weather)
+        lines.append(
+            f"weather on calendar {name or 'project'} ({count} tasks): {rules}; the days "
+            f"drawn per iteration, {cal.weather_pattern}"
+            + (
+                " over each period"
+                if cal.weather_pattern == "scattered"
+                else " of consecutive days"
+            )
+        )
     for t in scenario.tasks:
         for link in t.predecessors:
             if link.uncertain_lag is not None:

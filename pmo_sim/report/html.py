@@ -468,6 +468,54 @@ def _risk_section(r: Results, doc: dict[str, Any]) -> str:
     )
 
 
+def _risk_model_section(r: Results, doc: dict[str, Any]) -> str:
+    """Branch outcomes (how often each option was taken, and the finish given it) and
+    the working days lost to weather."""
+    parts = []
+    for bid, b in doc.get("branches", {}).items():
+        headers = ["option", "taken", "P50 finish", "P80 finish"]
+        has_cost = any(o["cost"] for o in b["options"].values())
+        if has_cost:
+            headers.append("P80 cost")
+        rows = []
+        for name, o in b["options"].items():
+            row = [
+                name,
+                format_pct(o["taken"]),
+                *(
+                    format_date(o["finish"][q]["date"]) if q in o["finish"] else "-"
+                    for q in ("50", "80")
+                ),
+            ]
+            if has_cost:
+                row.append(format_money(o["cost"]["80"]) if o["cost"] else "-")
+            rows.append(row)
+        kind = "Conditional branch" if b["conditional"] else "Branch"
+        parts.append(f"<h3>{_e(kind)} {_e(bid)}: {_e(b['name'])}</h3>" + _table(headers, rows, {1}))
+    weather = doc.get("weather", {})
+    if weather:
+        rows = [
+            [
+                name,
+                _num(w["mean_days_lost"], 1),
+                *(_num(w["days_lost"][q], 0) for q in ("10", "50", "80", "90")),
+            ]
+            for name, w in weather.items()
+        ]
+        parts.append(
+            '<h3>Weather</h3><p class="muted">Working days each weather calendar lost '
+            "before the project finish, per iteration.</p>"
+            + _table(["calendar", "mean", "P10", "P50", "P80", "P90"], rows, {1, 2, 3, 4, 5})
+        )
+    if not parts:
+        return ""
+    return (
+        '<section id="risk-model"><h2>Branches and weather</h2><p class="muted">How often '
+        "each option of a branch was taken, and the finish of the iterations that took it."
+        "</p>" + "".join(parts) + "</section>"
+    )
+
+
 def _task_section(r: Results, doc: dict[str, Any]) -> str:
     from .plots import top_tasks
 
@@ -899,6 +947,7 @@ def render_report(
             _charts(results, post),
             _mitigation(results, post),
             _risk_section(results, doc),
+            _risk_model_section(results, doc),
             _task_section(results, doc),
             _milestones(results, doc),
             _inputs(results),

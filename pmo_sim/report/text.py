@@ -215,6 +215,7 @@ def run_report(r: Results) -> str:
         if r.cost is not None:
             headers.append("P80 cost +")
         out.append(table(headers, rows, right={2, 3, 4}))
+    out += risk_model_lines(r)
     out += ["", "Most critical tasks:"]
     names = {t.id: t.name for t in s.tasks}
     st = r.task_stats
@@ -253,6 +254,42 @@ def run_report(r: Results) -> str:
             )
         )
     return "\n".join(out)
+
+
+def risk_model_lines(r: Results) -> list[str]:
+    """The branch outcomes (how often each option was taken, and the finish P50/P80 of
+    the iterations that took it) and the weather days lost, as report lines."""
+    out: list[str] = []
+    for b in r.branch_outcomes() if r.branch_occurrence is not None else []:
+        kind = "conditional branch" if b.conditional else "branch"
+        out += ["", f"{kind.capitalize()} {b.id} ({b.name}): option taken, finish given it:"]
+        rows = []
+        for o in b.options:
+            row = [o.name, pct(o.share)]
+            for q in (50, 80):
+                v = o.finish.get(q)
+                row.append("-" if v is None else f"{iso(r.date_of(v))} ({days(v)})")
+            if r.cost is not None:
+                row.append(money(o.cost.get(80)) if o.cost else "-")
+            rows.append(row)
+        headers = ["option", "taken", "P50 finish", "P80 finish"]
+        if r.cost is not None:
+            headers.append("P80 cost")
+        out.append(table(headers, rows, right={1}))
+    if r.weather_days_lost is not None:
+        out += ["", "Working days lost to weather before the project finish:"]
+        rows = [
+            [
+                name,
+                f"{lost.mean():.1f}",
+                *(f"{np.percentile(lost, q):.0f}" for q in (10, 50, 80, 90)),
+            ]
+            for name, lost in zip(r.weather_calendars, r.weather_days_lost, strict=True)
+        ]
+        out.append(
+            table(["calendar", "mean", "P10", "P50", "P80", "P90"], rows, right={1, 2, 3, 4, 5})
+        )
+    return out
 
 
 def comparison(pre: Results, post: Results) -> dict[str, Any]:

@@ -141,6 +141,9 @@ class Results:
     branch_occurrence : numpy.ndarray or None
         (branch options, iterations) 1 where the option was taken: the options of
         ``scenario.branches`` in order (see ``branch_outcomes``).
+    weather_days_lost : numpy.ndarray or None
+        (weather calendars, iterations) working days each calendar of
+        ``weather_calendars`` lost to weather before the project finish.
     criticality : dict
         Task id -> fraction of iterations in which the task was critical.
     task_stats : TaskStats
@@ -170,6 +173,8 @@ class Results:
     elapsed: float = field(default=0.0, compare=False)
     threads: int = field(default=1, compare=False)
     branch_occurrence: np.ndarray | None = None
+    weather_calendars: tuple[str, ...] = ()
+    weather_days_lost: np.ndarray | None = None
 
     # Finish dates ----------------------------------------------------------------------
     def _finish_dates(
@@ -316,6 +321,11 @@ class Results:
         """Share of iterations in which the risk occurred."""
         return float(self.risk_occurrence[self.risk_ids.index(risk_id)].mean())
 
+    def date_of(self, days: float) -> Any:
+        """The finish date of ``days`` working days from the start (as the run reports
+        finishes: open work not before the data date)."""
+        return self._finish_dates(days)
+
     # Branches --------------------------------------------------------------------------
     def branch_outcomes(self) -> list[BranchOutcome]:
         """How often each option of each branch was taken, and the finish and cost
@@ -438,6 +448,16 @@ class Results:
         doc["risks"] = self._risks_dict()
         if self.scenario.branches:
             doc["branches"] = self._branches_dict()
+        if self.weather_days_lost is not None:
+            doc["weather"] = {
+                name: {
+                    "mean_days_lost": float(lost.mean()),
+                    "days_lost": {
+                        str(q): float(np.percentile(lost, q)) for q in REPORTED_PERCENTILES
+                    },
+                }
+                for name, lost in zip(self.weather_calendars, self.weather_days_lost, strict=True)
+            }
         doc["tasks"] = self._tasks_dict()
         if self.correlation is not None and self.correlation.repaired_pair is not None:
             doc["correlation_repair"] = {

@@ -32,7 +32,7 @@ from ...scheduling.passes import backward_general, forward_general
 from ...scheduling.timeline import IN_PROGRESS
 from .backward import backward_task
 from .forward import forward_task
-from .logic import decide_branches, gate_task, gated_cost, logic_prelude
+from .logic import absent_critical, decide_branches, gate_task, gated_cost, logic_prelude
 from .risks import risk_costs, risk_prelude
 from .sampling import task_cost, task_duration
 from .weather import weather_prelude
@@ -150,6 +150,7 @@ def _run_block(
             else:
                 lags = (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2])
                 crit[j] += backward_task(j, m, net, tol, D, EF, LF, PF, LS, TOUCHED, lags)
+                crit[j] -= absent_critical(j, m, logic, OCC, EF, LF, tol)
     else:
         for j in range(n - 1, -1, -1):
             if logic is None:
@@ -161,6 +162,7 @@ def _run_block(
                 crit[j] += backward_general(
                     j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED, lags
                 )
+                crit[j] -= absent_critical(j, m, logic, OCC, EF, LF, tol)
 
 
 @kernel(inline="always")

@@ -127,3 +127,21 @@ def decide_branches(j, m, logic, D, EF, OCC, R):
                 taken = otherwise
             for g in range(g0, g1):
                 OCC[R + g, t] = 1 if g == taken else 0
+
+
+@kernel(inline="always")
+def absent_critical(j, m, logic, OCC, EF, LF, tol):
+    """The iterations the backward pass counted task ``j`` critical in although it did
+    not exist (a zero-duration stand-in is critical when its float is within ``tol``,
+    as the passes count it): a task that does not happen is not critical."""
+    g = logic[0][j]
+    if g < 0:
+        return 0
+    row = OCC[g]
+    lf = LF[j]
+    ef = EF[j]
+    count = 0
+    for t in range(m):
+        if not row[t] and lf[t] - ef[t] <= tol:
+            count += 1
+    return count

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...base.jit import kernel
+from ...scheduling.timeline import own_time
+from ...scheduling.weather_time import weathered
 from ..quantiles import sample_row
 from ..rng import mix, uniform
 
@@ -80,3 +82,18 @@ def weather_prelude(i0, m, lhs, dists, weather, TMP, CUM, INV):
                 if cum[q + 1] == cum[q]:
                     flags[e] = q  # e <= q: the flags read are already counted
                     e += 1
+
+
+@kernel
+def days_lost(i0, m, lhs, dists, weather, cal, TMP, CUM, INV, finish, out):
+    """Working days each weather calendar lost before the project finish ``finish[i]``
+    in iterations ``i0 .. i0 + m - 1``, into ``out[w, i]`` (the simulation's draws)."""
+    weather_prelude(i0, m, lhs, dists, weather, TMP, CUM, INV)
+    w_cal, w_days = weather[1], weather[2]
+    for w in range(w_cal.shape[0]):
+        c = w_cal[w]
+        Q = w_days[w]
+        for t in range(m):
+            x = finish[i0 + t]
+            own = own_time(cal, c, x) if c >= 0 else x
+            out[w, i0 + t] = own - weathered(CUM[w, t], Q, own)
