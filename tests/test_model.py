@@ -161,7 +161,11 @@ def test_task_reads_numbers_ids_and_milestones():
         ),
         (lambda: Risk("r", 1.5, cost=1), ValueError, "'probability' must be between 0 and 1"),
         (lambda: Risk("r", -0.1, cost=1), ValueError, "(got -0.1)"),
-        (lambda: Risk("r", 0.5), ValueError, "a risk needs 'impacts' on tasks, a 'cost', or both"),
+        (
+            lambda: Risk("r", 0.5),
+            ValueError,
+            "a risk needs 'impacts' on tasks, a 'cost', tasks it 'adds', or more",
+        ),
         (
             lambda: Risk("r", 0.5, (Impact(("a",), delay=-2),), type="threat"),
             ValueError,

@@ -28,7 +28,7 @@ from pmo_sim.model.risks import Impact, Risk
 from pmo_sim.model.tasks import Link, TaskCost
 from pmo_sim.model.weather import WeatherLoss
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "warehouse_build.toml"
+EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "distribution_hub.toml"
 START = dt.date(2027, 2, 1)  # a Monday
 STEEL = Triangular(165, 167, 173)
 SLATE = Triangular(193, 198, 208)
@@ -521,7 +521,7 @@ duration = 3
         ),
         (
             '[[risks]]\nid = "R1"\nprobability = 0.5\nadds = ["zzz"]\n',
-            ["risks[1] (id 'R1').adds[1]", "unknown task id 'zzz'"],
+            ["risks[1] (id 'R1'", ".adds[1]: unknown task id 'zzz'"],
         ),
     ],
 )

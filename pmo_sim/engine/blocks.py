@@ -168,7 +168,7 @@ def run_blocks(
         np.empty((threads, 2, k, block_size)),
         np.empty((threads, model.lag_rows, block_size)),
         np.empty(
-            (threads, 2, model.weather_shape[0], block_size, model.weather_shape[1]), np.int32
+            (threads, 2, model.weather_shape[0], model.weather_shape[1], block_size), np.int32
         ),
     )
     out = (finish, cost, milestones, occurrence, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)

@@ -203,8 +203,8 @@ def weather_days_lost(
     cal = args[7]
     n_w, n_q = model.weather_shape
     TMP = np.empty(block)
-    CUM = np.empty((n_w, block, n_q), dtype=np.int32)
-    INV = np.empty((n_w, block, n_q), dtype=np.int32)
+    CUM = np.empty((n_w, n_q, block), dtype=np.int32)
+    INV = np.empty((n_w, n_q, block), dtype=np.int32)
     for i0 in range(0, n, block):
         m = min(block, n - i0)
         days_lost(i0, m, lhs, args[1], logic[5], cal, TMP, CUM, INV, finish, out)

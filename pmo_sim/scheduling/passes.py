@@ -16,7 +16,14 @@ from ..model.calendar import SNAP, START_SNAP
 from .network import FF, FS, SF, SS
 from .timeline import COMPLETE, finish_time, own_time, start_time
 from .timeline import lagged as lagged_time
-from .weather_time import unweathered_finish, unweathered_start, weathered
+from .weather_time import (
+    finish_plain,
+    own_plain,
+    start_plain,
+    unweathered_finish,
+    unweathered_start,
+    weathered,
+)
 
 
 @kernel(inline="always")
@@ -337,7 +344,12 @@ def forward_weathered(m, cal, c, has_wb, finish_bound, SB, FB, WB, d, es, ef, pf
     """``forward_general``'s dates of a task on a calendar with weather: its work runs
     in weathered time (``weather_time``), so it moves past the days lost in each
     iteration. ``cum``/``inv`` are the calendar's per-iteration lost-day rows; on the
-    timeline (``c < 0``) own time is the timeline's."""
+    timeline (``c < 0``) own time is the timeline's. On a calendar without a day shape
+    the conversions read its rows directly (``own_plain`` and the like), taking the
+    general ones only past the tables' span."""
+    plain = c >= 0 and cal[12][c] == 0
+    k = c if c >= 0 else 0
+    cumc, workc, ownc, n, span = cal[0][k], cal[1][k], cal[2][k], cal[3][k], cal[5]
     for t in range(m):
         dt = d[t]
         if dt == 0.0:
@@ -348,20 +360,34 @@ def forward_weathered(m, cal, c, has_wb, finish_bound, SB, FB, WB, d, es, ef, pf
             ef[t] = s
             pf[t] = max(pf[t], s)
             continue
-        ct = cum[t]
-        it = inv[t]
-        w = own_time(cal, c, SB[t]) if c >= 0 else SB[t]
+        if c < 0:
+            w = SB[t]
+        else:
+            w = own_plain(cumc, workc, span, SB[t]) if plain else -1.0
+            if w < 0.0:
+                w = own_time(cal, c, SB[t])
         if has_wb:
             w = max(w, WB[t])
-        v = weathered(ct, Q, w)
+        v = weathered(cum, t, Q, w)
         if finish_bound:
-            f = own_time(cal, c, FB[t]) if c >= 0 else FB[t]
-            v = max(v, weathered(ct, Q, f) - dt)
-        ws = unweathered_start(it, ct, Q, v)
-        we = unweathered_finish(it, ct, Q, v + dt)
+            if c < 0:
+                f = FB[t]
+            else:
+                f = own_plain(cumc, workc, span, FB[t]) if plain else -1.0
+                if f < 0.0:
+                    f = own_time(cal, c, FB[t])
+            v = max(v, weathered(cum, t, Q, f) - dt)
+        ws = unweathered_start(inv, cum, t, Q, v)
+        we = unweathered_finish(inv, cum, t, Q, v + dt)
         if c >= 0:
-            es[t] = start_time(cal, c, ws)
-            ef[t] = max(finish_time(cal, c, we), es[t])
+            a = start_plain(ownc, n, ws) if plain else -1.0
+            if a < 0.0:
+                a = start_time(cal, c, ws)
+            e = finish_plain(ownc, n, we) if plain else -1.0
+            if e < 0.0:
+                e = finish_time(cal, c, we)
+            es[t] = a
+            ef[t] = max(e, a)
         else:
             es[t] = ws
             ef[t] = max(we, ws)
@@ -372,7 +398,10 @@ def forward_weathered(m, cal, c, has_wb, finish_bound, SB, FB, WB, d, es, ef, pf
 def backward_weathered(m, cal, c, snap, tol, d, ef, lf, LS, WL, cum, inv, Q):
     """``backward_general``'s late start and float count of a task on a calendar with
     weather: the latest start whose weathered work finishes by the late finish, and the
-    float in weathered working time."""
+    float in weathered working time (conversions as in ``forward_weathered``)."""
+    plain = c >= 0 and cal[12][c] == 0
+    k = c if c >= 0 else 0
+    cumc, workc, ownc, n, span = cal[0][k], cal[1][k], cal[2][k], cal[3][k], cal[5]
     count = 0
     for t in range(m):
         if d[t] == 0.0:
@@ -380,17 +409,27 @@ def backward_weathered(m, cal, c, snap, tol, d, ef, lf, LS, WL, cum, inv, Q):
             WL[t] = lf[t]
             count += lf[t] - ef[t] <= tol
             continue
-        ct = cum[t]
-        it = inv[t]
-        wl = own_time(cal, c, lf[t]) if c >= 0 else lf[t]
+        if c < 0:
+            wl = lf[t]
+            we = ef[t]
+        else:
+            wl = own_plain(cumc, workc, span, lf[t]) if plain else -1.0
+            if wl < 0.0:
+                wl = own_time(cal, c, lf[t])
+            we = own_plain(cumc, workc, span, ef[t]) if plain else -1.0
+            if we < 0.0:
+                we = own_time(cal, c, ef[t])
         if snap and c >= 0:
             lf[t] = finish_time(cal, c, wl)
             WL[t] = start_time(cal, c, wl)
-        late = weathered(ct, Q, wl)
-        s = unweathered_start(it, ct, Q, late - d[t])
-        LS[t] = start_time(cal, c, s) if c >= 0 else s
-        early = weathered(ct, Q, own_time(cal, c, ef[t]) if c >= 0 else ef[t])
-        count += late - early <= tol
+        late = weathered(cum, t, Q, wl)
+        s = unweathered_start(inv, cum, t, Q, late - d[t])
+        if c >= 0:
+            a = start_plain(ownc, n, s) if plain else -1.0
+            LS[t] = a if a >= 0.0 else start_time(cal, c, s)
+        else:
+            LS[t] = s
+        count += late - weathered(cum, t, Q, we) <= tol
     return count
 
 

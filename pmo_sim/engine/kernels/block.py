@@ -366,7 +366,7 @@ def sample_durations(
         np.empty((1, 2, n_imp, count)),
         np.empty((1, 2, k, count)),
         np.empty((1, n_lag, count)),
-        np.empty((1, 2, n_w, count, n_q), dtype=np.int32),
+        np.empty((1, 2, n_w, n_q, count), dtype=np.int32),
     )
     scratch = worker_scratch(work, 0)
     zero = np.zeros(n, dtype=np.int64)

@@ -2,8 +2,8 @@
 ``engine.weather.WeatherModel.arrays``; the passes work around the lost days with
 ``scheduling.weather_time``.
 
-Per weather calendar ``w`` and iteration ``t``, ``cum[w, t, q]`` counts the lost days
-among own days ``0 .. q - 1`` and ``inv[w, t, e]`` is the own day of the e-th day that
+Per weather calendar ``w`` and iteration ``t``, ``CUM[w, q, t]`` counts the lost days
+among own days ``0 .. q - 1`` and ``INV[w, e, t]`` is the own day of the e-th day that
 is not lost. *Weathered* work is defined there. Past the tables' span no day is lost.
 """
 
@@ -30,16 +30,15 @@ def slot_key(key, j):
 def weather_prelude(i0, m, lhs, dists, weather, TMP, CUM, INV):
     """Every weather calendar's lost days in iterations ``i0 .. i0 + m - 1``: each
     period's loss drawn (rounded half up to whole days, at most the period's working
-    days), its days placed scattered (selection sampling: every set of that many days
+    days), its days placed scattered (Floyd's algorithm: every set of that many days
     equally likely) or as one block at a random start; then ``CUM`` and ``INV``."""
     codes, params, table = dists
     _, w_cal, w_days, w_block, periods = weather
     p_w, p_q0, p_len, p_row, p_share, p_scale, keys = periods
     for w in range(w_cal.shape[0]):
-        for t in range(m):
-            flags = INV[w, t]
-            for q in range(w_days[w]):
-                flags[q] = 0
+        for q in range(w_days[w]):
+            for t in range(m):
+                INV[w, q, t] = 0
     for p in range(p_w.shape[0]):
         w = p_w[p]
         W = p_len[p]
@@ -54,34 +53,39 @@ def weather_prelude(i0, m, lhs, dists, weather, TMP, CUM, INV):
             n = min(max(n, 0), W)
             if n == 0:
                 continue
-            flags = INV[w, t]
             i = i0 + t
             if w_block[w]:
                 s = int(uniform(slot_key(key, 0), i) * (W - n + 1))
                 s = min(s, W - n)
                 for q in range(q0 + s, q0 + s + n):
-                    flags[q] = 1
+                    INV[w, q, t] = 2
             else:
-                need = n
-                for j in range(W):
-                    if need == 0:
-                        break
-                    if uniform(slot_key(key, j + 1), i) * (W - j) < need:
-                        flags[q0 + j] = 1
-                        need -= 1
+                # Floyd's algorithm: n distinct days of W, every set equally likely,
+                # with n draws (days already lost to another rule count as free).
+                for j in range(W - n, W):
+                    r = min(int(uniform(slot_key(key, j + 1), i) * (j + 1)), j)
+                    if INV[w, q0 + r, t] == 2:
+                        INV[w, q0 + j, t] = 2
+                    else:
+                        INV[w, q0 + r, t] = 2
+        # Mark this period's days as lost (1); 2 marked them within the period only.
+        for q in range(q0, q0 + W):
+            for t in range(m):
+                if INV[w, q, t] == 2:
+                    INV[w, q, t] = 1
     for w in range(w_cal.shape[0]):
         Q = w_days[w]
         for t in range(m):
-            flags = INV[w, t]
-            cum = CUM[w, t]
-            cum[0] = 0
-            for q in range(Q):
-                cum[q + 1] = cum[q] + flags[q]
-            e = 0
-            for q in range(Q):
-                if cum[q + 1] == cum[q]:
-                    flags[e] = q  # e <= q: the flags read are already counted
-                    e += 1
+            CUM[w, 0, t] = 0
+        for q in range(Q):
+            for t in range(m):
+                lost = INV[w, q, t]
+                c = CUM[w, q, t]
+                CUM[w, q + 1, t] = c + lost
+                if not lost:
+                    # The e-th day not lost is q, e = q - (days lost before it) <= q:
+                    # its flag was read already.
+                    INV[w, q - c, t] = q
 
 
 @kernel
@@ -96,4 +100,4 @@ def days_lost(i0, m, lhs, dists, weather, cal, TMP, CUM, INV, finish, out):
         for t in range(m):
             x = finish[i0 + t]
             own = own_time(cal, c, x) if c >= 0 else x
-            out[w, i0 + t] = own - weathered(CUM[w, t], Q, own)
+            out[w, i0 + t] = own - weathered(CUM[w], t, Q, own)
