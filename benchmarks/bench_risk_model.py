@@ -204,13 +204,15 @@ def main() -> None:
         return
     n_tasks = len(variants["with"].tasks)
     print(
-        f"{n_tasks:,} tasks ({args.tasks:,} network), {args.iterations:,} iterations, {args.threads} threads, best of {args.repeat}"
+        f"{n_tasks:,} tasks ({args.tasks:,} network), {args.iterations:,} iterations, "
+        f"{args.threads} threads, best of {args.repeat}"
     )
     for name, sec in best.items():
         print(f"  {name:<24} {sec:8.2f} s")
     print(f"  with / without: {ratio:.2f}x (target <= 2x)")
     print(
-        f"  with / without, one calendar: {doc['with / without, one calendar']:.2f}x (for reference)"
+        f"  with / without, one calendar: {doc['with / without, one calendar']:.2f}x "
+        "(for reference)"
     )
 
 

@@ -16,6 +16,7 @@ from .engine.ranking import rank_risks
 from .engine.simulate import sample_durations, simulate
 from .io.portfolio_file import load as load_portfolio
 from .io.scenario_file import load
+from .model.branches import Branch, BranchOption, Condition
 from .model.calendar import Calendar
 from .model.distributions import (
     Discrete,
@@ -33,6 +34,7 @@ from .model.portfolio import CrossLink, Portfolio, PortfolioCorrelation, Portfol
 from .model.risks import Impact, Mitigation, Risk
 from .model.scenario import Correlation, Project, Scenario, SimulationSettings
 from .model.tasks import Link, Task, TaskCost
+from .model.weather import WeatherLoss
 from .results.portfolio import PortfolioResults
 from .results.simulation import Results
 from .scheduling.cpm import CRITICAL_TOLERANCE, CPMSchedule, schedule
@@ -40,8 +42,11 @@ from .scheduling.network import health_warnings
 
 __all__ = [
     "CRITICAL_TOLERANCE",
+    "Branch",
+    "BranchOption",
     "CPMSchedule",
     "Calendar",
+    "Condition",
     "Correlation",
     "CrossLink",
     "Discrete",
@@ -69,6 +74,7 @@ __all__ = [
     "Triangular",
     "Trigen",
     "Uniform",
+    "WeatherLoss",
     "__version__",
     "health_warnings",
     "load",

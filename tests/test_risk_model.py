@@ -496,8 +496,8 @@ duration = 3
             ["task 'b' is in options 'p' and 'q'"],
         ),
         (
-            '[[branches]]\nid = "x"\noptions = [{ name = "p", probability = 0.5, tasks = ["lonely"] },'
-            ' { name = "none" }]\n',
+            '[[branches]]\nid = "x"\noptions = [{ name = "p", probability = 0.5, '
+            'tasks = ["lonely"] }, { name = "none" }]\n',
             ["'lonely'", "has no logic"],
         ),
         (
@@ -570,3 +570,25 @@ def test_scenario_errors_list_every_problem_at_once():
         )
     text = str(err.value)
     assert "unknown risk id 'NOPE'" in text and "unknown risk id 'GHOST'" in text
+
+
+def test_the_iterations_csv_has_each_branchs_option_and_the_weather_days(tmp_path):
+    """run --iterations-csv adds a column per branch (the option taken) and per weather
+    calendar (the days lost), matching the JSON's shares."""
+    out = tmp_path / "it.csv"
+    doc = tmp_path / "r.json"
+    res = CliRunner().invoke(
+        cli,
+        ["run", str(EXAMPLE), "-n", "2000", "--iterations-csv", str(out), "--out", str(doc)],
+    )
+    assert res.exit_code == 0, res.output
+    import csv
+    import json
+
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 2000
+    share = sum(r["branch_roof"] == "slate" for r in rows) / 2000
+    data = json.loads(doc.read_text())
+    assert share == data["branches"]["roof"]["options"]["slate"]["taken"]
+    lost = np.array([float(r["weather_days_lost_site"]) for r in rows])
+    assert lost.mean() == pytest.approx(data["weather"]["site"]["mean_days_lost"])

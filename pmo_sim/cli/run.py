@@ -192,8 +192,8 @@ def cpm(scenario: str, as_json: bool) -> None:
 @click.option(
     "--iterations-csv",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write one row per iteration: finish days and date, total cost, and each "
-    "risk's occurrence (0/1).",
+    help="Write one row per iteration: finish days and date, total cost, each "
+    "risk's occurrence (0/1), each branch's option and the days lost to weather.",
 )
 @click.option(
     "--task-dates",

@@ -98,10 +98,11 @@ class State:
     correlations: tuple
     simulation: Any
     source: str | None = None
+    branches: tuple = ()
 
     @classmethod
     def of(cls, s: Scenario) -> State:
-        return cls(s.project, s.tasks, s.risks, s.correlations, s.simulation, s.source)
+        return cls(s.project, s.tasks, s.risks, s.correlations, s.simulation, s.source, s.branches)
 
 
 def _tasks(s: Any) -> dict[str, Any]:
@@ -146,12 +147,15 @@ def _progress(cur: State, new: Scenario) -> State:
 def _logic(cur: State, new: Scenario) -> State:
     """The new task set and links; the old register and groups lose removed tasks."""
     mine = _tasks(cur)
+    known = {r.id for r in cur.risks}
     tasks = []
     for n in new.tasks:
         t = mine.get(n.id)
-        tasks.append(
-            n if t is None else dataclasses.replace(t, **{f: getattr(n, f) for f in _LOGIC})
-        )
+        t = n if t is None else dataclasses.replace(t, **{f: getattr(n, f) for f in _LOGIC})
+        # Work a risk adds follows its risk: until the risks step, only the old
+        # register's risks can add work.
+        exists = n.exists if n.exists and n.exists.split(":", 1)[1] in known else None
+        tasks.append(dataclasses.replace(t, exists=exists) if t.exists != exists else t)
     keep = {t.id for t in tasks}
     risks = []
     for r in cur.risks:
@@ -160,8 +164,11 @@ def _logic(cur: State, new: Scenario) -> State:
             on = tuple(t for t in imp.tasks if t in keep)
             if on:
                 impacts.append(dataclasses.replace(imp, tasks=on))
-        if impacts or r.cost is not None:
-            risks.append(dataclasses.replace(r, impacts=tuple(impacts), mitigated=r.mitigated))
+        adds = tuple(t for t in r.adds if t in keep)
+        if impacts or r.cost is not None or adds:
+            risks.append(
+                dataclasses.replace(r, impacts=tuple(impacts), adds=adds, mitigated=r.mitigated)
+            )
     groups = []
     for g in cur.correlations:
         if g.tasks:
@@ -171,7 +178,11 @@ def _logic(cur: State, new: Scenario) -> State:
         else:
             groups.append(g)
     return dataclasses.replace(
-        cur, tasks=tuple(tasks), risks=tuple(risks), correlations=tuple(groups)
+        cur,
+        tasks=tuple(tasks),
+        risks=tuple(risks),
+        correlations=tuple(groups),
+        branches=new.branches,  # options of work are logic
     )
 
 
@@ -185,7 +196,12 @@ def _calendars(cur: State, new: Scenario) -> State:
 
 def _risks(cur: State, new: Scenario) -> State:
     groups = [g for g in cur.correlations if g.tasks] + [g for g in new.correlations if g.risks]
-    return dataclasses.replace(cur, risks=new.risks, correlations=tuple(groups))
+    exists = {t.id: t.exists for t in new.tasks}
+    tasks = tuple(
+        dataclasses.replace(t, exists=exists[t.id]) if t.exists != exists[t.id] else t
+        for t in cur.tasks
+    )
+    return dataclasses.replace(cur, tasks=tasks, risks=new.risks, correlations=tuple(groups))
 
 
 def _costs(cur: State, new: Scenario) -> State:
@@ -215,6 +231,7 @@ def _rebuilt(s: State) -> Scenario:
         correlations=s.correlations,
         simulation=s.simulation,
         source=s.source,
+        branches=s.branches,
     )
 
 

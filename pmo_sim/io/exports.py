@@ -23,12 +23,25 @@ def write_json(results: Results, path: str | os.PathLike[str], *, force: bool = 
 
 
 def iterations_csv(results: Results) -> str:
-    """One row per iteration: finish days and date, total cost, each risk's occurrence."""
+    """One row per iteration: finish days and date, total cost, each risk's occurrence,
+    the option each branch took, and the working days each weather calendar lost."""
     header = ["iteration", "finish_days", "finish_date", "total_cost"]
     header += [f"risk_{rid}" for rid in results.risk_ids]
+    branches = results.scenario.branches
+    header += [f"branch_{b.id}" for b in branches]
+    header += [f"weather_days_lost_{name}" for name in results.weather_calendars]
     dates = results.finish_dates
     cost = results.cost
     occ = results.risk_occurrence
+    taken = []
+    if branches:
+        names = [o.name for b in branches for o in b.options]
+        g = 0
+        for b in branches:
+            rows_b = results.branch_occurrence[g : g + len(b.options)]
+            taken.append([names[g + int(k)] for k in rows_b.argmax(axis=0)])
+            g += len(b.options)
+    lost = results.weather_days_lost
     rows = []
     for i in range(results.iterations):
         row = [
@@ -38,6 +51,9 @@ def iterations_csv(results: Results) -> str:
             "" if cost is None else repr(float(cost[i])),
         ]
         row += [int(occ[r, i]) for r in range(len(results.risk_ids))]
+        row += [t[i] for t in taken]
+        if lost is not None:
+            row += [repr(float(x)) for x in lost[:, i]]
         rows.append(row)
     return csv_text(header, rows)
 

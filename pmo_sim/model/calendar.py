@@ -265,7 +265,7 @@ class Calendar:
                 raise TypeError(must(f"weather[{i + 1}]", "a WeatherLoss", w))
             if w.lost_days is None:
                 continue
-            lo, hi = w.lost_days.support
+            hi = w.lost_days.support[1]
             reach = hi if math.isfinite(hi) else w.lost_days.deterministic
             if w.months:
                 for m in w.months:

@@ -15,7 +15,6 @@ from ..base.jit import kernel
 from ..model.calendar import SNAP, START_SNAP
 from .network import FF, FS, SF, SS
 from .timeline import COMPLETE, finish_time, own_time, start_time
-from .timeline import lagged as lagged_time
 from .weather_time import (
     finish_plain,
     own_plain,
@@ -87,18 +86,12 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF, lagged=None):
         tgt = SB if (ki in (FS, SS)) else FB
         if lagged is not None and lagged[0][k] >= 0:
             lr = lagged[1][lagged[0][k]]
-            if g == c and g >= 0 and ki in (FS, SS):
-                if not has_wb:
-                    has_wb = True
-                    for t in range(m):
-                        WB[t] = -np.inf
+            to_work = g == c and g >= 0 and ki in (FS, SS)
+            if to_work and not has_wb:
+                has_wb = True
                 for t in range(m):
-                    v = own_time(cal, g, src[t]) + lr[t]
-                    WB[t] = v if v > WB[t] else WB[t]
-            else:
-                for t in range(m):
-                    v = src[t] + lr[t] if g < 0 else lagged_time(cal, g, src[t], lr[t])
-                    tgt[t] = v if v > tgt[t] else tgt[t]
+                    WB[t] = -np.inf
+            drawn_lag_early(cal, g, to_work, lr, src, WB if to_work else tgt, m)
             continue
         if g < 0:
             for t in range(m):
@@ -434,17 +427,68 @@ def backward_weathered(m, cal, c, snap, tol, d, ef, lf, LS, WL, cum, inv, Q):
 
 
 @kernel
+def drawn_lag_early(cal, g, to_work, lag, src, tgt, m):
+    """Raise ``tgt`` to what one link with a lag drawn per iteration (``lag[t]``) allows
+    from its predecessor's times ``src``: on calendar ``g``'s working time where
+    ``to_work`` (the bound on the task's own work, ``WB``), else on the timeline. Rows
+    of a calendar without a day shape are read directly (``own_plain`` and the like);
+    the general conversions serve past the span."""
+    if g < 0:
+        for t in range(m):
+            v = src[t] + lag[t]
+            tgt[t] = v if v > tgt[t] else tgt[t]
+        return
+    plain = cal[12][g] == 0
+    cum, work, own, n, span = cal[0][g], cal[1][g], cal[2][g], cal[3][g], cal[5]
+    for t in range(m):
+        x = src[t]
+        w = own_plain(cum, work, span, x) if plain else -1.0
+        if w < 0.0:
+            w = own_time(cal, g, x)
+        v = w + lag[t]
+        if not to_work:
+            if lag[t] == 0.0:
+                v = x
+            else:
+                f = finish_plain(own, n, v) if plain else -1.0
+                v = f if f >= 0.0 else finish_time(cal, g, v)
+        tgt[t] = v if v > tgt[t] else tgt[t]
+
+
+@kernel
 def drawn_lag_late(cal, g, lag, on_start, ci, di, src, lfi, m):
-    """``push_late`` for a link whose lag is drawn per iteration (``lag[t]``)."""
+    """``push_late`` for a link whose lag is drawn per iteration (``lag[t]``), with the
+    direct reads of ``drawn_lag_early`` on calendars without a day shape."""
+    kg = g if g >= 0 else 0
+    ki = ci if ci >= 0 else 0
+    plain_g = g >= 0 and cal[12][kg] == 0
+    plain_i = ci >= 0 and cal[12][ki] == 0
+    cum_g, work_g, own_g, n_g = cal[0][kg], cal[1][kg], cal[2][kg], cal[3][kg]
+    cum_i, work_i, own_i, n_i = cal[0][ki], cal[1][ki], cal[2][ki], cal[3][ki]
+    span = cal[5]
     for t in range(m):
         x = src[t]
         lt = lag[t]
-        u = x - lt if g < 0 or lt == 0.0 else start_time(cal, g, own_time(cal, g, x) - lt)
+        if g < 0 or lt == 0.0:
+            u = x - lt
+        else:
+            w = own_plain(cum_g, work_g, span, x) if plain_g else -1.0
+            if w < 0.0:
+                w = own_time(cal, g, x)
+            v = w - lt
+            u = start_plain(own_g, n_g, v) if plain_g and v >= 0.0 else -1.0
+            if u < 0.0:
+                u = start_time(cal, g, v)
         if on_start:
             if ci < 0:
                 u += di[t]
             elif di[t] != 0.0:
-                u = start_time(cal, ci, own_time(cal, ci, u) + di[t])
+                w = own_plain(cum_i, work_i, span, u) if plain_i else -1.0
+                if w < 0.0:
+                    w = own_time(cal, ci, u)
+                v = w + di[t]
+                a = start_plain(own_i, n_i, v) if plain_i and v >= 0.0 else -1.0
+                u = a if a >= 0.0 else start_time(cal, ci, v)
         lfi[t] = u if u < lfi[t] else lfi[t]
 
 
