@@ -585,7 +585,8 @@ def test_the_iterations_csv_has_each_branchs_option_and_the_weather_days(tmp_pat
     import csv
     import json
 
-    rows = list(csv.DictReader(out.open()))
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
     assert len(rows) == 2000
     share = sum(r["branch_roof"] == "slate" for r in rows) / 2000
     data = json.loads(doc.read_text())

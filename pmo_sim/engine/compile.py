@@ -348,7 +348,11 @@ def compile_scenario(
         chol = np.zeros((0, 0))
 
     logic = None
-    if needs_logic(scenario):
+    # A model on the calendar passes always takes the logic argument (empty when the
+    # scenario has no branches, gates, dependencies, drawn lags or weather): one
+    # compiled copy of those passes, the costliest kernels to compile, then serves the
+    # deterministic CPM and every such simulation.
+    if needs_logic(scenario) or general is not None:
         logic = logic_model(scenario, net, risks, packer)
         if general is not None:
             # The calendar passes run on the general model's links (those with a

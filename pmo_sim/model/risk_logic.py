@@ -7,7 +7,8 @@ that exist only when a risk occurs, and dependencies between risks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import networkx as nx
 
@@ -152,8 +153,7 @@ def risk_logic_problems(
                     for link in t.predecessors
                     if link.predecessor in ids
                 )
-            before = nx.ancestors(graph, cond) if cond in graph else set()
-            after = nx.descendants(graph, cond) if cond in graph else set()
+            after = nx.descendants(graph, cond)
             late = [t for t in b.task_ids if t in ids and t not in after]
             if late:
                 yield Problem(
@@ -163,7 +163,6 @@ def risk_logic_problems(
                     "logic; a branch may depend only on tasks that come before all of its "
                     "tasks (add a link from the condition's task, or test an earlier task)",
                 )
-            del before
     # Dependencies between risks.
     dep = nx.DiGraph()
     for i, r in valid_risks:
@@ -208,7 +207,7 @@ def risk_order(risks: Sequence[Risk]) -> list[int]:
     return list(nx.lexicographical_topological_sort(graph))
 
 
-def off_plan(scenario, holds=None) -> set[str]:
+def off_plan(scenario: Any, holds: Callable[[Any], bool] | None = None) -> set[str]:
     """Tasks that are not in the deterministic plan: those added by a risk that has not
     occurred (the plan has no risk events), the options of probabilistic branches other
     than the most likely one (the first on ties), and the options of conditional
@@ -274,7 +273,7 @@ def occurrence_probability(risks: Sequence[Risk], rid: str) -> float | None:
     return total
 
 
-def describe_risk_model(scenario) -> list[str]:
+def describe_risk_model(scenario: Any) -> list[str]:
     """One line per branch, existence risk, dependent risk and uncertain lag, in words
     (``pmo-sim validate`` prints them)."""
     lines = []

@@ -74,7 +74,9 @@ def forward_general(j, m, gen, D, ES, EF, SB, FB, WB, PF, lagged=None):
         for t in range(m):
             FB[t] = fl
     c = task_cal[j]
-    has_wb = False
+    # A runtime False, not the literal: called with a literal, the conversions below
+    # would compile once more for it.
+    has_wb = c < -1
     # A mandatory date overrides the links into the task (flags bit 7): none binds it.
     last = ptr[j] if flags[j] & 64 else ptr[j + 1]
     for k in range(ptr[j], last):
@@ -611,6 +613,21 @@ def backward_general(j, m, gen, tol, D, EF, LF, PF, LS, WL, U, TOUCHED, lagged=N
 
 
 @kernel
+def no_drawn_lags(links, tasks):
+    """A ``lagged`` argument with no drawn lag and no weather, of the types the Monte
+    Carlo kernels pass, so the deterministic CPM and the simulation share one compiled
+    copy of the passes (the costliest kernels to compile)."""
+    return (
+        np.full(links, -1, dtype=np.int64),
+        np.zeros((0, 1)),
+        np.full(tasks, -1, dtype=np.int64),
+        np.zeros((0, 1, 1), dtype=np.int32),
+        np.zeros((0, 1, 1), dtype=np.int32),
+        np.zeros(0, dtype=np.int64),
+    )
+
+
+@kernel
 def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float, critical, tol):
     """Deterministic CPM through the calendar-and-progress passes (one iteration).
 
@@ -638,8 +655,9 @@ def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float,
     # One iteration, typed as the kernels' block length (an int64, not the literal 1),
     # so the passes compile once for the deterministic CPM and the simulation alike.
     one = np.int64(1)
+    drawn = no_drawn_lags(pred.shape[0], n)
     for j in range(n):
-        forward_general(j, one, gen, D, ES, EF, SB, FB, WB, PF)
+        forward_general(j, one, gen, D, ES, EF, SB, FB, WB, PF, drawn)
         if not prog[7][j] & 4:
             ES[j, 0] = SB[0]
     touched = np.zeros(n, dtype=np.uint8)
@@ -648,7 +666,9 @@ def general_cpm(gen, durations, pinned, es, ef, ls, lf, total_float, free_float,
             LF[j, 0] = EF[j, 0]
             touched[j] = 1
     for j in range(n - 1, -1, -1):
-        critical[j] = backward_general(j, one, gen, tol, D, EF, LF, PF, LS, SB, WB, touched) > 0
+        critical[j] = (
+            backward_general(j, one, gen, tol, D, EF, LF, PF, LS, SB, WB, touched, drawn) > 0
+        )
         if status[j] == COMPLETE:
             ls[j] = ES[j, 0]
             lf[j] = EF[j, 0]

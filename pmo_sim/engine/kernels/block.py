@@ -28,11 +28,18 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ...base.jit import kernel
-from ...scheduling.passes import backward_general, forward_general
+from ...scheduling.passes import backward_general, forward_general, no_drawn_lags
 from ...scheduling.timeline import IN_PROGRESS
 from .backward import backward_task
 from .forward import forward_task
-from .logic import absent_critical, decide_branches, gate_task, gated_cost, logic_prelude
+from .logic import (
+    absent_critical,
+    decide_branches,
+    draw_lags,
+    gate_task,
+    gated_cost,
+    logic_prelude,
+)
 from .risks import risk_costs, risk_prelude
 from .sampling import task_cost, task_duration
 from .weather import weather_prelude
@@ -91,6 +98,12 @@ def _run_block(
             gated_cost(j, i0, m, lhs, dists, tasks, d, OCC[logic[0][j]], TMP, COST)
         else:
             task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST)
+        if logic is not None:
+            # The lags drawn are those of the links the passes read.
+            if calendars is None:
+                draw_lags(j, i0, m, lhs, dists, net[0], logic, LAG)
+            else:
+                draw_lags(j, i0, m, lhs, dists, calendars[1][0], logic, LAG)
         if external is not None and external[0][j] >= 0:
             es = TMP
             external_finish(j, i0, m, external, EF[j], es)
@@ -117,7 +130,10 @@ def _run_block(
                 )
         else:
             if logic is None:
-                forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF, None)
+                # Not reached (a model on the calendar passes always has a logic
+                # argument), but typed as the one that is: the passes compile once.
+                lags = no_drawn_lags(calendars[1][1].shape[0], n)
+                forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF, lags)
             else:
                 lags = (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2])
                 forward_general(j, m, calendars, D, ES, EF, TMP, FB, WB, PF, lags)
@@ -154,8 +170,9 @@ def _run_block(
     else:
         for j in range(n - 1, -1, -1):
             if logic is None:
+                lags = no_drawn_lags(calendars[1][1].shape[0], n)
                 crit[j] += backward_general(
-                    j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED, None
+                    j, m, calendars, tol, D, EF, LF, PF, LS, FB, WB, TOUCHED, lags
                 )
             else:
                 lags = (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2])

@@ -16,14 +16,11 @@ AFTER_TOLERANCE = 1e-9
 @kernel
 def logic_prelude(i0, m, lhs, dists, risks, logic, OCC, TMP, LAG):
     """Before the tasks: dependent risks' occurrences (after the independent ones, in
-    dependency order), the options probabilistic branches take (gate rows), and the
-    uncertain lags' draws."""
-    codes, params, table = dists
+    dependency order) and the options probabilistic branches take (gate rows)."""
     occ_keys, prob, enabled = risks[0], risks[3], risks[4]
     R = prob.shape[0]
     branch_keys, first, count, conditional, cum = logic[1]
     dep_risk, req_ptr, req_idx, exc_ptr, exc_idx, pif_ptr, pif_idx, pif_p = logic[3]
-    lag_row, lag_dist, lag_keys = logic[4]
     for q in range(dep_risk.shape[0]):
         r = dep_risk[q]
         occ = OCC[r]
@@ -59,11 +56,6 @@ def logic_prelude(i0, m, lhs, dists, risks, logic, OCC, TMP, LAG):
             while cum[g] <= u:
                 g += 1
             OCC[R + g, t] = 1
-    for k in range(lag_row.shape[0]):
-        q = lag_row[k]
-        if q >= 0:
-            row = lag_dist[q]
-            sample_row(codes[row], params[row], table, lag_keys[q], i0, lhs, LAG[q], m)
 
 
 @kernel(inline="always")
@@ -145,3 +137,16 @@ def absent_critical(j, m, logic, OCC, EF, LF, tol):
         if not row[t] and lf[t] - ef[t] <= tol:
             count += 1
     return count
+
+
+@kernel
+def draw_lags(j, i0, m, lhs, dists, ptr, logic, LAG):
+    """The uncertain lags of the links into task ``j`` (``ptr``: the passes' link rows),
+    drawn right before its forward pass reads them, so the rows are still in cache."""
+    codes, params, table = dists
+    lag_row, lag_dist, lag_keys = logic[4]
+    for k in range(ptr[j], ptr[j + 1]):
+        q = lag_row[k]
+        if q >= 0:
+            row = lag_dist[q]
+            sample_row(codes[row], params[row], table, lag_keys[q], i0, lhs, LAG[q], m)
