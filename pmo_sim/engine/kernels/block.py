@@ -37,7 +37,6 @@ from .logic import (
     decide_branches,
     draw_lags,
     gate_task,
-    gated_cost,
     logic_prelude,
 )
 from .risks import risk_costs, risk_prelude
@@ -95,9 +94,9 @@ def _run_block(
         task_duration(j, i0, m, lhs, dists, tasks, risks, gen, OCC, FAC, DEL, U, d)
         if logic is not None and logic[0][j] >= 0:
             gate_task(j, m, logic, OCC, d)
-            gated_cost(j, i0, m, lhs, dists, tasks, d, OCC[logic[0][j]], TMP, COST)
+            task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST, OCC[logic[0][j]])
         else:
-            task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST)
+            task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST, None)
         if logic is not None:
             # The lags drawn are those of the links the passes read.
             if calendars is None:

@@ -70,26 +70,6 @@ def gate_task(j, m, logic, OCC, d):
 
 
 @kernel
-def gated_cost(j, i0, m, lhs, dists, tasks, d, gate, TMP, COST):
-    """Add task ``j``'s cost to ``COST`` in the iterations where it exists (``gate``):
-    as ``sampling.task_cost``, the same draws."""
-    cost_keys, cost_row, cost_const, rate, has_cost = tasks[1:6]
-    if not has_cost[j]:
-        return
-    codes, params, table = dists
-    rj = rate[j]
-    row = cost_row[j]
-    if row >= 0:
-        sample_row(codes[row], params[row], table, cost_keys[j], i0, lhs, TMP, m)
-    else:
-        for t in range(m):
-            TMP[t] = cost_const[j]
-    for t in range(m):
-        if gate[t]:
-            COST[t] += TMP[t] + rj * d[t]
-
-
-@kernel
 def decide_branches(j, m, logic, D, EF, OCC, R):
     """The conditional branches decided once task ``j`` is scheduled: per iteration,
     the first option whose condition holds, else the option without a condition (if

@@ -53,9 +53,11 @@ def task_duration(j, i0, m, lhs, dists, tasks, risks, gen, OCC, FAC, DEL, U, d):
 
 
 @kernel(inline="always")
-def task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST):
+def task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST, gate=None):
     """Add task ``j``'s cost to ``COST``: its fixed cost (drawn, or a constant) plus its
-    rate times its durations ``d``. ``TMP`` is scratch."""
+    rate times its durations ``d``. ``TMP`` is scratch. ``gate`` is None, or a row that
+    is 0 in the iterations where the task does not exist (``engine.logic``): those add
+    nothing, with the same draws (numba prunes the test when ``gate`` is None)."""
     cost_keys, cost_row, cost_const, rate, has_cost = tasks[1:6]
     if not has_cost[j]:
         return
@@ -65,8 +67,10 @@ def task_cost(j, i0, m, lhs, dists, tasks, d, TMP, COST):
     if row >= 0:
         sample_row(codes[row], params[row], table, cost_keys[j], i0, lhs, TMP, m)
         for t in range(m):
-            COST[t] += TMP[t] + rj * d[t]
+            if gate is None or gate[t]:
+                COST[t] += TMP[t] + rj * d[t]
     else:
         cj = cost_const[j]
         for t in range(m):
-            COST[t] += cj + rj * d[t]
+            if gate is None or gate[t]:
+                COST[t] += cj + rj * d[t]
