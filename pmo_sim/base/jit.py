@@ -19,6 +19,10 @@ FASTMATH = {"nsz", "arcp", "contract", "afn"}
 #: is mostly serial, so more cores gain little). Only the note that says so uses them.
 COMPILE_SECONDS = 30
 COMPILE_SECONDS_CALENDARS = 140
+#: The same with branches, risks that add work, dependent risks, uncertain lags or
+#: weather (scenarios/distribution_hub.toml: about 180 s on task calendars).
+COMPILE_SECONDS_LOGIC = 45
+COMPILE_SECONDS_CALENDARS_LOGIC = 180
 
 
 def kernel(fn: Any = None, *, parallel: bool = False, inline: str = "never") -> Any:

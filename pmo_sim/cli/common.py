@@ -172,24 +172,35 @@ def compile_note(enabled: bool, scenario: Any = None) -> None:
     those of a plain network: one compiled does not spare the other."""
     if not enabled:
         return
-    from ..base.jit import COMPILE_SECONDS, COMPILE_SECONDS_CALENDARS, is_cached
+    from ..base import jit
     from ..engine.kernels import block, statistics
+    from ..engine.logic import needs_logic
     from ..scheduling.timeline import is_general
 
     general = scenario is not None and is_general(scenario)
+    # A model on the calendar passes always takes the logic argument (engine.compile).
+    logic = scenario is not None and (general or needs_logic(scenario))
 
     def kind(signature: tuple) -> bool:
-        # run_worker's last two arguments: the calendar arguments (None for a plain
-        # network) and the finishes of other projects' tasks (None outside portfolios).
-        return scenario is None or (
-            (str(signature[-2]) != "none") == general and str(signature[-1]) == "none"
-        )
+        # run_worker's last three arguments: the calendar arguments (None for a plain
+        # network), the finishes of other projects' tasks (None outside portfolios) and
+        # the logic argument (None without branches, gates, dependent risks, drawn lags
+        # or weather, and off the calendar passes).
+        calendars, external, extra = (str(x) != "none" for x in signature[-3:])
+        return scenario is None or (calendars == general and not external and extra == logic)
 
     stats = (statistics.spearman_rows,)
-    if not (is_cached(block.run_worker, kind) and all(is_cached(k) for k in stats)):
+    if not (jit.is_cached(block.run_worker, kind) and all(jit.is_cached(k) for k in stats)):
+        if general:
+            extra = scenario is not None and needs_logic(scenario)
+            seconds = (
+                jit.COMPILE_SECONDS_CALENDARS_LOGIC if extra else jit.COMPILE_SECONDS_CALENDARS
+            )
+        else:
+            seconds = jit.COMPILE_SECONDS_LOGIC if logic else jit.COMPILE_SECONDS
         click.echo(
             "note: compiling the simulation kernels (first run on this machine only, "
-            f"about {COMPILE_SECONDS_CALENDARS if general else COMPILE_SECONDS} s)",
+            f"about {seconds} s)",
             err=True,
         )
 
