@@ -71,10 +71,12 @@ def _run_block(
     ``finishes[rows[j], i]``, on this project's timeline, instead of a forward pass. It
     does not raise the project finish: only links from it do.
 
-    ``logic`` is None, or the branches, existence gates, dependent risks and uncertain
-    lags of the model (``engine.logic``; pruned the same way): a task whose gate row of
-    ``OCC`` is 0 takes no time and costs nothing, conditional branches are decided right
-    after the task they read, and links with uncertain lags read their row of ``LAG``.
+    ``logic`` is None, or the branches, existence gates, dependent risks, uncertain lags
+    and weather of the model (``engine.logic``; pruned the same way; every model on the
+    calendar passes has one): a task whose gate row of ``OCC`` is 0 takes no time and
+    costs nothing, conditional branches are decided right after the task they read,
+    links with uncertain lags read their row of ``LAG`` (drawn right before), and tasks
+    on a weather calendar work around the block's lost days (``WX``).
     """
     net, dists, tasks, risks, corr, gen = model
     D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U, LAG, WX = scratch
