@@ -271,7 +271,7 @@ def model_durations(
         lhs,
         args,
         out,
-        None if model.general is None or model.logic is None else args[5:],
+        None if model.general is None else args[5:],
         model.logic_args(seed),
         model.occurrence_rows,
         model.lag_rows,

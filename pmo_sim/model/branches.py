@@ -151,8 +151,6 @@ class Branch:
                 f"options {otherwise[0]!r} and {otherwise[1]!r} both have no condition: a "
                 "conditional branch takes at most one option when no condition holds"
             )
-        if self.options[-1].when is None and len(self.options) == 1:
-            raise ValueError("a conditional branch needs an option with a condition 'when'")
 
     def _check_probabilities(self) -> None:
         missing = [o.name for o in self.options if o.probability is None]

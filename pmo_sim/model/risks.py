@@ -266,9 +266,9 @@ class Risk:
                 raise ValueError(f"a risk cannot list itself in '{name}'")
             object.__setattr__(self, name, value)
         cond = self.probability_if
-        pairs = (
-            list(cond.items()) if isinstance(cond, dict) else list(as_tuple("probability_if", cond))
-        )
+        if not isinstance(cond, dict | tuple | list):
+            raise TypeError(must("probability_if", "a table like { R3 = 0.8 }", cond))
+        pairs = list(cond.items()) if isinstance(cond, dict) else list(cond)
         out = []
         for pair in pairs:
             if not (isinstance(pair, tuple | list) and len(pair) == 2):
