@@ -31,6 +31,7 @@ from .model.distributions import (
 )
 from .model.errors import Problem, ScenarioError
 from .model.portfolio import CrossLink, Portfolio, PortfolioCorrelation, PortfolioProject
+from .model.resources import Assignment, Resource
 from .model.risks import Impact, Mitigation, Risk
 from .model.scenario import Correlation, Project, Scenario, SimulationSettings
 from .model.tasks import Link, Task, TaskCost
@@ -42,6 +43,7 @@ from .scheduling.network import health_warnings
 
 __all__ = [
     "CRITICAL_TOLERANCE",
+    "Assignment",
     "Branch",
     "BranchOption",
     "CPMSchedule",
@@ -64,6 +66,7 @@ __all__ = [
     "PortfolioResults",
     "Problem",
     "Project",
+    "Resource",
     "Results",
     "Risk",
     "Scenario",

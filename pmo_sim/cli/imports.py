@@ -41,7 +41,7 @@ def import_scenario(
     the warning lines and the fidelity (``importers.fidelity.Fidelity``; None for a
     task table, which holds no computed dates).
     """
-    from ..io.importers import schedule_scenario
+    from ..io.importers import NO_DATES_FORMATS, schedule_scenario
     from ..io.importers.fidelity import compare_with_file
     from ..io.toml_writer import dumps
     from ..model.errors import ID_LIMIT
@@ -74,9 +74,10 @@ def import_scenario(
             "The file holds progress: complete tasks keep their actual dates; tasks in progress "
             f"work their remaining duration from the data date {dd}."
         )
-    if imported.format != "CSV":
+    # A task table or a benchmark instance holds no dates computed by a scheduling tool.
+    if imported.format not in NO_DATES_FORMATS:
         scheduling_note(notes, imported.scenario)
-    fidelity = None if imported.format == "CSV" else compare_with_file(imported)
+    fidelity = None if imported.format in NO_DATES_FORMATS else compare_with_file(imported)
     if fidelity is not None:
         header.append(f"Fidelity: {fidelity.summary()}.")
     if risks is not None:
@@ -107,9 +108,12 @@ def import_scenario(
 
 def _ignored_options(imported: Any, **given: Any) -> list[str]:
     """Say so when options meant for task tables are given with a P6 or MS Project file,
-    which carries its own start, data date and links."""
+    which carries its own start, data date and links (a PSPLIB or Patterson instance
+    takes a start, but carries its links and has no progress)."""
     if imported.format == "CSV":
         return []
+    if imported.format in ("PSPLIB", "Patterson"):
+        given.pop("start", None)
     names = [f"--{k.replace('_', '-')}" for k, v in given.items() if v is not None]
     if not names:
         return []
@@ -149,7 +153,11 @@ IMPORT_OPTIONS = [
         type=click.Path(exists=True, dir_okay=False),
         help="A TOML file of [[ranges]] rules giving durations three-point ranges.",
     ),
-    click.option("--start", help="Project start (YYYY-MM-DD); required for a task table."),
+    click.option(
+        "--start",
+        help="Project start (YYYY-MM-DD); required for a task table, optional for a "
+        "PSPLIB or Patterson instance.",
+    ),
     click.option(
         "--calendar",
         default="mon-fri",
@@ -217,11 +225,12 @@ def import_(
     """Import a schedule into a scenario file that pmo-sim can run.
 
     Reads Primavera P6 XER, MS Project XML (MPP with the pmo-sim[mpxj] extra and
-    Java), or a CSV/XLSX task table; adds a risk register (--risks) and three-point
-    ranges by rule (--ranges); writes a TOML scenario embedding it all. Warnings
-    (what could not be carried over exactly), which range rule hit each task, and
-    the fidelity line (how many of the file's early dates pmo-sim's CPM reproduces,
-    and why the others differ) go to stderr.
+    Java), a CSV/XLSX task table, or a PSPLIB (.sm) or Patterson (.rcp) benchmark
+    instance (starting on --start, default 2027-01-04); adds a risk register
+    (--risks) and three-point ranges by rule (--ranges); writes a TOML scenario
+    embedding it all. Warnings (what could not be carried over exactly), which
+    range rule hit each task, and the fidelity line (how many of the file's early
+    dates pmo-sim's CPM reproduces, and why the others differ) go to stderr.
 
     \b
     Examples:
@@ -230,6 +239,7 @@ def import_(
       pmo-sim import plan.xml -o plan.toml && pmo-sim run plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 -o plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
+      pmo-sim import j301_1.sm -o j301_1.toml
       pmo-sim import programme.xer --portfolio --ranges ranges.toml -o programme.toml
     """
     check_outputs(output, force=force, inputs=(schedule, risks, ranges))

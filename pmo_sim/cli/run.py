@@ -227,6 +227,14 @@ def cpm(scenario: str, as_json: bool) -> None:
     show_default=True,
     help="With --until-converged: stop here at the latest.",
 )
+@click.option(
+    "--level/--no-level",
+    "level",
+    default=None,
+    help="Level resources in every iteration (a serial schedule-generation scheme "
+    "within each resource's capacity, in a priority order fixed before the run), or "
+    "not; default: the scenario's [simulation] levelling.",
+)
 @record_options
 @cluster_options
 @FORCE
@@ -251,6 +259,7 @@ def run(
     force: bool,
     record: bool,
     history_target: str | None,
+    level: bool | None,
 ) -> None:
     """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
 
@@ -268,6 +277,7 @@ def run(
       pmo-sim run scenarios/office_move.toml --out results.json --task-dates dates.csv
       pmo-sim run scenarios/office_move.toml --until-converged --tolerance 0.25
       pmo-sim run scenarios/office_move.toml --record
+      pmo-sim run scenarios/fit_out.toml --level
 
     Given a portfolio file (a [portfolio] table naming projects, links between them
     and systemic risks; docs/portfolio.md), simulates every project together and
@@ -289,6 +299,7 @@ def run(
                 "--until-converged": until_converged,
                 "--record": record,
                 "--history": history_target,
+                "--level": level,
             }
         )
         portfolio.run(
@@ -328,6 +339,8 @@ def run(
             "(or drop --history)"
         )
     s = load_scenario(scenario)
+    if level is not None:
+        s = s.with_levelling(level)
     # The history is opened and checked before the run, so a bad one wastes no run.
     history = open_history(history_target) if record else None
     quiet = sim.quiet

@@ -99,10 +99,20 @@ class State:
     simulation: Any
     source: str | None = None
     branches: tuple = ()
+    resources: tuple = ()
 
     @classmethod
     def of(cls, s: Scenario) -> State:
-        return cls(s.project, s.tasks, s.risks, s.correlations, s.simulation, s.source, s.branches)
+        return cls(
+            s.project,
+            s.tasks,
+            s.risks,
+            s.correlations,
+            s.simulation,
+            s.source,
+            s.branches,
+            s.resources,
+        )
 
 
 def _tasks(s: Any) -> dict[str, Any]:
@@ -183,6 +193,10 @@ def _logic(cur: State, new: Scenario) -> State:
         risks=tuple(risks),
         correlations=tuple(groups),
         branches=new.branches,  # options of work are logic
+        # New tasks bring their assignments: the old pool keeps its rates until the
+        # costs step, and gains the new update's resources it lacks.
+        resources=tuple(cur.resources)
+        + tuple(r for r in new.resources if r.id not in {x.id for x in cur.resources}),
     )
 
 
@@ -208,7 +222,15 @@ def _costs(cur: State, new: Scenario) -> State:
     project = dataclasses.replace(
         cur.project, budget=new.project.budget, currency=new.project.currency
     )
-    return dataclasses.replace(_take(("cost",))(cur, new), project=project)
+    step = _take(("cost", "resources"))(cur, new)
+    # Rates, capacities and escalation are costs; the pool keeps resources that tasks
+    # not in the new update still use.
+    used = {a.resource for t in step.tasks for a in t.resources}
+    theirs = {r.id for r in new.resources}
+    pool = tuple(new.resources) + tuple(
+        r for r in cur.resources if r.id not in theirs and r.id in used
+    )
+    return dataclasses.replace(step, project=project, resources=pool)
 
 
 _APPLY: dict[str, Callable[[State, Scenario], State]] = {
@@ -232,6 +254,7 @@ def _rebuilt(s: State) -> Scenario:
         simulation=s.simulation,
         source=s.source,
         branches=s.branches,
+        resources=s.resources,
     )
 
 

@@ -71,6 +71,12 @@ class RawRun:
     sub_d: np.ndarray
     sub_es: np.ndarray | None = None
     sub_ef: np.ndarray | None = None
+    #: Cost per resource and iteration (resources, iterations), when it has resources.
+    resource_cost: np.ndarray | None = None
+    #: The unlevelled project finish per iteration, when the run is levelled.
+    unlevelled: np.ndarray | None = None
+    #: Per task, the iterations in which it waited for a resource (levelled runs).
+    waited: np.ndarray | None = None
 
     @property
     def iterations(self) -> int:
@@ -172,6 +178,28 @@ def run_blocks(
         ),
     )
     out = (finish, cost, milestones, occurrence, crit, sum_d, sum_es, sub_d, sub_es, sub_ef)
+    resources = None
+    rm = model.resources
+    if rm is not None:
+        n_a = rm.a_res.size
+        k_prof = rm.profile_length if rm.levelled else 1
+        rwork = (
+            np.empty((threads, rm.size, block_size)),  # rates
+            np.empty((threads, n_a, block_size)),  # units
+            np.empty((threads, rm.size, block_size)),  # resource costs
+            np.empty((threads, n if rm.levelled else 0, block_size)),  # levelled starts
+            np.empty((threads, block_size)),  # unlevelled finish
+            np.empty((threads, rm.size, k_prof)),  # profile breakpoints
+            np.empty((threads, rm.size, k_prof)),  # profile levels
+            np.zeros((threads, rm.size), dtype=np.int64),  # profile lengths
+            np.empty((threads, block_size)),  # a row for per-day rates
+        )
+        rout = (
+            np.zeros((rm.size, span)),
+            np.empty(span if rm.levelled else 0),
+            np.zeros((threads, n), dtype=np.int64),
+        )
+        resources = (model.resource_args(seed), rwork, rout)
     # None: the kernels take the project-calendar passes only (see kernels.block).
     calendars = None if model.general is None else args[5:]
     external = None if model.external is None else model.external.arrays
@@ -198,6 +226,7 @@ def run_blocks(
             calendars,
             external,
             logic,
+            resources,
         )
         if progress is not None:
             progress(min((start + count) * block_size, last) - first, span)
@@ -214,7 +243,17 @@ def run_blocks(
         sub_d,
         sub_es if keep_dates else None,
         sub_ef if keep_dates else None,
+        None if rm is None else resources[2][0],
+        None if rm is None or not rm.levelled else resources[2][1],
+        None if rm is None or not rm.levelled else resources[2][2].sum(axis=0),
     )
+
+
+def _joined(parts: list[RawRun], name: str, axis: int) -> np.ndarray | None:
+    """Field ``name`` of consecutive parts joined along ``axis`` (None where absent)."""
+    if getattr(parts[0], name) is None:
+        return None
+    return np.concatenate([getattr(p, name) for p in parts], axis=axis)
 
 
 def merge_runs(parts: list[RawRun]) -> RawRun:
@@ -238,8 +277,11 @@ def merge_runs(parts: list[RawRun]) -> RawRun:
         sum(p.sum_d for p in parts),
         sum(p.sum_es for p in parts),
         np.concatenate([p.sub_d for p in parts], axis=1),
-        None if parts[0].sub_es is None else np.concatenate([p.sub_es for p in parts], axis=1),
-        None if parts[0].sub_ef is None else np.concatenate([p.sub_ef for p in parts], axis=1),
+        _joined(parts, "sub_es", 1),
+        _joined(parts, "sub_ef", 1),
+        _joined(parts, "resource_cost", 1),
+        _joined(parts, "unlevelled", 0),
+        None if parts[0].waited is None else sum(p.waited for p in parts),
     )
 
 

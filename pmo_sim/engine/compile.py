@@ -33,6 +33,7 @@ from ..scheduling.network import Network, build_network
 from ..scheduling.timeline import GeneralModel, general_model, is_general
 from .logic import LogicModel, logic_model, needs_logic
 from .quantiles import Packer
+from .resources import ResourceModel, needs_resources, resource_model
 from .rng import stream_keys
 from .weather import weather_model
 
@@ -101,6 +102,19 @@ class CompiledModel:
     #: Branches, existence gates, dependent risks and uncertain lags (``engine.logic``),
     #: or None when the scenario has none of them.
     logic: LogicModel | None = None
+    #: Resources, assignments, uncertain rates per day and the levelling order
+    #: (``engine.resources``), or None when the scenario has none of them.
+    resources: ResourceModel | None = None
+
+    @property
+    def levelled(self) -> bool:
+        return self.resources is not None and self.resources.levelled
+
+    def resource_args(self, seed: int) -> tuple | None:
+        """The kernels' resource arrays (``ResourceModel.arrays``), or None."""
+        if self.resources is None:
+            return None
+        return self.resources.arrays(self.stream_scope, self.task_ids, seed)
 
     @property
     def occurrence_rows(self) -> int:
@@ -286,7 +300,8 @@ def compile_scenario(
         if t.cost is None or t.cost.is_zero:
             continue
         has_cost[k] = 1
-        rate[k] = t.cost.per_day
+        # An uncertain rate is drawn with the resources (engine.resources), unless spent.
+        rate[k] = t.cost.per_day if t.cost.uncertain_per_day is None or complete[k] else 0.0
         if complete[k]:
             # Spent: the most likely fixed cost, and the rate over the actual duration.
             cost_const[k] = t.cost.fixed.deterministic
@@ -362,9 +377,20 @@ def compile_scenario(
                 lag_row=logic.lag_row[general.pred_source],
                 weather=weather_model(scenario, general, net.order, packer),
             )
+    resources = None
+    if needs_resources(scenario) or scenario.simulation.levelling:
+        resources = resource_model(
+            scenario,
+            net,
+            packer,
+            levelled=scenario.simulation.levelling,
+            general=general is not None,
+        )
     codes, params, table = packer.arrays()
     milestones = [t.id for t in scenario.tasks if t.milestone]
-    costed = bool(has_cost.any() or (risk_cost_row >= 0).any() or response > 0)
+    costed = bool(
+        has_cost.any() or (risk_cost_row >= 0).any() or response > 0 or resources is not None
+    )
     return CompiledModel(
         network=net,
         codes=codes,
@@ -399,6 +425,7 @@ def compile_scenario(
         shared_risks=frozenset(shared_risks),
         foreign_streams=tuple(foreign),
         logic=logic,
+        resources=resources,
     )
 
 

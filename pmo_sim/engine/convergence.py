@@ -116,6 +116,9 @@ def simulate_until_converged(
         done.sub_d[:, :keep],
         None if done.sub_es is None else done.sub_es[:, :keep],
         None if done.sub_ef is None else done.sub_ef[:, :keep],
+        done.resource_cost,
+        done.unlevelled,
+        done.waited,
     )
     final = RunSettings(n, run.seed, run.sampling, run.threads, run.block_size)
     results = build_results(

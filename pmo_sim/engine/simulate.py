@@ -22,6 +22,8 @@ from ..scheduling.cpm import CPMSchedule, plan_exclusions, schedule
 from .blocks import DEFAULT_BLOCK, BlockRun, RawRun, model_durations
 from .compile import CompiledModel, compiled_model
 from .ranking import RANKING_ITERATIONS, rank_risks
+from .resource_stats import resource_results
+from .resources import plan_resource_cost
 from .runners.dask_runner import DaskRunner
 from .runners.local import LocalRunner, Runner, run_all
 from .settings import RunSettings, normalise_seed, prepare_run, sampling_method, whole_number
@@ -213,6 +215,18 @@ def build_results(
     if weather is not None and weather.size:
         lost = weather_days_lost(model, run.seed, run.sampling == "lhs", raw.finish)
         lost.flags.writeable = False
+    resources = None
+    if model.resources is not None and model.resources.size:
+        resources = resource_results(
+            scenario,
+            model,
+            raw,
+            run.seed,
+            run.sampling,
+            iterations,
+            run.threads,
+            run.block_size,
+        )
     return Results(
         scenario=scenario,
         iterations=iterations,
@@ -237,6 +251,7 @@ def build_results(
         correlation=model.correlation,
         elapsed=0.0 if started is None else time.perf_counter() - started,
         threads=run.threads,
+        resources=resources,
     )
 
 
@@ -265,4 +280,6 @@ def deterministic_cost(scenario: Scenario, mitigated: bool = False) -> float:
             total += t.cost.fixed.deterministic + t.cost.per_day * days
     if mitigated:
         total += sum(r.mitigated.response_cost for r in scenario.risks if r.mitigated)
+    if scenario.resources:
+        total += plan_resource_cost(scenario, deterministic_schedule(scenario), off)
     return total

@@ -77,6 +77,9 @@ def task_stats(
     pairs = np.unique(np.stack([succ, net.pred_task]), axis=1)
     distinct_preds = np.bincount(pairs[0], minlength=n)
     merge = np.where(distinct_preds >= 2, mean_es - es_mean_cpm, np.nan)
+    if model.levelled:
+        # Levelled starts wait for resources as well as merging paths: no merge bias.
+        merge[:] = np.nan
     back = net.position
     ids = scenario.task_ids
     return TaskStats(

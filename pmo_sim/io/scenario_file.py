@@ -21,6 +21,7 @@ from ..model.branches import Branch, BranchOption, condition_from_mapping
 from ..model.calendar import Calendar, weekmask_from_spec
 from ..model.distributions import distribution_from_mapping
 from ..model.errors import Problem, ScenarioError, must
+from ..model.resources import Assignment, Resource
 from ..model.risks import Impact, Mitigation, Risk
 from ..model.scenario import (
     Correlation,
@@ -41,6 +42,7 @@ TOP_KEYS = (
     "risks",
     "correlations",
     "branches",
+    "resources",
 )
 PROJECT_KEYS = (
     "name",
@@ -62,7 +64,7 @@ CALENDAR_KEYS = ("workdays", "holidays", "hours", "weather", "pattern", "no_work
 #: Years past the project start over which a yearly no-work window is laid out (the
 #: calendar tables span ten years).
 NO_WORK_YEARS = 11
-SIMULATION_KEYS = ("iterations", "seed", "sampling")
+SIMULATION_KEYS = ("iterations", "seed", "sampling", "levelling")
 TASK_KEYS = (
     "id",
     "name",
@@ -84,6 +86,8 @@ TASK_KEYS = (
     "actual_start",
     "actual_finish",
     "exists",
+    "resources",
+    "priority",
 )
 LINK_KEYS = ("id", "type", "lag")
 COST_KEYS = ("fixed", "per_day")
@@ -106,6 +110,8 @@ OPTION_KEYS = ("name", "probability", "tasks", "when")
 IMPACT_KEYS = ("tasks", "delay", "factor")
 MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
 CORRELATION_KEYS = ("tasks", "risks", "coefficient")
+RESOURCE_KEYS = ("id", "name", "rate", "capacity", "escalation")
+ASSIGNMENT_KEYS = ("id", "units")
 
 
 class ProblemCollector:
@@ -209,8 +215,10 @@ def _read_task(c: ProblemCollector, where: str, table: Any) -> Task | None:
         if c.keys(table["cost"], COST_KEYS, cw, "a task cost"):
             raw = table["cost"]
             fixed = _dist(c, cw, raw.get("fixed", 0.0), "fixed")
-            if fixed is not None:
-                cost = c.build(cw, lambda: TaskCost(fixed=fixed, per_day=raw.get("per_day", 0.0)))
+            per_day = _dist(c, cw, raw.get("per_day", 0.0), "per_day")
+            if fixed is not None and per_day is not None:
+                cost = c.build(cw, lambda: TaskCost(fixed=fixed, per_day=per_day))
+    assignments = _read_assignments(c, _sub(where, "resources"), table.get("resources", []))
     failed = len(c.problems) > before
     if "id" not in table:
         c.add(where, "'id' is required: a unique task id such as \"design\"")
@@ -254,9 +262,54 @@ def _read_task(c: ProblemCollector, where: str, table: Any) -> Task | None:
             actual_start=table.get("actual_start"),
             actual_finish=table.get("actual_finish"),
             exists=table.get("exists"),
+            resources=tuple(assignments),
+            priority=table.get("priority"),
         ),
     )
     return None if failed else task
+
+
+def _read_assignments(c: ProblemCollector, where: str, value: Any) -> list[Assignment]:
+    """A task's ``resources = [{ id = "crew", units = ... }]``."""
+    if not isinstance(value, list):
+        c.add(where, must("resources", 'a list of tables like { id = "crew", units = 2 }', value))
+        return []
+    out = []
+    for k, item in enumerate(value):
+        aw = f"{where}[{k + 1}]"
+        if not c.keys(item, ASSIGNMENT_KEYS, aw, "a resource assignment"):
+            continue
+        if "id" not in item:
+            c.add(aw, "'id' is required: the id of a [[resources]] entry")
+            continue
+        units = _dist(c, aw, item.get("units", 1.0), "units")
+        if units is None:
+            continue
+        a = c.build(aw, lambda item=item, units=units: Assignment(item["id"], units))
+        if a is not None:
+            out.append(a)
+    return out
+
+
+def _read_resource(c: ProblemCollector, where: str, table: Any) -> Resource | None:
+    if not c.keys(table, RESOURCE_KEYS, where, "a resource"):
+        return None
+    if "id" not in table:
+        c.add(where, "'id' is required: a unique resource id such as \"crew\"")
+        return None
+    rate = _dist(c, _sub(where, "rate"), table.get("rate", 0.0), "rate")
+    if rate is None:
+        return None
+    return c.build(
+        where,
+        lambda: Resource(
+            id=table["id"],
+            name=table.get("name", ""),
+            rate=rate,
+            capacity=table.get("capacity"),
+            escalation=table.get("escalation"),
+        ),
+    )
 
 
 def _read_impacts(c: ProblemCollector, where: str, value: Any) -> tuple[Impact, ...] | None:
@@ -563,6 +616,10 @@ def parse_scenario(
         _read_branch(c, f"branches[{i + 1}]{_id(b)}", b)
         for i, b in enumerate(_entries(c, doc, "branches"))
     ]
+    resources = [
+        _read_resource(c, f"resources[{i + 1}]{_id(r)}", r)
+        for i, r in enumerate(_entries(c, doc, "resources"))
+    ]
     if not c.problems:
         try:
             return Scenario(
@@ -573,6 +630,7 @@ def parse_scenario(
                 simulation=simulation,
                 source=source,
                 branches=tuple(branches),
+                resources=tuple(resources),
             )
         except ScenarioError as exc:
             c.problems.extend(exc.problems)
@@ -652,14 +710,16 @@ def _id(table: Any) -> str:
     return ""
 
 
-_ENTRY = re.compile(r"^[ \t]*\[\[[ \t]*(tasks|risks|correlations|branches)[ \t]*\]\]", re.MULTILINE)
+_ENTRY = re.compile(
+    r"^[ \t]*\[\[[ \t]*(tasks|risks|correlations|branches|resources)[ \t]*\]\]", re.MULTILINE
+)
 _CALENDAR_HEADER = re.compile(
     r"^[ \t]*\[[ \t]*calendars[ \t]*\.[ \t]*"
     r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[A-Za-z0-9_-]+)[ \t]*\]",
     re.MULTILINE,
 )
 _PLACE = re.compile(
-    r"^(tasks|risks|correlations|branches)\[(\d+)\]( \(id (?:'[^']*'|\"[^\"]*\")\))?"
+    r"^(tasks|risks|correlations|branches|resources)\[(\d+)\]( \(id (?:'[^']*'|\"[^\"]*\")\))?"
 )
 
 
@@ -678,13 +738,13 @@ def _calendar_lines(text: str) -> dict[str, int]:
 
 def _entry_lines(text: str) -> dict[str, list[int]]:
     """The line of each ``[[tasks]]``, ``[[risks]]`` and ``[[correlations]]`` header."""
-    lines: dict[str, list[int]] = {"tasks": [], "risks": [], "correlations": [], "branches": []}
+    lines: dict[str, list[int]] = {k: [] for k in _ENTRY_RANK}
     for m in _ENTRY.finditer(text):
         lines[m.group(1)].append(text.count("\n", 0, m.start()) + 1)
     return lines
 
 
-_ENTRY_RANK = {"tasks": 1, "risks": 2, "correlations": 3, "branches": 4}
+_ENTRY_RANK = {"tasks": 1, "risks": 2, "correlations": 3, "branches": 4, "resources": 5}
 
 
 def _in_file_order(

@@ -19,6 +19,7 @@ from typing import Any
 from ..model.branches import Branch, BranchOption
 from ..model.calendar import Calendar, clock_text
 from ..model.distributions import Distribution, Fixed
+from ..model.resources import Assignment, Resource
 from ..model.risks import Impact, Mitigation, Risk
 from ..model.scenario import Correlation, Scenario, slug
 from ..model.tasks import DATE_CONSTRAINTS, Link, Task, TaskCost
@@ -160,9 +161,33 @@ def _cost(cost: TaskCost) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if cost.fixed.support != (0.0, 0.0):
         out["fixed"] = _dist(cost.fixed)
-    if cost.per_day != 0.0:
+    if cost.uncertain_per_day is not None:
+        out["per_day"] = _dist(cost.uncertain_per_day)
+    elif cost.per_day != 0.0:
         out["per_day"] = cost.per_day
     return out
+
+
+def _assignment(a: Assignment) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": a.resource}
+    if a.units != Fixed(1.0):
+        out["units"] = _dist(a.units)
+    return out
+
+
+def resource_lines(r: Resource) -> list[str]:
+    lines = ["[[resources]]", f"id = {value(r.id)}"]
+    if r.name and r.name != r.id:
+        lines.append(f"name = {value(r.name)}")
+    lines.append(f"rate = {value(_dist(r.rate))}")
+    if r.capacity is not None:
+        lines.append(f"capacity = {value(r.capacity)}")
+    if isinstance(r.escalation, float):
+        lines.append(f"escalation = {value(r.escalation)}")
+    elif r.escalation:
+        table = [[day, factor] for day, factor in r.escalation]
+        lines.append(f"escalation = {value(table)}")
+    return lines
 
 
 def _impact(imp: Impact) -> dict[str, Any]:
@@ -230,6 +255,10 @@ def task_lines(t: Task, notes: Iterable[str] = ()) -> list[str]:
         lines.append(f"actual_finish = {value(t.actual_finish)}")
     if t.exists is not None:
         lines.append(f"exists = {value(t.exists)}")
+    if t.resources:
+        lines.append(f"resources = {value([_assignment(a) for a in t.resources])}")
+    if t.priority is not None:
+        lines.append(f"priority = {t.priority}")
     return lines
 
 
@@ -315,8 +344,8 @@ def dumps(
             lines.append(f"weather = {value([_weather(w) for w in cal.weather])}")
             if cal.weather_pattern != "scattered":
                 lines.append(f"pattern = {value(cal.weather_pattern)}")
+    s = scenario.simulation
     if include_simulation:
-        s = scenario.simulation
         lines += [
             "",
             "[simulation]",
@@ -324,6 +353,9 @@ def dumps(
             f"seed = {s.seed}",
             f"sampling = {value(s.sampling)}",
         ]
+    if s.levelling:
+        # A property of the model (what the iterations schedule), kept in any case.
+        lines += ([] if include_simulation else ["", "[simulation]"]) + ["levelling = true"]
     for t in scenario.tasks:
         lines += ["", *task_lines(t, task_notes.get(t.id, ()))]
     for r in scenario.risks:
@@ -332,4 +364,6 @@ def dumps(
         lines += ["", *correlation_lines(c)]
     for b in scenario.branches:
         lines += ["", *branch_lines(b)]
+    for r in scenario.resources:
+        lines += ["", *resource_lines(r)]
     return "\n".join(lines) + "\n"

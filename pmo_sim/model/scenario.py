@@ -32,6 +32,7 @@ from .calendar import Calendar, as_date, as_moment, day_of, later, moment_text
 from .errors import Problem, ScenarioError, must
 from .fields import as_tuple, real_field, text_field
 from .graph import find_cycle
+from .resources import Resource, capacity_problems, resource_problems
 from .risk_logic import risk_logic_problems
 from .risks import Risk
 from .tasks import LATE_CONSTRAINTS, Task
@@ -208,6 +209,9 @@ class SimulationSettings:
     iterations: int = 10_000
     seed: int = 1
     sampling: str = "lhs"
+    #: Resource-levelled simulation: every iteration schedules the tasks by a serial
+    #: schedule-generation scheme within the resources' capacities.
+    levelling: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.iterations, bool) or not isinstance(self.iterations, int):
@@ -220,6 +224,8 @@ class SimulationSettings:
             raise ValueError(must("seed", "between 0 and 2**63 - 1", self.seed))
         if self.sampling not in SAMPLING_METHODS:
             raise ValueError(must("sampling", '"lhs" or "random"', self.sampling))
+        if not isinstance(self.levelling, bool):
+            raise TypeError(must("levelling", "true or false", self.levelling))
 
 
 def _where(kind: str, index: int, ident: Any = None) -> str:
@@ -244,9 +250,10 @@ class Scenario:
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     source: str | None = None
     branches: tuple[Branch, ...] = ()
+    resources: tuple[Resource, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("tasks", "risks", "correlations", "branches"):
+        for name in ("tasks", "risks", "correlations", "branches", "resources"):
             object.__setattr__(self, name, as_tuple(name, getattr(self, name)))
         problems = list(_cross_check(self))
         if problems:
@@ -371,16 +378,19 @@ class Scenario:
     def has_mitigations(self) -> bool:
         return any(r.mitigated is not None for r in self.risks)
 
+    def with_levelling(self, on: bool = True) -> Scenario:
+        """This scenario with resource levelling on (or off) in every iteration
+        (``SimulationSettings.levelling``); validated again (levelling refuses a task
+        that demands more units than a resource's capacity)."""
+        if self.simulation.levelling == on:
+            return self
+        return dataclasses.replace(
+            self, simulation=dataclasses.replace(self.simulation, levelling=bool(on))
+        )
+
     def mitigated(self) -> Scenario:
         """The post-mitigation scenario: every risk replaced by its mitigated state."""
-        return Scenario(
-            project=self.project,
-            tasks=self.tasks,
-            risks=tuple(r.state(True) for r in self.risks),
-            correlations=self.correlations,
-            simulation=self.simulation,
-            source=self.source,
-        )
+        return dataclasses.replace(self, risks=tuple(r.state(True) for r in self.risks))
 
 
 def _cross_check(s: Scenario) -> Iterable[Problem]:
@@ -395,6 +405,10 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
         yield from calendar_and_progress_problems(s.project, s.tasks)
     yield from reference_problems(s.tasks, s.risks, s.correlations)
     yield from risk_logic_problems(s.tasks, s.risks, s.branches)
+    tasks = [t for t in s.tasks if isinstance(t, Task)]
+    yield from resource_problems(s.resources, tasks)
+    if isinstance(s.simulation, SimulationSettings) and s.simulation.levelling:
+        yield from capacity_problems(s.resources, tasks)
 
 
 def calendar_and_progress_problems(project: Project, tasks: Sequence[Any]) -> Iterable[Problem]:

@@ -16,6 +16,7 @@ from .fields import (
     within_amount,
     within_days,
 )
+from .resources import Assignment
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 #: Task progress states. Durations of tasks in progress are their remaining durations.
@@ -68,22 +69,43 @@ class Link:
 class TaskCost:
     """Cost of a task: a fixed part (number or distribution) plus a rate per working day.
 
-    The time-dependent part is ``per_day`` times the task's (sampled) duration.
+    The time-dependent part is ``per_day`` times the task's (sampled) duration. A
+    ``per_day`` given as a distribution is an *uncertain rate*, drawn once per task and
+    iteration (stream ``<project>/per-day:<task>``): it is kept in ``uncertain_per_day``
+    and ``per_day`` is its most likely value (the deterministic plan's).
     """
 
     fixed: Distribution = field(default_factory=lambda: Fixed(0.0))
-    per_day: float = 0.0
+    per_day: float | Distribution = 0.0
+    uncertain_per_day: Distribution | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fixed", distribution_field("fixed", self.fixed))
-        object.__setattr__(self, "per_day", real_field("per_day", self.per_day))
+        rate = self.per_day
+        if isinstance(rate, dict | Distribution):
+            dist = distribution_field("per_day", rate)
+            if not isinstance(dist, Fixed):
+                object.__setattr__(self, "uncertain_per_day", dist)
+            rate = dist.deterministic
+        if self.uncertain_per_day is not None:
+            dist = distribution_field("per_day", self.uncertain_per_day)
+            within_amount("per_day", *dist.support, dist.as_given)
+            if dist.support[0] < 0:
+                raise ValueError(must("per_day", "never negative", dist.as_given))
+            object.__setattr__(self, "uncertain_per_day", dist)
+            rate = dist.deterministic
+        object.__setattr__(self, "per_day", real_field("per_day", rate))
         within_amount("per_day", self.per_day, self.per_day, self.per_day)
         within_amount("fixed", *self.fixed.support, self.fixed)
         within_amount("fixed", self.fixed.mean, self.fixed.mean, self.fixed)
 
     @property
     def is_zero(self) -> bool:
-        return self.per_day == 0.0 and self.fixed.support == (0.0, 0.0)
+        return (
+            self.per_day == 0.0
+            and self.uncertain_per_day is None
+            and self.fixed.support == (0.0, 0.0)
+        )
 
 
 #: The date fields of a task's constraints, in the order the scenario file writes them.
@@ -169,6 +191,14 @@ class Task:
         ``"risk:<risk id>"``: the task exists only in the iterations where that risk
         occurs (an *existence risk*, which lists the task in its ``adds``); in the others
         it takes no time and costs nothing, and passes its predecessors' dates through.
+    resources : tuple of Assignment
+        Resources the task uses while it works (``Assignment``: a resource id and its
+        units). Each costs units x rate x working days; with levelling, the units count
+        against the resource's capacity.
+    priority : int, optional
+        Levelling priority: a task of higher priority gets a scarce resource first
+        (default 500, as MS Project's); ties go by the deterministic schedule's late
+        start, then total float, then id.
     Every date of a task may be a ``datetime.datetime`` with a time of day (an actual
     start at 13:00, a finish-no-earlier-than at noon): on a calendar with working hours
     (``Calendar.hours``) it falls part-way through that day; a date alone is the
@@ -195,9 +225,21 @@ class Task:
     actual_start: dt.date | None = None
     actual_finish: dt.date | None = None
     exists: str | None = None
+    resources: tuple[Assignment, ...] = ()
+    priority: int | None = None
 
     def __post_init__(self) -> None:
         text_field("id", self.id)
+        assignments = []
+        for i, a in enumerate(as_tuple("resources", self.resources)):
+            if not isinstance(a, Assignment):
+                raise TypeError(must(f"resources[{i + 1}]", "an Assignment", a))
+            assignments.append(a)
+        object.__setattr__(self, "resources", tuple(assignments))
+        if self.priority is not None and (
+            isinstance(self.priority, bool) or not isinstance(self.priority, int)
+        ):
+            raise TypeError(must("priority", "a whole number", self.priority))
         if self.exists is not None:
             text_field("exists", self.exists)
             if not self.exists.startswith(EXISTS_PREFIX) or not self.exists[len(EXISTS_PREFIX) :]:

@@ -32,6 +32,8 @@ from ..results.simulation import Results
 FOLD_ROWS = 40
 #: Rows of the top-task table.
 TOP_TASK_ROWS = 20
+#: Rows of the table of tasks most often waiting for a resource.
+WAITING_TASK_ROWS = 10
 
 
 def _e(value: Any) -> str:
@@ -170,6 +172,10 @@ CAPTIONS = {
     "mitigation": "The same random numbers with the risk register before and after the "
     "planned responses (response costs included): the gap between the curves is what "
     "the responses buy.",
+    "resources": "Units of each resource in use per period: the solid line is the P80 "
+    "over the simulated futures, the dashed line the P50; the dash-dot line is the "
+    "capacity. In a run that is not levelled, demand above the capacity shows where the "
+    "plan needs more than there is.",
 }
 
 
@@ -514,6 +520,95 @@ def _risk_model_section(r: Results, doc: dict[str, Any]) -> str:
         "each option of a branch was taken, and the finish of the iterations that took it."
         "</p>" + "".join(parts) + "</section>"
     )
+
+
+def _resource_section(r: Results, doc: dict[str, Any]) -> str:
+    """Cost and load by resource; for a levelled run the delay due to resources and the
+    tasks most often waiting for one; and demand over time against capacity."""
+    res = r.resources
+    if res is None:
+        return ""
+    from .plots import TOP_RESOURCES, assigned_resources, charted_resources, resource_demand
+
+    entry = doc["resources"]
+    cur = r.scenario.project.currency
+    headers = ["id", "resource", "capacity", f"mean cost ({cur})" if cur else "mean cost"]
+    headers += ["P80 cost", "utilisation", "peak P80 units"]
+    rows = []
+    for rid, e in entry["by_resource"].items():
+        rows.append(
+            [
+                rid,
+                e["name"],
+                "unlimited" if e["capacity"] is None else f"{e['capacity']:g}",
+                format_money(e["cost"]["mean"]),
+                format_money(e["cost"]["p80"]),
+                format_pct(e.get("utilisation")),
+                _num(e.get("peak_p80_units"), 1),
+            ]
+        )
+    out = [
+        '<section id="resources"><h2>Resources</h2><p class="muted">Cost of each resource '
+        "(units × rate × working days, escalated). Utilisation: unit-days used over "
+        "capacity × project duration. Peak P80 units: the most units in use in any period, "
+        "at P80.</p>",
+        _table(headers, rows, {2, 3, 4, 5, 6}),
+    ]
+    if res.levelled:
+        plan = entry["plan_finish_days"]
+        delay = entry["delay_days"]
+        out.append(
+            "<p>Levelled in every iteration: a task waits while a resource it needs is at "
+            "capacity. The levelled plan (most likely durations) finishes on "
+            f"{_e(format_date(r.date_of(plan)))} "
+            f"({_e(format_days(plan))} working days). Resources delay the finish by "
+            f"{_e(format_days(delay['mean']))} working days on average (P50 "
+            f"{_e(format_days(delay['50']))}, P80 {_e(format_days(delay['80']))}).</p>"
+        )
+        names = {t.id: t.name for t in r.scenario.tasks}
+        waited = sorted(entry["resource_driven"].items(), key=lambda kv: -kv[1])
+        if waited:
+            out.append(
+                "<h3>Tasks most often waiting for a resource</h3>"
+                '<p class="muted">Share of iterations in which the task waited for a '
+                "resource.</p>"
+                + _table(
+                    ["id", "task", "waited"],
+                    [
+                        [tid, names[tid], format_pct(share)]
+                        for tid, share in waited[:WAITING_TASK_ROWS]
+                    ],
+                    {2},
+                )
+            )
+        else:
+            out.append('<p class="muted">No task waited for a resource.</p>')
+    else:
+        out.append(
+            '<p class="muted">Not levelled: tasks start when their logic allows, so demand '
+            "may exceed capacity (<code>levelling = true</code> in <code>[simulation]</code> "
+            "levels every iteration).</p>"
+        )
+    fig = resource_demand(r)
+    if fig is not None:
+        prof = res.profile
+        period = float(prof.edges[1] - prof.edges[0])
+        shown, assigned = len(charted_resources(r)), len(assigned_resources(r))
+        more = (
+            f" The chart shows the {shown} busiest of the {assigned} resources with "
+            f"assignments (at most {TOP_RESOURCES}: highest peak P80 against capacity)."
+            if shown < assigned
+            else ""
+        )
+        out.append(
+            "<h3>Demand over time</h3>"
+            f'<p class="muted">Average units in use per period of {period:g} working '
+            f"day{'s' if period != 1 else ''}, over the first {prof.iterations:,} "
+            f"iterations.{_e(more)}</p>"
+            + _chart(fig, "resources", "Units of each resource in use over time against capacity")
+        )
+    out.append("</section>")
+    return "".join(out)
 
 
 def _task_section(r: Results, doc: dict[str, Any]) -> str:
@@ -948,6 +1043,7 @@ def render_report(
             _mitigation(results, post),
             _risk_section(results, doc),
             _risk_model_section(results, doc),
+            _resource_section(results, doc),
             _task_section(results, doc),
             _milestones(results, doc),
             _inputs(results),

@@ -41,6 +41,8 @@ MAX_SCATTER_POINTS = 5_000
 #: Bars of the risk and task tornadoes.
 TOP_RISKS = 15
 TOP_TASKS = 15
+#: Resources the demand chart draws, one small panel each.
+TOP_RESOURCES = 6
 FORMATS = ("png", "svg")
 #: Width of every chart in inches: 864 CSS pixels at 96 per inch, the report's column.
 WIDTH = 9.0
@@ -187,8 +189,9 @@ class _Days:
         return _date(self.date(days))
 
 
-def _date_axis(ax: Axes, days: _Days, lo: float, hi: float) -> None:
-    """Ticks at round dates between working days ``lo`` and ``hi``, labelled as dates."""
+def _date_axis(ax: Axes, days: _Days, lo: float, hi: float, maxticks: int = 7) -> None:
+    """Ticks at round dates between working days ``lo`` and ``hi``, labelled as dates
+    (at most ``maxticks``: fewer on a narrow panel, so the labels do not overlap)."""
     import matplotlib.dates as mdates
 
     first = days.calendar.first_working_day(days.start).astype(object)
@@ -196,7 +199,7 @@ def _date_axis(ax: Axes, days: _Days, lo: float, hi: float) -> None:
     d_hi = days.date(hi)
     if d_hi <= d_lo:
         d_hi = d_lo + dt.timedelta(days=1)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=maxticks)
     values = locator.tick_values(
         dt.datetime.combine(d_lo, dt.time()), dt.datetime.combine(d_hi, dt.time())
     )
@@ -687,6 +690,96 @@ def mitigation_s_curves(pre: Results, post: Results | None) -> Figure | None:
         return fig
 
 
+def assigned_resources(results: Results) -> list[int]:
+    """Indices (scenario order) of the resources some task is assigned to: the ones
+    with a demand over time to show."""
+    used = {a.resource for t in results.scenario.tasks for a in getattr(t, "resources", ())}
+    res = results.resources
+    return [] if res is None else [k for k, rid in enumerate(res.ids) if rid in used]
+
+
+def charted_resources(results: Results, top: int = TOP_RESOURCES) -> list[int]:
+    """The resources the demand chart draws, in scenario order: every assigned one, or
+    with more than ``top`` the busiest (highest peak P80 units over capacity, then
+    those without a capacity by peak P80 units). Empty without a demand profile."""
+    res = results.resources
+    if res is None or res.profile is None:
+        return []
+    chosen = assigned_resources(results)
+    if len(chosen) > top:
+        peak = res.profile.p80.max(axis=1, initial=0.0)
+
+        def load(k: int) -> tuple[int, float]:
+            cap = res.capacity[k]
+            return (0, -peak[k] / cap) if cap is not None else (1, -peak[k])
+
+        chosen = sorted(sorted(chosen, key=load)[:top])
+    return chosen
+
+
+def resource_demand(results: Results, top: int = TOP_RESOURCES) -> Figure | None:
+    """Units in use over time of each assigned resource (at most ``top``, one small
+    panel each): the P50 and P80 over the iterations per period, as steps over the
+    profile's periods, against the resource's capacity. None without resources or a
+    demand profile."""
+    chosen = charted_resources(results, top)
+    if not chosen:
+        return None
+    res = results.resources
+    prof = res.profile
+    with house_style():
+        days = _Days(results)
+        edges = np.asarray(prof.edges, dtype=float)
+        cols = 1 if len(chosen) == 1 else 2
+        rows = math.ceil(len(chosen) / cols)
+        # Inches: each panel's plot area, the gap between rows (title and tick labels),
+        # the top (title and legend) and the bottom (the axis label).
+        panel, gap, head, foot = 1.75, 0.8, 1.0, 0.75
+        fig = new_figure(head + foot + rows * panel + (rows - 1) * gap)
+        set_margins(fig, left=0.65, right=0.2, bottom=foot, top=head, wspace=0.22)
+        fig.subplots_adjust(hspace=gap / panel)
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        for ax in axes[len(chosen) :]:
+            ax.set_visible(False)
+        for ax, k in zip(axes, chosen, strict=False):
+            cap = res.capacity[k]
+            ax.stairs(prof.p80[k], edges, color=P80, linewidth=1.8)
+            ax.stairs(prof.p50[k], edges, color=P50, linewidth=1.3, linestyle="--")
+            if cap is not None:
+                ax.axhline(cap, color=TARGET, linestyle="-.", linewidth=1.3)
+            high = max(float(prof.p80[k].max(initial=0.0)), cap or 0.0)
+            ax.set_ylim(0, 1.18 * high if high > 0 else 1.0)
+            ax.set_ylabel("Units in use")
+            limit = "no capacity limit" if cap is None else f"capacity {cap:g}"
+            ax.set_title(f"{_plain(_short(res.names[k], 36))} ({limit})", loc="left", fontsize=10.5)
+            _date_axis(ax, days, float(edges[0]), float(edges[-1]), maxticks=7 if cols == 1 else 5)
+        from matplotlib.lines import Line2D
+
+        handles = [
+            Line2D([], [], color=P80, linewidth=1.8, label="P80 units in use"),
+            Line2D([], [], color=P50, linewidth=1.3, linestyle="--", label="P50 units in use"),
+        ]
+        if any(res.capacity[k] is not None for k in chosen):
+            handles.append(Line2D([], [], color=TARGET, linestyle="-.", label="Capacity"))
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.01, 1 - 0.38 / fig.get_figheight()),
+            ncols=len(handles),
+            frameon=False,
+        )
+        fig.supxlabel(
+            "Date (axis in working days: weekends and holidays left out)",
+            y=0.12 / fig.get_figheight(),
+            va="bottom",
+            fontsize=10,
+        )
+        assigned = len(assigned_resources(results))
+        shown = "" if len(chosen) == assigned else f" (the {len(chosen)} busiest of {assigned})"
+        suptitle(fig, f"Resource demand over time against capacity{shown}")
+        return fig
+
+
 def figures(results: Results, post: Results | None = None) -> dict[str, Figure | None]:
     """Every chart, by name in ``CHARTS`` order; ``None`` where its data is absent
     (``ABSENT[name]`` says why)."""
@@ -754,6 +847,7 @@ __all__ = [
     "finish_histogram",
     "jcl_scatter",
     "mitigation_s_curves",
+    "resource_demand",
     "risk_tornado",
     "save",
     "task_tornado",

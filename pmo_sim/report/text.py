@@ -161,20 +161,36 @@ def run_report(r: Results) -> str:
     ]
     rows.append(["mean", iso(r._finish_dates(r.mean_days)), f"{r.mean_days:.1f}", ""])
     det = r.deterministic
-    rows.append(["deterministic", iso(det.finish_date), days(det.finish), ""])
+    levelled = r.resources is not None and r.resources.levelled
+    if levelled:
+        # The plan the iterations are compared with is the levelled one.
+        plan = r.resources.plan_finish
+        rows.append(["plan (levelled)", iso(r.date_of(plan)), days(plan), ""])
+        rows.append(["plan (CPM)", iso(det.finish_date), days(det.finish), ""])
+    else:
+        rows.append(["deterministic", iso(det.finish_date), days(det.finish), ""])
     right = {2, 3}
     if r.cost is not None:
         headers.append(f"cost ({cur})" if cur else "cost")
         right.add(4)
         for row, q in zip(rows, REPORTED_PERCENTILES, strict=False):
             row.append(money(r.cost_percentile(q)))
-        rows[-2].append(money(float(r.cost.mean())))
+        rows[-3 if levelled else -2].append(money(float(r.cost.mean())))
         rows[-1].append(money(r.deterministic_cost))
+        if levelled:
+            rows[-2].append("")
     out.append(table(headers, rows, right))
     out.append("")
-    out.append(
-        f"Probability of meeting the deterministic finish: {pct(r.probability_within(det.finish))}"
-    )
+    if levelled:
+        out.append(
+            "Probability of meeting the levelled plan finish: "
+            f"{pct(r.probability_within(r.resources.plan_finish))}"
+        )
+    else:
+        out.append(
+            "Probability of meeting the deterministic finish: "
+            f"{pct(r.probability_within(det.finish))}"
+        )
     if p.deadline is not None:
         out.append(
             f"Probability of meeting the deadline {p.deadline}: {pct(r.probability_by(p.deadline))}"
@@ -216,6 +232,7 @@ def run_report(r: Results) -> str:
             headers.append("P80 cost +")
         out.append(table(headers, rows, right={2, 3, 4}))
     out += risk_model_lines(r)
+    out += resource_lines(r)
     out += ["", "Most critical tasks:"]
     names = {t.id: t.name for t in s.tasks}
     st = r.task_stats
@@ -288,6 +305,63 @@ def risk_model_lines(r: Results) -> list[str]:
         ]
         out.append(
             table(["calendar", "mean", "P10", "P50", "P80", "P90"], rows, right={1, 2, 3, 4, 5})
+        )
+    return out
+
+
+def resource_lines(r: Results, count: int = 10) -> list[str]:
+    """Cost by resource and, for a levelled run, the delay due to resources and the
+    tasks most often waiting for one, as report lines."""
+    res = r.resources
+    if res is None:
+        return []
+    cur = r.scenario.project.currency
+    out = ["", "Resources (cost escalated; units in use against capacity):"]
+    rows = []
+    breakdown = res.cost_breakdown()
+    prof = res.profile
+    for k, rid in enumerate(res.ids):
+        cap = res.capacity[k]
+        util = prof.utilisation[k] if prof is not None else None
+        peak = float(prof.p80[k].max(initial=0.0)) if prof is not None else None
+        rows.append(
+            [
+                rid,
+                res.names[k],
+                "unlimited" if cap is None else f"{cap:g}",
+                money(breakdown[rid]["mean"]),
+                money(breakdown[rid]["p80"]),
+                "-" if util is None else pct(util),
+                "-" if peak is None else f"{peak:.1f}",
+            ]
+        )
+    headers = ["id", "resource", "capacity", f"mean cost ({cur})" if cur else "mean cost"]
+    headers += ["P80 cost", "utilisation", "peak P80 units"]
+    out.append(table(headers, rows, right={2, 3, 4, 5, 6}))
+    if not res.levelled:
+        return out
+    delay = res.delay(r.finish_days)
+    plan = res.plan_finish
+    out += [
+        "",
+        f"Levelled in every iteration (priority order fixed before the run). Levelled "
+        f"plan finish: {iso(r.date_of(plan))} ({days(plan)} working days); delay due to "
+        f"resources: mean {delay.mean():.1f}, P50 {np.percentile(delay, 50):.1f}, "
+        f"P80 {np.percentile(delay, 80):.1f} working days.",
+    ]
+    waited = sorted(
+        ((tid, share) for tid, share in (res.resource_driven or {}).items() if share > 0),
+        key=lambda kv: -kv[1],
+    )[:count]
+    if waited:
+        names = {t.id: t.name for t in r.scenario.tasks}
+        out += ["", "Tasks most often waiting for a resource (share of iterations):"]
+        out.append(
+            table(
+                ["id", "name", "waited"],
+                [[tid, names[tid], pct(share)] for tid, share in waited],
+                right={2},
+            )
         )
     return out
 

@@ -17,9 +17,8 @@ import numpy as np
 from ..model.calendar import iso
 from ..model.scenario import Scenario
 from ..scheduling.cpm import CPMSchedule
-
-REPORTED_PERCENTILES = (10, 50, 80, 90)
-JCL_LEVELS = (50, 70, 80)
+from .levels import JCL_LEVELS, REPORTED_PERCENTILES
+from .resources import ResourceResults
 
 
 def percentile_standard_error(values: np.ndarray, q: float) -> float:
@@ -149,7 +148,12 @@ class Results:
     task_stats : TaskStats
     risk_ranking : RiskRanking or None
     deterministic : CPMSchedule
-        The deterministic schedule with most likely durations.
+        The deterministic schedule with most likely durations (unlevelled; a levelled
+        run's deterministic finish is ``resources.plan_finish``).
+    resources : ResourceResults or None
+        Cost by resource; for a levelled run (``[simulation] levelling``), where
+        ``finish_days`` are levelled finishes, also the unlevelled finish, the delay
+        due to resources, the tasks that waited for one and demand against capacity.
     """
 
     scenario: Scenario
@@ -175,6 +179,9 @@ class Results:
     branch_occurrence: np.ndarray | None = None
     weather_calendars: tuple[str, ...] = ()
     weather_days_lost: np.ndarray | None = None
+    #: Cost by resource, and for a levelled run the delay due to resources, the tasks
+    #: that waited for one and demand over time (``results.resources``), or None.
+    resources: ResourceResults | None = None
 
     # Finish dates ----------------------------------------------------------------------
     def _finish_dates(
@@ -458,6 +465,8 @@ class Results:
                 }
                 for name, lost in zip(self.weather_calendars, self.weather_days_lost, strict=True)
             }
+        if self.resources is not None:
+            doc["resources"] = self.resources.to_dict(self.finish_days)
         doc["tasks"] = self._tasks_dict()
         if self.correlation is not None and self.correlation.repaired_pair is not None:
             doc["correlation_repair"] = {

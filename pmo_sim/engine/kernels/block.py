@@ -39,6 +39,7 @@ from .logic import (
     gate_task,
     logic_prelude,
 )
+from .resources import level_iteration, resource_prelude, resource_task_cost
 from .risks import risk_costs, risk_prelude
 from .sampling import task_cost, task_duration
 from .weather import weather_prelude
@@ -49,7 +50,20 @@ SUM_SCALE = 65536.0
 
 @kernel
 def _run_block(
-    i0, m, lhs, backward, stats, sub_base, model, tol, scratch, acc, calendars, external, logic
+    i0,
+    m,
+    lhs,
+    backward,
+    stats,
+    sub_base,
+    model,
+    tol,
+    scratch,
+    acc,
+    calendars,
+    external,
+    logic,
+    resources=None,
 ):
     """One block: iterations ``i0 .. i0 + m - 1`` of ``model`` (the kernel arguments:
     network, distributions, tasks, risks, correlation and the calendar-pass arguments),
@@ -77,6 +91,14 @@ def _run_block(
     costs nothing, conditional branches are decided right after the task they read,
     links with uncertain lags read their row of ``LAG`` (drawn right before), and tasks
     on a weather calendar work around the block's lost days (``WX``).
+
+    ``resources`` is None, or (arrays, scratch, waited) of the model's resources
+    (``engine.resources``; pruned the same way): rates and units are drawn before the
+    tasks, each task's resource costs added once its dates are known. A levelled model
+    (a levelling order in the arrays) then schedules every iteration again by the serial
+    schedule-generation scheme (``kernels.resources.level_iteration``) within the
+    resources' capacities: its dates, finish, statistics and criticality are the
+    levelled ones, and the scratch keeps the unlevelled finish.
     """
     net, dists, tasks, risks, corr, gen = model
     D, ES, EF, LF, PF, COST, TMP, FB, WB, TOUCHED, OCC, SEV, RC, FAC, DEL, Z, U, LAG, WX = scratch
@@ -91,6 +113,14 @@ def _run_block(
     for t in range(m):
         PF[t] = 0.0
         COST[t] = 0.0
+    levelled = False
+    if resources is not None:
+        RATE, UNITS, RCOST = resources[1][0], resources[1][1], resources[1][2]
+        resource_prelude(i0, m, lhs, dists, resources[0], RATE, UNITS)
+        for r in range(RCOST.shape[0]):
+            for t in range(m):
+                RCOST[r, t] = 0.0
+        levelled = resources[0][14].shape[0] > 0
     for j in range(n):
         d = D[j]
         task_duration(j, i0, m, lhs, dists, tasks, risks, gen, OCC, FAC, DEL, U, d)
@@ -141,6 +171,11 @@ def _run_block(
             es = ES[j] if calendars[3][7][j] & 4 else TMP
         if logic is not None:
             decide_branches(j, m, logic, D, EF, OCC, R)
+        if resources is not None and not levelled:
+            rw = resources[1]
+            resource_task_cost(
+                j, i0, m, lhs, dists, resources[0], d, es, EF[j], rw[0], rw[1], rw[2], COST, rw[8]
+            )
         ef = EF[j]
         if calendars is not None and status[j] == IN_PROGRESS:
             # Reported start of a task in progress: its actual start (the row holds the
@@ -149,8 +184,31 @@ def _run_block(
             a = fixed_es[j]
             for t in range(m):
                 es[t] = a
-        if stats:
+        if stats and not levelled:
             task_statistics(j, i0, m, sub_base, d, es, ef, sum_d, sum_es, sub_d, sub_es, sub_ef)
+    if resources is not None and levelled:
+        res, rw, waited = resources
+        LES, UPF = rw[3], rw[4]
+        for t in range(m):
+            UPF[t] = PF[t]
+        for t in range(m):
+            if logic is None:
+                PF[t] = level_iteration(
+                    t, net, res, D, LES, EF, rw[1], rw[5], rw[6], rw[7], None, waited
+                )
+            else:
+                lags = (logic[4][0], LAG, logic[5][0], WX[0], WX[1], logic[5][2])
+                PF[t] = level_iteration(
+                    t, net, res, D, LES, EF, rw[1], rw[5], rw[6], rw[7], lags, waited
+                )
+        for j in range(n):
+            resource_task_cost(
+                j, i0, m, lhs, dists, res, D[j], LES[j], EF[j], rw[0], rw[1], rw[2], COST, rw[8]
+            )
+            if stats:
+                task_statistics(
+                    j, i0, m, sub_base, D[j], LES[j], EF[j], sum_d, sum_es, sub_d, sub_es, sub_ef
+                )
     risk_costs(m, risks, OCC, RC, COST)
     if not backward:
         return
@@ -266,6 +324,7 @@ def run_worker(
     calendars,
     external,
     logic,
+    resources=None,
 ):
     """Worker ``w`` of ``workers``: its contiguous share of blocks first_block ..
     first_block + n_blocks - 1, into the output arrays (see ``simulate_blocks``)."""
@@ -286,9 +345,61 @@ def run_worker(
         m = min(block, iterations - i0)
         if m <= 0:
             continue
-        _run_block(
-            i0, m, lhs, backward, stats, base, model, tol, scratch, acc, calendars, external, logic
-        )
+        if resources is None:
+            _run_block(
+                i0,
+                m,
+                lhs,
+                backward,
+                stats,
+                base,
+                model,
+                tol,
+                scratch,
+                acc,
+                calendars,
+                external,
+                logic,
+            )
+        else:
+            res, rwork, rout = resources
+            mine = (
+                (
+                    rwork[0][w],
+                    rwork[1][w],
+                    rwork[2][w],
+                    rwork[3][w],
+                    rwork[4][w],
+                    rwork[5][w],
+                    rwork[6][w],
+                    rwork[7][w],
+                    rwork[8][w],
+                ),
+            )
+            _run_block(
+                i0,
+                m,
+                lhs,
+                backward,
+                stats,
+                base,
+                model,
+                tol,
+                scratch,
+                acc,
+                calendars,
+                external,
+                logic,
+                (res, mine[0], rout[2][w]),
+            )
+            out_rcost, out_unlevelled = rout[0], rout[1]
+            RCOST, UPF = rwork[2][w], rwork[4][w]
+            for r in range(RCOST.shape[0]):
+                for t in range(m):
+                    out_rcost[r, i0 + t - base] = RCOST[r, t]
+            if out_unlevelled.shape[0] > 0:
+                for t in range(m):
+                    out_unlevelled[i0 + t - base] = UPF[t]
         for t in range(m):
             out_finish[i0 + t - base] = PF[t]
             out_cost[i0 + t - base] = COST[t]
@@ -319,6 +430,7 @@ def simulate_blocks(
     calendars,
     external=None,
     logic=None,
+    resources=None,
 ):
     """Run blocks first_block..first_block+n_blocks-1 into the output arrays.
 
@@ -329,7 +441,12 @@ def simulate_blocks(
     (``args[5:]``; see ``_run_block``), and ``external`` None or the finishes of other
     projects' tasks (``CompiledModel.external``; see ``_run_block``), ``logic`` None or
     the model's branches, gates, dependent risks and uncertain lags
-    (``CompiledModel.logic_args``).
+    (``CompiledModel.logic_args``), ``resources`` None or (arrays, scratch, outputs) of
+    the model's resources: arrays ``CompiledModel.resource_args``, scratch (rates, units,
+    resource costs, levelled starts, unlevelled finish, profile times, levels and
+    lengths, a row) with a leading worker axis, outputs (resource cost per resource and
+    iteration, unlevelled finish per iteration (no columns unless levelled), and the
+    (workers, tasks) counts of iterations a task waited for a resource).
 
     Output arrays start at iteration ``base`` (index ``i - base``), so a runner can
     hand out any range of blocks with outputs sized to that range alone; ``sub_d``
@@ -348,7 +465,7 @@ def simulate_blocks(
     """
     workers = work[0].shape[0]
     rest = (first_block, n_blocks, block, iterations, base, lhs, backward, stats)
-    rest += (args, milestones, tol, out, work, calendars, external, logic)
+    rest += (args, milestones, tol, out, work, calendars, external, logic, resources)
     if workers == 1:
         run_worker(0, 1, *rest)
         return

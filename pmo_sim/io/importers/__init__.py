@@ -1,4 +1,5 @@
-"""Schedules in: Primavera P6 (XER), MS Project (MSPDI XML, MPP through MPXJ), CSV/XLSX.
+"""Schedules in: Primavera P6 (XER), MS Project (MSPDI XML, MPP through MPXJ), CSV/XLSX,
+and the PSPLIB and Patterson benchmark instances (``.sm``, ``.rcp``).
 
 Every reader returns an ``ImportedSchedule`` whose ``scenario`` is the same ``Scenario``
 a TOML file gives, so imported schedules run through the same engine::
@@ -25,6 +26,7 @@ from .csv_tables import read_risk_register, read_task_table
 from .fidelity import Fidelity, compare_with_file
 from .mpp import read_mpp
 from .mspdi import read_mspdi
+from .psplib import looks_like_psplib, read_psplib
 from .xer import read_xer
 
 #: File suffixes MPXJ reads besides MSPDI (binary MS Project, Planner, Phoenix, ...).
@@ -35,14 +37,21 @@ FORMATS = {
     "mspdi": "MS Project XML (.xml)",
     "mpp": "MS Project .mpp and other MPXJ formats (needs the mpxj extra and Java)",
     "table": "a task table (.csv, .xlsx)",
+    "psplib": "a PSPLIB single-mode (.sm) or Patterson (.rcp) instance",
 }
+#: Formats whose files hold no project start or calendar: ``start`` and ``calendar``
+#: apply (and no dates computed by a scheduling tool).
+NO_DATES_FORMATS = ("CSV", "PSPLIB", "Patterson")
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """``"xer"``, ``"mspdi"``, ``"mpp"`` or ``"table"``, from the suffix or the content."""
+    """``"xer"``, ``"mspdi"``, ``"mpp"``, ``"table"`` or ``"psplib"``, from the suffix
+    or the content."""
     suffix = Path(path).suffix.lower()
     if suffix == ".xer":
         return "xer"
+    if suffix in (".sm", ".rcp"):
+        return "psplib"
     if suffix == ".xml":
         return "mspdi"
     if suffix in MPXJ_SUFFIXES:
@@ -56,6 +65,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return "mspdi"
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file, as .mpp files are
         return "mpp"
+    if looks_like_psplib(head):
+        return "psplib"
     raise ScenarioError(
         f"cannot tell the schedule format from the name or content; pmo-sim reads: "
         f"{'; '.join(FORMATS.values())}",
@@ -81,11 +92,15 @@ def read_schedule(
         For XER files holding several projects: the ``proj_id`` or short name.
     start, calendar, links, data_date
         For task tables only: the project start (required), the working days, an
-        optional separate link table, and the data date when rows hold progress.
+        optional separate link table, and the data date when rows hold progress. A
+        PSPLIB or Patterson instance takes ``start`` (default 2027-01-04) and
+        ``calendar`` too.
     """
     kind = detect_format(path)
     if kind == "xer":
         return read_xer(path, project)
+    if kind == "psplib":
+        return read_psplib(path, start=start, calendar=calendar)
     if kind == "mspdi":
         return read_mspdi(path)
     if kind == "mpp":
@@ -101,6 +116,7 @@ def read_schedule(
 
 __all__ = [
     "FORMATS",
+    "NO_DATES_FORMATS",
     "CalendarInfo",
     "Fidelity",
     "ImportedSchedule",
@@ -109,6 +125,7 @@ __all__ = [
     "detect_format",
     "read_mpp",
     "read_mspdi",
+    "read_psplib",
     "read_risk_register",
     "read_schedule",
     "read_task_table",
@@ -166,6 +183,7 @@ def schedule_scenario(
                 tasks=scenario.tasks,
                 risks=tuple(register),
                 source=scenario.source,
+                resources=scenario.resources,
             )
         except ScenarioError as exc:
             raise ScenarioError(list(exc.problems), source=str(risks)) from None

@@ -86,6 +86,12 @@ from .common import (
     weekmask_text,
     with_times,
 )
+from .resources import (
+    FileAssignment,
+    FileResource,
+    carry_resources,
+    unique_resource_ids,
+)
 
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
 #: MS Project counts a link's lag on the successor's calendar (the task calendar, else
@@ -540,6 +546,18 @@ class _Reader:
             tasks = open_starts_at(
                 tasks, data_moment(origin, project_start, [calendars[u] for u in names])
             )
+        file_resources, file_assignments = self._assignments(leaves, progressed, project_start)
+        tasks, resources = carry_resources(
+            c,
+            "Assignments",
+            file_resources,
+            file_assignments,
+            tasks,
+            extras,
+            calendars,
+            project_start,
+            "MS Project",
+        )
         warn_dropped_constraints(c, "Tasks", dropped)
         c.warn_unused("Tasks")
         if manual:
@@ -566,7 +584,9 @@ class _Reader:
             constraints_override_logic=self.honor_constraints,
         )
         try:
-            scenario = Scenario(project=project, tasks=tuple(tasks), source=c.source)
+            scenario = Scenario(
+                project=project, tasks=tuple(tasks), source=c.source, resources=resources
+            )
         except ScenarioError as exc:
             raise ScenarioError(list(exc.problems), source=c.source) from None
         baseline_finish = self._project_baseline_finish(rows)
@@ -589,6 +609,103 @@ class _Reader:
         )
 
     # ---- pieces --------------------------------------------------------------
+
+    def _assignments(
+        self, leaves: list[dict[str, Any]], progressed: bool, start: dt.date
+    ) -> tuple[list[FileResource], list[FileAssignment]]:
+        """The work and material resources (``Resources``) the tasks are assigned to
+        (``Assignments``), and those assignments.
+
+        Units are MS Project's (1 is 100%: one resource full time; a material's quantity);
+        ``StandardRate`` (and the rate table A entries of ``Rates``) is money per hour
+        whatever ``StandardRateFormat`` displays. An assignment's amount is the cost the
+        task's rate per day holds for it (see ``_task``): its remaining cost once the task
+        has started in a plan with progress, else its cost (hundredths, as all MSPDI money).
+        The null resource (UID 0, or no name), cost resources (``Type`` 2) and MS Project's
+        "unassigned" placeholders (``ResourceUID`` -65535) are left out.
+        """
+        c = self.c
+        rows = {r["uid"]: r for r in leaves}
+        elements: dict[str, Any] = {}
+        known: set[str] = set()
+        for el in self.root.findall("Resources/Resource"):
+            uid = _text(el, "UID")
+            known.add(uid)
+            if (
+                uid in ("", "0")
+                or _text(el, "IsNull") == "1"
+                or not _text(el, "Name")
+                or _text(el, "Type", "1") == "2"
+            ):
+                continue
+            elements[uid] = el
+        assignments: list[FileAssignment] = []
+        missing, no_units = [], []
+        for el in self.root.findall("Assignments/Assignment"):
+            task_uid, res_uid = _text(el, "TaskUID"), _text(el, "ResourceUID")
+            r = rows.get(task_uid)
+            if r is None or res_uid in ("", "-65535", "-1", "0"):
+                continue  # a summary's, or MS Project's "unassigned" placeholder
+            if res_uid not in elements:
+                if res_uid not in known:
+                    missing.append(f"{task_uid} ~ ResourceUID {res_uid}")
+                continue
+            where = f"Assignments/Assignment UID {_text(el, 'UID')}"
+            units = self.number(el, "Units", where, 1.0)
+            if units <= 0:
+                no_units.append(task_uid)
+                continue
+            cost = self.number(el, "Cost", where)
+            if progressed and r["status"] != NOT_STARTED:
+                cost = self.number(el, "RemainingCost", where, cost)
+            assignments.append(FileAssignment(task_uid, res_uid, units, cost / MONEY_SCALE))
+        if missing:
+            c.warn(
+                "Assignments",
+                f"{len(missing)} assignments name resources missing from <Resources>: left "
+                f"out, their cost stays on the task: {id_list(missing)}",
+                ids=tuple(missing),
+            )
+        if no_units:
+            c.warn(
+                "Assignments",
+                f"{len(no_units)} assignments have no units: left out, their cost stays on the "
+                f"task: {id_list(dict.fromkeys(no_units))}",
+                ids=tuple(dict.fromkeys(no_units)),
+            )
+        used = {a.resource for a in assignments}
+        names = unique_resource_ids((uid, _text(el, "Name")) for uid, el in elements.items())
+        resources = []
+        for uid, el in elements.items():
+            if uid not in used:
+                continue
+            where = f"Resources/Resource UID {uid}"
+            material = _text(el, "Type", "1") == "0"
+            table: list[tuple[dt.date | None, float]] = []
+            for rate in el.findall("Rates/Rate"):
+                if _text(rate, "RateTable", "0") != "0":
+                    continue  # rate tables B to E: assignments that use one are not priced
+                since = self.date(rate, "RatesFrom", where)
+                table.append(
+                    (since.date() if since else None, self.number(rate, "StandardRate", where))
+                )
+            if not table:
+                table = [(None, self.number(el, "StandardRate", where))]
+            table.sort(key=lambda x: (x[0] is not None, x[0] or start))
+            if any(x < 0 for _, x in table):
+                c.error(where, must("StandardRate", "0 or more", _text(el, "StandardRate")))
+            capacity = self.number(el, "MaxUnits", where, 1.0)
+            resources.append(
+                FileResource(
+                    key=uid,
+                    id=names[uid],
+                    name=_text(el, "Name"),
+                    material=material,
+                    hourly_rates=tuple((d, x) for d, x in table if x >= 0),
+                    capacity=capacity if capacity > 0 and not material else None,
+                )
+            )
+        return resources, assignments
 
     def _effective_calendars(
         self, rows: list[dict[str, Any]], calendars: dict[str, CalendarInfo], project_cal: str

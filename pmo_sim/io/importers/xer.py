@@ -95,6 +95,13 @@ from .common import (
     warn_dropped_constraints,
     with_times,
 )
+from .resources import (
+    FileAssignment,
+    FileResource,
+    carry_resources,
+    rate_in_effect,
+    unique_resource_ids,
+)
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 #: What P6 writes for a date it does not have (day 0 of its serial day numbers).
@@ -795,6 +802,10 @@ class _Reader:
         if plan_start is not None and plan_start.date() == start:
             used_infos = [calendars[cid] for cid in names]
             tasks = open_starts_at(tasks, data_moment(plan_start, start, used_infos))
+        file_resources, file_assignments = self._assignments(by_internal, facts, progressed, start)
+        tasks, resources = carry_resources(
+            c, "TASKRSRC", file_resources, file_assignments, tasks, extras, calendars, start, "P6"
+        )
         warn_dropped_constraints(c, "TASK", dropped_constraints)
         c.warn_unused("TASK")
         c.raise_if_any()
@@ -821,7 +832,9 @@ class _Reader:
             currency=self._currency(),
         )
         try:
-            scenario = Scenario(project=project, tasks=tuple(tasks), source=c.source)
+            scenario = Scenario(
+                project=project, tasks=tuple(tasks), source=c.source, resources=resources
+            )
         except ScenarioError as exc:
             raise ScenarioError(list(exc.problems), source=c.source) from None
         return ImportedSchedule(
@@ -1095,6 +1108,112 @@ class _Reader:
             acc["spent"] += row.number("act_cost")
             acc["fixed"] += row.number("remain_cost")
         return out
+
+    def _assignments(
+        self,
+        by_internal: dict[str, str],
+        facts: dict[str, _Facts],
+        progressed: bool,
+        start: dt.date,
+    ) -> tuple[list[FileResource], list[FileAssignment]]:
+        """The resources (``RSRC``, rates and maximum units from ``RSRCRATE``) the
+        project's activities are assigned to (``TASKRSRC``), and those assignments.
+
+        Units are P6's units per hour (``remain_qty_per_hr``, else ``target_qty_per_hr``):
+        1 is one resource working full time. An assignment's amount is the cost the
+        activity's rate per day holds for it (see ``_costs`` and ``_task``): its remaining
+        cost, or its budget for an activity not started in a project without progress;
+        material cost is fixed, so its amount is 0.
+        """
+        c = self.c
+        rsrc = {
+            r.get("rsrc_id", "").strip(): (line, r) for line, r in self.table("RSRC", False).rows
+        }
+        assignments: list[FileAssignment] = []
+        no_resource, missing, no_units = [], [], []
+        for line, r in self.table("TASKRSRC", False).rows:
+            code = by_internal.get(r.get("task_id", "").strip())
+            if code is None or code not in facts:
+                continue  # another project's, or a level-of-effort or WBS-summary activity
+            row = _Row(c, "TASKRSRC", line, r, f"taskrsrc_id {r.get('taskrsrc_id', '')}")
+            rid = row.text("rsrc_id")
+            if not rid:
+                no_resource.append(code)
+                continue
+            if rid not in rsrc:
+                missing.append(f"{code} ~ rsrc_id {rid}")
+                continue
+            units = row.number("remain_qty_per_hr")
+            if units <= 0:
+                units = row.number("target_qty_per_hr")
+            if units <= 0:
+                no_units.append(code)
+                continue
+            amount = 0.0
+            if row.text("rsrc_type") != "RT_Mat":
+                status = facts[code].status
+                timed = progressed or status != NOT_STARTED
+                amount = row.number("remain_cost" if timed else "target_cost")
+            assignments.append(FileAssignment(code, rid, units, amount))
+        if no_resource:
+            c.warn(
+                "TASKRSRC",
+                f"{len(no_resource)} assignments name no resource (a role only): left out, "
+                f"their cost stays on the activity: {id_list(dict.fromkeys(no_resource))}",
+                ids=tuple(dict.fromkeys(no_resource)),
+            )
+        if missing:
+            c.warn(
+                "TASKRSRC",
+                f"{len(missing)} assignments name resources missing from the RSRC table: "
+                f"left out, their cost stays on the activity: {id_list(missing)}",
+                ids=tuple(missing),
+            )
+        if no_units:
+            c.warn(
+                "TASKRSRC",
+                f"{len(no_units)} assignments have no units per hour (remain_qty_per_hr, "
+                f"target_qty_per_hr): left out, their cost stays on the activity: "
+                f"{id_list(dict.fromkeys(no_units))}",
+                ids=tuple(dict.fromkeys(no_units)),
+            )
+        used = {a.resource for a in assignments}
+        rates: dict[str, list[tuple[dt.date | None, float, float]]] = defaultdict(list)
+        for line, r in self.table("RSRCRATE", False).rows:
+            rid = r.get("rsrc_id", "").strip()
+            if rid not in used:
+                continue
+            row = _Row(c, "RSRCRATE", line, r, f"rsrc_rate_id {r.get('rsrc_rate_id', '')}")
+            since = row.date("start_date")
+            rate = row.number("cost_per_qty")
+            if rate < 0:
+                c.error(row.where, must("cost_per_qty", "0 or more", row.text("cost_per_qty")))
+            rates[rid].append((since.date() if since else None, rate, row.number("max_qty_per_hr")))
+        names = unique_resource_ids(
+            (rid, r.get("rsrc_short_name", "") or r.get("rsrc_name", ""))
+            for rid, (_, r) in rsrc.items()
+        )
+        resources = []
+        for rid, (line, r) in rsrc.items():
+            if rid not in used:
+                continue
+            table = sorted(rates[rid], key=lambda x: (x[0] is not None, x[0] or start))
+            capacity, _ = rate_in_effect([(d, q) for d, _, q in table], start)
+            if not table:
+                # Older exports keep the maximum units on the resource itself.
+                row = _Row(c, "RSRC", line, r, f"rsrc_id {rid}")
+                capacity = row.number("max_qty_per_hr") or row.number("def_max_qty_per_hr")
+            resources.append(
+                FileResource(
+                    key=rid,
+                    id=names[rid],
+                    name=r.get("rsrc_name", "").strip(),
+                    material=r.get("rsrc_type", "").strip() == "RT_Mat",
+                    hourly_rates=tuple((d, x) for d, x, _ in table if x >= 0),
+                    capacity=capacity if capacity > 0 else None,
+                )
+            )
+        return resources, assignments
 
     def _links(
         self,

@@ -200,13 +200,31 @@ def invalid_dates(f: ScheduleFacts) -> Metric:
 
 
 def resources(f: ScheduleFacts) -> Metric:
-    """10. Resource loading: not measured (pmo-sim imports costs, not assignments)."""
+    """10. Resource loading: tasks with a duration and neither a resource assignment nor
+    a cost (DCMA: dollars or hours on every task of at least one day)."""
+    name = "Resources"
+    threshold = "all tasks with duration resource-loaded"
+    if not f.scenario.resources:
+        return Metric(
+            10,
+            name,
+            threshold,
+            skipped="the schedule has no resources (pmo-sim reads P6 and MS Project "
+            "assignments and [[resources]] entries)",
+        )
+    work = [t for t in f.live if not t.milestone and f.duration_of(t) >= 1.0]
+    bare = [t.id for t in work if not t.resources and (t.cost is None or t.cost.is_zero)]
     return Metric(
         10,
-        "Resources",
-        "all tasks with duration resource-loaded",
-        skipped="pmo-sim imports costs, not resource assignments; check resource loading "
-        "in the scheduling tool",
+        name,
+        threshold,
+        float(len(bare)),
+        "count",
+        not bare,
+        tuple(bare),
+        len(bare),
+        len(work),
+        note="tasks of at least one working day with neither a resource nor a cost",
     )
 
 

@@ -1,0 +1,228 @@
+"""Resources for a block of iterations (numba): rate and units draws, resource costs with
+escalation, and the serial schedule-generation scheme of levelled simulation.
+
+The arrays are ``engine.resources.ResourceModel.arrays``:
+``(rate_keys, rate_row, rate_const, a_ptr, a_res, a_keys, a_row, a_const, pd_keys, pd_row,
+esc_ptr, esc_time, esc_cum, esc_factor, order, capacity)``.
+
+A resource profile (one per resource, per iteration while it is levelled) is a step
+function of time: breakpoints ``PT[r, :PK[r]]`` in increasing order, with the units in use
+``PL[r, i]`` from ``PT[r, i]`` to the next breakpoint; the first breakpoint is far in the
+past and the last level is 0 (every task ends).
+"""
+
+from __future__ import annotations
+
+from ...base.jit import kernel
+from ...scheduling.network import FF, FS, SS
+from ..quantiles import sample_row
+
+#: Units in use may exceed a capacity by this much (rounding of sums of drawn units).
+CAPACITY_TOLERANCE = 1e-9
+#: A task waited for a resource when its levelled start is later than its logic allows
+#: by more than this (working days).
+WAIT_TOLERANCE = 1e-9
+#: Time before any work (the first breakpoint of an empty profile).
+PAST = -1e300
+
+
+@kernel
+def resource_prelude(i0, m, lhs, dists, res, RATE, UNITS):
+    """Before the tasks: each resource's rate (one draw per iteration) and each
+    assignment's units (one draw per task and iteration)."""
+    codes, params, table = dists
+    rate_keys, rate_row, rate_const = res[0], res[1], res[2]
+    a_keys, a_row, a_const = res[5], res[6], res[7]
+    for r in range(rate_row.shape[0]):
+        row = rate_row[r]
+        out = RATE[r]
+        if row >= 0:
+            sample_row(codes[row], params[row], table, rate_keys[r], i0, lhs, out, m)
+        else:
+            c = rate_const[r]
+            for t in range(m):
+                out[t] = c
+    for a in range(a_row.shape[0]):
+        row = a_row[a]
+        out = UNITS[a]
+        if row >= 0:
+            sample_row(codes[row], params[row], table, a_keys[a], i0, lhs, out, m)
+        else:
+            c = a_const[a]
+            for t in range(m):
+                out[t] = c
+
+
+@kernel(inline="always")
+def escalated(res, r, x):
+    """``G_r(x)``: the integral of resource ``r``'s escalation factor over timeline time
+    from 0 to ``x`` (factor 1 before its first step)."""
+    esc_ptr, esc_time, esc_cum, esc_factor = res[10], res[11], res[12], res[13]
+    lo = esc_ptr[r]
+    hi = esc_ptr[r + 1]
+    k = hi - 1
+    while k >= lo and esc_time[k] > x:
+        k -= 1
+    if k < lo:
+        return x
+    return esc_cum[k] + esc_factor[k] * (x - esc_time[k])
+
+
+@kernel
+def resource_task_cost(j, i0, m, lhs, dists, res, d, es, ef, RATE, UNITS, RCOST, COST, TMP):
+    """Add task ``j``'s resource costs to ``RCOST`` (per resource) and ``COST``: per
+    assignment, units x rate x working days, each at the escalation factor of when it is
+    worked; and its uncertain rate per day (drawn) times its durations ``d``. The task
+    works from ``es`` to ``ef`` (timeline time). A task's working days split between
+    escalation steps in proportion to the timeline's working time on each side."""
+    codes, params, table = dists
+    a_ptr, a_res = res[3], res[4]
+    pd_keys, pd_row, esc_ptr = res[8], res[9], res[10]
+    for a in range(a_ptr[j], a_ptr[j + 1]):
+        r = a_res[a]
+        units = UNITS[a]
+        rate = RATE[r]
+        rc = RCOST[r]
+        if esc_ptr[r + 1] == esc_ptr[r]:
+            for t in range(m):
+                c = units[t] * rate[t] * d[t]
+                rc[t] += c
+                COST[t] += c
+        else:
+            for t in range(m):
+                s = es[t]
+                span = ef[t] - s
+                if span > 1e-12:
+                    w = d[t] * (escalated(res, r, ef[t]) - escalated(res, r, s)) / span
+                else:
+                    w = d[t] * (escalated(res, r, s + 1e-9) - escalated(res, r, s)) / 1e-9
+                c = units[t] * rate[t] * w
+                rc[t] += c
+                COST[t] += c
+    row = pd_row[j]
+    if row >= 0:
+        sample_row(codes[row], params[row], table, pd_keys[j], i0, lhs, TMP, m)
+        for t in range(m):
+            COST[t] += TMP[t] * d[t]
+
+
+@kernel(inline="always")
+def find_segment(PT, r, k, x):
+    """The last breakpoint of profile ``r`` (``k`` of them) at or before ``x``."""
+    lo = 0
+    hi = k - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if PT[r, mid] <= x:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+@kernel(inline="always")
+def split_at(PT, PL, PK, r, x):
+    """Make ``x`` a breakpoint of profile ``r`` (the level before it carries on);
+    returns its index."""
+    k = PK[r]
+    i = find_segment(PT, r, k, x)
+    if PT[r, i] == x:
+        return i
+    for q in range(k, i + 1, -1):
+        PT[r, q] = PT[r, q - 1]
+        PL[r, q] = PL[r, q - 1]
+    PT[r, i + 1] = x
+    PL[r, i + 1] = PL[r, i]
+    PK[r] = k + 1
+    return i + 1
+
+
+@kernel
+def earliest_fit(s, d, a0, a1, a_res, units_t, capacity, PT, PL, PK):
+    """The earliest start at or after ``s`` at which every assignment ``a0 .. a1 - 1``
+    (units ``units_t[a]``) fits within its resource's capacity for ``d`` working days."""
+    moved = True
+    while moved:
+        moved = False
+        f = s + d
+        for a in range(a0, a1):
+            r = a_res[a]
+            cap = capacity[r]
+            if cap == 1e300:
+                continue
+            limit = cap - units_t[a] + CAPACITY_TOLERANCE
+            k = PK[r]
+            i = find_segment(PT, r, k, s)
+            while i < k and PT[r, i] < f:
+                if PL[r, i] > limit:
+                    # The next breakpoint is where it may fit (the last level is 0).
+                    s = PT[r, i + 1]
+                    moved = True
+                    break
+                i += 1
+            if moved:
+                break
+    return s
+
+
+@kernel
+def occupy(s, f, a0, a1, a_res, units_t, capacity, PT, PL, PK):
+    """Add assignments ``a0 .. a1 - 1`` to their resources' profiles from ``s`` to ``f``."""
+    for a in range(a0, a1):
+        r = a_res[a]
+        if capacity[r] == 1e300:
+            continue
+        i = split_at(PT, PL, PK, r, s)
+        e = split_at(PT, PL, PK, r, f)
+        u = units_t[a]
+        for q in range(i, e):
+            PL[r, q] += u
+
+
+@kernel
+def level_iteration(t, net, res, D, LES, EF, UNITS, PT, PL, PK, lagged, waited):
+    """Iteration ``t`` of a block, levelled: the tasks in the fixed priority order
+    (``res[14]``, precedence-feasible), each at the earliest time its links (on the
+    levelled dates of its predecessors) and its resources' capacities allow. Writes the
+    levelled starts into ``LES[:, t]`` and finishes into ``EF[:, t]``, counts in
+    ``waited`` the tasks a resource held back, and returns the levelled project finish.
+    ``lagged`` is None or the drawn lags (as ``forward_task`` takes them)."""
+    ptr, pred, kinds, lags, earliest = net
+    a_ptr, a_res, order, capacity = res[3], res[4], res[14], res[15]
+    for r in range(capacity.shape[0]):
+        PT[r, 0] = PAST
+        PL[r, 0] = 0.0
+        PK[r] = 1
+    pf = 0.0
+    for q in range(order.shape[0]):
+        j = order[q]
+        d = D[j, t]
+        s = earliest[j]
+        for k in range(ptr[j], ptr[j + 1]):
+            i = pred[k]
+            lag = lags[k]
+            if lagged is not None and lagged[0][k] >= 0:
+                lag = lagged[1][lagged[0][k], t]
+            ki = kinds[k]
+            if ki == FS:
+                v = EF[i, t] + lag
+            elif ki == SS:
+                v = LES[i, t] + lag
+            elif ki == FF:
+                v = EF[i, t] + lag - d
+            else:
+                v = LES[i, t] + lag - d
+            s = v if v > s else s
+        a0 = a_ptr[j]
+        a1 = a_ptr[j + 1]
+        if d > 0.0 and a1 > a0:
+            logic_start = s
+            s = earliest_fit(s, d, a0, a1, a_res, UNITS[:, t], capacity, PT, PL, PK)
+            if s > logic_start + WAIT_TOLERANCE:
+                waited[j] += 1
+            occupy(s, s + d, a0, a1, a_res, UNITS[:, t], capacity, PT, PL, PK)
+        LES[j, t] = s
+        f = s + d
+        EF[j, t] = f
+        pf = f if f > pf else pf
+    return pf
