@@ -57,7 +57,7 @@ def test_clean_chain_passes_what_applies_and_skips_the_rest():
         13: "skipped",
         14: "skipped",
     }
-    assert "resource assignments" in metric(a, 10).skipped
+    assert "has no resources" in metric(a, 10).skipped
     assert "deadline" in metric(a, 13).skipped
 
 
