@@ -12,7 +12,6 @@ SS becomes FF and FF becomes SS, SF stays SF (from the successor to the predeces
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +20,7 @@ from ..model.scenario import Scenario
 from ..scheduling.network import FF, SS
 from .compile import CompiledModel, compiled_model
 from .kernels.resources import level_iteration
+from .resources import topological_order
 
 #: Forward-backward passes of the improvement at most (each pair rarely gains after a few).
 JUSTIFICATION_PASSES = 20
@@ -36,27 +36,6 @@ class LevelledPlan:
     makespan: float
     #: The makespan of the priority rule alone, before the improvement pass.
     first_makespan: float
-
-
-def _topological(pred_ptr: np.ndarray, pred_task: np.ndarray, key: list) -> np.ndarray:
-    """Tasks in order of ``key`` among those whose predecessors are all placed."""
-    n = pred_ptr.size - 1
-    waiting = np.diff(pred_ptr).astype(np.int64)
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for j in range(n):
-        for q in range(pred_ptr[j], pred_ptr[j + 1]):
-            succ[int(pred_task[q])].append(j)
-    ready = [(key[k], k) for k in range(n) if waiting[k] == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        k = heapq.heappop(ready)[1]
-        order.append(k)
-        for s in succ[k]:
-            waiting[s] -= 1
-            if waiting[s] == 0:
-                heapq.heappush(ready, (key[s], s))
-    return np.array(order, dtype=np.int64)
 
 
 def _reversed(net: tuple) -> tuple:
@@ -130,10 +109,12 @@ def levelled_plan(
         s, f, span = start, finish, best
         for _ in range(JUSTIFICATION_PASSES):
             # Backward: latest finish first, in mirrored time.
-            order = _topological(back[0], back[1], [(span - f[k], ids[k]) for k in range(f.size)])
+            order = topological_order(
+                back[0], back[1], [(span - f[k], ids[k]) for k in range(f.size)]
+            )
             _, bf, bspan = _pass(back, res, order, d, units, k_prof)
             late_start = bspan - bf  # the real start of each task in the backward schedule
-            order = _topological(
+            order = topological_order(
                 net_args[0], net_args[1], [(late_start[k], ids[k]) for k in range(f.size)]
             )
             s, f, span = _pass(net_args, res, order, d, units, k_prof)

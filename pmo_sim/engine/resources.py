@@ -125,6 +125,28 @@ def levelling_problems(scenario: Scenario, general: bool) -> list[Problem]:
     return problems
 
 
+def topological_order(pred_ptr: np.ndarray, pred_task: np.ndarray, key: list) -> np.ndarray:
+    """Tasks (CSR predecessors) in order of ``key`` among those whose predecessors are
+    all placed: a precedence-feasible activity list."""
+    n = pred_ptr.size - 1
+    waiting = np.diff(pred_ptr).astype(np.int64)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for j in range(n):
+        for q in range(pred_ptr[j], pred_ptr[j + 1]):
+            succ[int(pred_task[q])].append(j)
+    ready = [(key[k], k) for k in range(n) if waiting[k] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        k = heapq.heappop(ready)[1]
+        order.append(k)
+        for s in succ[k]:
+            waiting[s] -= 1
+            if waiting[s] == 0:
+                heapq.heappush(ready, (key[s], s))
+    return np.array(order, dtype=np.int64)
+
+
 def levelling_order(scenario: Scenario, net: Network) -> np.ndarray:
     """The activity list (model positions) of the serial schedule-generation scheme:
     among the tasks whose predecessors are all placed, the one of highest priority,
@@ -138,23 +160,8 @@ def levelling_order(scenario: Scenario, net: Network) -> np.ndarray:
         i = net.order[k]
         t = scenario.tasks[i]
         prio = DEFAULT_PRIORITY if t.priority is None else t.priority
-        key.append((-prio, float(plan.late_start[i]), float(plan.total_float[i]), t.id, k))
-    waiting = np.diff(net.pred_ptr).astype(np.int64)
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for j in range(n):
-        for q in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
-            succ[int(net.pred_task[q])].append(j)
-    ready = [key[k] for k in range(n) if waiting[k] == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        k = heapq.heappop(ready)[-1]
-        order.append(k)
-        for s in succ[k]:
-            waiting[s] -= 1
-            if waiting[s] == 0:
-                heapq.heappush(ready, key[s])
-    return np.array(order, dtype=np.int64)
+        key.append((-prio, float(plan.late_start[i]), float(plan.total_float[i]), t.id))
+    return topological_order(net.pred_ptr, net.pred_task, key)
 
 
 def resource_model(
