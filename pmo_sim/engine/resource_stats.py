@@ -17,7 +17,7 @@ from ..model.scenario import Scenario
 from ..results.resources import DemandProfile, ResourceResults
 from .blocks import RawRun, run_blocks
 from .compile import CompiledModel
-from .kernels.resources import resource_prelude
+from .kernels.resources import demand_levels, resource_prelude
 from .levelling import levelled_plan
 
 #: Iterations (rounded up to whole blocks) whose demand over time is kept.
@@ -114,24 +114,19 @@ def demand_profile(
     if edges.size < 2:
         edges = np.array([0.0, float(period)])
     n_p = edges.size - 1
-    p50 = np.zeros((rm.size, n_p))
-    p80 = np.zeros((rm.size, n_p))
-    mean = np.zeros((rm.size, n_p))
+    levels = np.zeros((rm.size, n_p, count))
+    demand_levels(float(period), n_p, start, busy, units, rm.a_res, levels)
+    p50 = np.percentile(levels, 50, axis=2)
+    p80 = np.percentile(levels, 80, axis=2)
+    mean = levels.mean(axis=2)
     utilisation: list[float | None] = []
+    span = np.maximum(part.finish, 1e-12)
     for r in range(rm.size):
         mine = rm.a_res == r
-        u, s, d = units[mine], start[mine], busy[mine]
-        # Units-days done by each edge: the integral of the units in use up to it.
-        done = np.stack([(u * np.clip(x - s, 0.0, d)).sum(axis=0) for x in edges])
-        level = np.diff(done, axis=0) / period
-        p50[r] = np.percentile(level, 50, axis=1)
-        p80[r] = np.percentile(level, 80, axis=1)
-        mean[r] = level.mean(axis=1)
         cap = model.resources.capacity[r]
         if cap >= 1e300 or not mine.any():
             utilisation.append(None)
             continue
-        used = (u * d).sum(axis=0)
-        span = np.maximum(part.finish, 1e-12)
+        used = (units[mine] * busy[mine]).sum(axis=0)
         utilisation.append(float((used / (cap * span)).mean()))
     return DemandProfile(edges, p50, p80, mean, tuple(utilisation), count)

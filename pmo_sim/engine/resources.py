@@ -8,14 +8,16 @@ day).
 
 The levelling order is fixed before the iterations start, from the deterministic
 (unlevelled) schedule: higher ``Task.priority`` first, then earlier late start, then less
-total float, then task id; every task comes after all its predecessors (the order is the
-activity list of a serial schedule-generation scheme). Iterations then differ only in
+total float, then task id (digits by value: A9 before A10); every task comes after all
+its predecessors (the order is the activity list of a serial schedule-generation
+scheme). Iterations then differ only in
 what they sample, so a levelled result is as reproducible as an unlevelled one.
 """
 
 from __future__ import annotations
 
 import heapq
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,8 @@ from ..model.scenario import Scenario
 from ..scheduling.network import Network
 from .quantiles import Packer
 from .rng import stream_keys
+
+_RUNS = re.compile(r"\d+|\D+")
 
 #: Default levelling priority of a task (MS Project's).
 DEFAULT_PRIORITY = 500
@@ -147,20 +151,45 @@ def topological_order(pred_ptr: np.ndarray, pred_task: np.ndarray, key: list) ->
     return np.array(order, dtype=np.int64)
 
 
+def natural_key(task_id: str) -> tuple:
+    """A task id as people sort it: runs of digits by their value (A9 before A10)."""
+    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in _RUNS.findall(task_id))
+
+
+@dataclass(frozen=True)
+class PriorityKeys:
+    """What the levelling order ranks tasks by, in model order."""
+
+    priority: np.ndarray
+    late_start: np.ndarray
+    total_float: np.ndarray
+    ids: tuple[tuple, ...]
+
+
+def priority_keys(scenario: Scenario, net: Network) -> PriorityKeys:
+    """Priorities and the deterministic (unlevelled) schedule's late starts and total
+    floats, in model order, with each task's id as a ``natural_key``."""
+    from ..scheduling.cpm import schedule
+
+    plan = schedule(scenario)
+    tasks = [scenario.tasks[i] for i in net.order]
+    return PriorityKeys(
+        priority=np.array(
+            [DEFAULT_PRIORITY if t.priority is None else t.priority for t in tasks],
+            dtype=np.float64,
+        ),
+        late_start=np.asarray(plan.late_start, dtype=np.float64)[net.order],
+        total_float=np.asarray(plan.total_float, dtype=np.float64)[net.order],
+        ids=tuple(natural_key(t.id) for t in tasks),
+    )
+
+
 def levelling_order(scenario: Scenario, net: Network) -> np.ndarray:
     """The activity list (model positions) of the serial schedule-generation scheme:
     among the tasks whose predecessors are all placed, the one of highest priority,
     then earliest late start, least total float, smallest id (see the module)."""
-    from ..scheduling.cpm import schedule
-
-    plan = schedule(scenario)
-    n = net.size
-    key = []
-    for k in range(n):
-        i = net.order[k]
-        t = scenario.tasks[i]
-        prio = DEFAULT_PRIORITY if t.priority is None else t.priority
-        key.append((-prio, float(plan.late_start[i]), float(plan.total_float[i]), t.id))
+    p = priority_keys(scenario, net)
+    key = [(-p.priority[k], p.late_start[k], p.total_float[k], p.ids[k]) for k in range(net.size)]
     return topological_order(net.pred_ptr, net.pred_task, key)
 
 

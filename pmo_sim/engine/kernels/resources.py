@@ -13,6 +13,8 @@ past and the last level is 0 (every task ends).
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...base.jit import kernel
 from ...scheduling.network import FF, FS, SS
 from ..quantiles import sample_row
@@ -120,62 +122,80 @@ def find_segment(PT, r, k, x):
     return lo
 
 
-@kernel(inline="always")
-def split_at(PT, PL, PK, r, x):
-    """Make ``x`` a breakpoint of profile ``r`` (the level before it carries on);
-    returns its index."""
-    k = PK[r]
-    i = find_segment(PT, r, k, x)
-    if PT[r, i] == x:
-        return i
-    for q in range(k, i + 1, -1):
-        PT[r, q] = PT[r, q - 1]
-        PL[r, q] = PL[r, q - 1]
-    PT[r, i + 1] = x
-    PL[r, i + 1] = PL[r, i]
-    PK[r] = k + 1
-    return i + 1
-
-
 @kernel
-def earliest_fit(s, d, a0, a1, a_res, units_t, capacity, PT, PL, PK):
+def earliest_fit(s, d, a0, a1, a_res, units_t, capacity, PT, PL, PK, at):
     """The earliest start at or after ``s`` at which every assignment ``a0 .. a1 - 1``
-    (units ``units_t[a]``) fits within its resource's capacity for ``d`` working days."""
-    moved = True
-    while moved:
+    (units ``units_t[a]``) fits within its resource's capacity for ``d`` working days;
+    ``at[r]`` is left at the segment of each resource's profile holding that start.
+
+    Candidates are ``s`` and the profiles' breakpoints: a start inside a segment that
+    does not fit would overlap it. The assignments are checked in turn, round the list,
+    until all of them fit at one start; within a profile the scan goes on from where it
+    failed (no search again), past every segment that does not fit."""
+    count = a1 - a0
+    fits = 0
+    a = a0
+    while fits < count:
+        r = a_res[a]
+        cap = capacity[r]
         moved = False
-        f = s + d
-        for a in range(a0, a1):
-            r = a_res[a]
-            cap = capacity[r]
-            if cap == 1e300:
-                continue
+        if cap != 1e300:
             limit = cap - units_t[a] + CAPACITY_TOLERANCE
             k = PK[r]
             i = find_segment(PT, r, k, s)
+            at[r] = i
+            f = s + d
             while i < k and PT[r, i] < f:
                 if PL[r, i] > limit:
-                    # The next breakpoint is where it may fit (the last level is 0).
-                    s = PT[r, i + 1]
+                    # The first later segment that fits (the last level is 0).
+                    i += 1
+                    while PL[r, i] > limit:
+                        i += 1
+                    s = PT[r, i]
+                    at[r] = i
+                    f = s + d
                     moved = True
-                    break
                 i += 1
-            if moved:
-                break
+        # A move makes this the only assignment known to fit at the new start.
+        fits = 1 if moved else fits + 1
+        a = a + 1 if a + 1 < a1 else a0
     return s
 
 
 @kernel
-def occupy(s, f, a0, a1, a_res, units_t, capacity, PT, PL, PK):
-    """Add assignments ``a0 .. a1 - 1`` to their resources' profiles from ``s`` to ``f``."""
+def occupy(s, f, a0, a1, a_res, units_t, capacity, PT, PL, PK, at):
+    """Add assignments ``a0 .. a1 - 1`` to their resources' profiles from ``s`` to ``f``
+    (``f > s``; ``at[r]``: the segment holding ``s``, from ``earliest_fit``): both made
+    breakpoints in one shift of the profile's tail."""
     for a in range(a0, a1):
         r = a_res[a]
         if capacity[r] == 1e300:
             continue
-        i = split_at(PT, PL, PK, r, s)
-        e = split_at(PT, PL, PK, r, f)
+        k = PK[r]
+        i = at[r]
+        e = i  # the last breakpoint at or before f: near s, so a scan beats a search
+        while e + 1 < k and PT[r, e + 1] <= f:
+            e += 1
+        new_s = 1 if PT[r, i] != s else 0
+        new_f = 1 if PT[r, e] != f else 0
+        shift = new_s + new_f
+        if shift:
+            for q in range(k - 1, e, -1):
+                PT[r, q + shift] = PT[r, q]
+                PL[r, q + shift] = PL[r, q]
+            if new_f:
+                # The level before f carries on after it.
+                PT[r, e + 1 + new_s] = f
+                PL[r, e + 1 + new_s] = PL[r, e]
+            if new_s:
+                for q in range(e, i, -1):
+                    PT[r, q + 1] = PT[r, q]
+                    PL[r, q + 1] = PL[r, q]
+                PT[r, i + 1] = s
+                PL[r, i + 1] = PL[r, i]
+            PK[r] = k + shift
         u = units_t[a]
-        for q in range(i, e):
+        for q in range(i + new_s, e + new_s + new_f):
             PL[r, q] += u
 
 
@@ -189,10 +209,12 @@ def level_iteration(t, net, res, D, LES, EF, UNITS, PT, PL, PK, lagged, waited):
     ``lagged`` is None or the drawn lags (as ``forward_task`` takes them)."""
     ptr, pred, kinds, lags, earliest = net
     a_ptr, a_res, order, capacity = res[3], res[4], res[14], res[15]
-    for r in range(capacity.shape[0]):
+    n_res = capacity.shape[0]
+    for r in range(n_res):
         PT[r, 0] = PAST
         PL[r, 0] = 0.0
         PK[r] = 1
+    at = np.zeros(n_res, dtype=np.int64)
     pf = 0.0
     for q in range(order.shape[0]):
         j = order[q]
@@ -217,12 +239,40 @@ def level_iteration(t, net, res, D, LES, EF, UNITS, PT, PL, PK, lagged, waited):
         a1 = a_ptr[j + 1]
         if d > 0.0 and a1 > a0:
             logic_start = s
-            s = earliest_fit(s, d, a0, a1, a_res, UNITS[:, t], capacity, PT, PL, PK)
+            s = earliest_fit(s, d, a0, a1, a_res, UNITS[:, t], capacity, PT, PL, PK, at)
             if s > logic_start + WAIT_TOLERANCE:
                 waited[j] += 1
-            occupy(s, s + d, a0, a1, a_res, UNITS[:, t], capacity, PT, PL, PK)
+            occupy(s, s + d, a0, a1, a_res, UNITS[:, t], capacity, PT, PL, PK, at)
         LES[j, t] = s
         f = s + d
         EF[j, t] = f
         pf = f if f > pf else pf
     return pf
+
+
+@kernel
+def demand_levels(period, n_periods, start, busy, units, a_res, out):
+    """Mean units in use per resource, period and iteration: ``out[r, p, t]`` gets the
+    unit-days of every assignment of resource ``r`` that fall in period ``p`` (from
+    ``p * period`` to ``(p + 1) * period``) of iteration ``t``, divided by ``period``;
+    ``start``, ``busy`` (working days worked) and ``units`` are (assignments,
+    iterations)."""
+    for a in range(start.shape[0]):
+        r = a_res[a]
+        for t in range(start.shape[1]):
+            d = busy[a, t]
+            if d <= 0.0:
+                continue
+            s = start[a, t]
+            f = s + d
+            u = units[a, t] / period
+            p = max(int(s // period), 0)
+            while p < n_periods:
+                lo = p * period
+                if lo >= f:
+                    break
+                hi = lo + period
+                overlap = min(hi, f) - max(lo, s)
+                if overlap > 0.0:
+                    out[r, p, t] += u * overlap
+                p += 1
