@@ -182,7 +182,7 @@ def test_task_reads_numbers_ids_and_milestones():
         (
             lambda: Correlation(0.5, ("a", "b"), ("r", "s")),
             ValueError,
-            "either 'tasks' or 'risks', not both",
+            "one of 'tasks', 'risks' or 'resources', not 'tasks' and 'risks'",
         ),
         (lambda: Project("x", "2027-13-01"), ValueError, "'start' must be a date like 2027-01-04"),
         (

@@ -209,7 +209,8 @@ def _calendars(cur: State, new: Scenario) -> State:
 
 
 def _risks(cur: State, new: Scenario) -> State:
-    groups = [g for g in cur.correlations if g.tasks] + [g for g in new.correlations if g.risks]
+    groups = [g for g in cur.correlations if g.kind != "risk"]
+    groups += [g for g in new.correlations if g.kind == "risk"]
     exists = {t.id: t.exists for t in new.tasks}
     tasks = tuple(
         dataclasses.replace(t, exists=exists[t.id]) if t.exists != exists[t.id] else t
@@ -230,7 +231,10 @@ def _costs(cur: State, new: Scenario) -> State:
     pool = tuple(new.resources) + tuple(
         r for r in cur.resources if r.id not in theirs and r.id in used
     )
-    return dataclasses.replace(step, project=project, resources=pool)
+    # Correlations of rates are costs too: the new update's groups (on its pool).
+    groups = [g for g in step.correlations if g.kind != "resource"]
+    groups += [g for g in new.correlations if g.kind == "resource"]
+    return dataclasses.replace(step, project=project, resources=pool, correlations=tuple(groups))
 
 
 _APPLY: dict[str, Callable[[State, Scenario], State]] = {

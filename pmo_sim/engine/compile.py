@@ -344,9 +344,17 @@ def compile_scenario(
     corr_risk = np.full(len(risks), -1, dtype=np.int64)
     kinds, index = [], []
     risk_pos = {r.id: i for i, r in enumerate(risks)}
+    rate_corr: dict[str, int] = {}
     if corr is not None:
         for c, (kind, ident) in enumerate(corr.items):
-            if kind == "task":
+            if kind == "resource":
+                # A rate's normal comes from the rate's own stream (as a task's from its
+                # duration stream); the resource prelude then reads the uniform.
+                kinds.append(2)
+                index.append(len(foreign))
+                foreign.append(f"{scenario.project.id}/rate:{ident}")
+                rate_corr[ident] = c
+            elif kind == "task":
                 kinds.append(0)
                 index.append(pos[ident])
                 corr_task[pos[ident]] = c
@@ -385,6 +393,7 @@ def compile_scenario(
             packer,
             levelled=scenario.simulation.levelling,
             general=general is not None,
+            rate_corr=rate_corr,
         )
     codes, params, table = packer.arrays()
     milestones = [t.id for t in scenario.tasks if t.milestone]

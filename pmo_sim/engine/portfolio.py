@@ -35,6 +35,7 @@ import numpy as np
 from ..model.calendar import SNAP
 from ..model.correlation import CorrelationModel, correlation_model
 from ..model.portfolio import CrossLink, Portfolio
+from ..model.resources import Resource
 from ..model.risks import Risk
 from ..model.scenario import Correlation, Project, Scenario
 from ..model.tasks import Link, Task
@@ -174,10 +175,12 @@ def shared_correlations(
         return {}
     involved = {ref.project for c in pf.correlations for ref in c.tasks}
     order = [pid for pid in pf.project_ids if pid in involved]
-    tasks, risks, groups = [], [], []
+    tasks, risks, groups, pool = [], [], [], []
     for pid in order:
         s = members[pid].scenario
         tasks += [Task(f"{pid}:{t.id}", duration=t.duration) for t in s.tasks]
+        rated = {r for c in s.correlations for r in c.resources}
+        pool += [Resource(f"{pid}:{r.id}", rate=r.rate) for r in s.resources if r.id in rated]
         named = {r for c in s.correlations for r in c.risks}
         for r in s.risks:
             if r.id in named:
@@ -194,6 +197,7 @@ def shared_correlations(
                     c.coefficient,
                     tasks=tuple(f"{pid}:{t}" for t in c.tasks),
                     risks=tuple(f"{pid}:{r}" for r in c.risks),
+                    resources=tuple(f"{pid}:{r}" for r in c.resources),
                 )
             )
     groups += [Correlation(c.coefficient, tasks=tuple(map(str, c.tasks))) for c in pf.correlations]
@@ -203,6 +207,7 @@ def shared_correlations(
         risks=tuple(risks),
         correlations=tuple(groups),
         source=pf.source,
+        resources=tuple(pool),
     )
     model = correlation_model(union, repair=repair)
     out = {}
@@ -214,7 +219,7 @@ def shared_correlations(
                 items.append((kind, local))
             else:
                 scope = members[owner].scenario.project.id
-                stream = "duration" if kind == "task" else "severity"
+                stream = {"task": "duration", "risk": "severity", "resource": "rate"}[kind]
                 items.append(("stream", f"{scope}/{stream}:{local}"))
         out[pid] = dataclasses.replace(model, items=tuple(items))
     return out

@@ -17,7 +17,7 @@ from ..model.scenario import Scenario
 from ..results.resources import DemandProfile, ResourceResults
 from .blocks import RawRun, run_blocks
 from .compile import CompiledModel
-from .kernels.resources import demand_levels, resource_prelude
+from .kernels.resources import assignment_units, demand_levels
 from .levelling import levelled_plan
 
 #: Iterations (rounded up to whole blocks) whose demand over time is kept.
@@ -93,17 +93,14 @@ def demand_profile(
     es, ef = part.sub_es, part.sub_ef
     count = es.shape[1]
     args = model.kernel_args(seed)
-    rates = np.empty((rm.size, count))
     units = np.empty((rm.a_res.size, count))
     lhs = sampling == "lhs"
     res_args = model.resource_args(seed)
     for b in range(-(-count // block_size)):
         lo = b * block_size
         m = min(block_size, count - lo)
-        r_blk = np.empty((rm.size, m))
         u_blk = np.empty((rm.a_res.size, m))
-        resource_prelude(lo, m, lhs, args[1], res_args, r_blk, u_blk)
-        rates[:, lo : lo + m] = r_blk
+        assignment_units(lo, m, lhs, args[1], res_args, u_blk)
         units[:, lo : lo + m] = u_blk
     task_of = np.repeat(np.arange(model.size), np.diff(rm.a_ptr))
     start = es[task_of]

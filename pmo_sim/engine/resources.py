@@ -57,6 +57,8 @@ class ResourceModel:
     #: Levelling order (model positions); empty when the run is not levelled.
     order: np.ndarray
     capacity: np.ndarray
+    #: Per resource, its item in the correlation model (a copula uniform), else -1.
+    rate_corr: np.ndarray
 
     @property
     def levelled(self) -> bool:
@@ -95,6 +97,7 @@ class ResourceModel:
             self.esc_factor,
             self.order,
             self.capacity,
+            self.rate_corr,
         )
 
 
@@ -194,11 +197,18 @@ def levelling_order(scenario: Scenario, net: Network) -> np.ndarray:
 
 
 def resource_model(
-    scenario: Scenario, net: Network, packer: Packer, *, levelled: bool, general: bool
+    scenario: Scenario,
+    net: Network,
+    packer: Packer,
+    *,
+    levelled: bool,
+    general: bool,
+    rate_corr: dict[str, int] | None = None,
 ) -> ResourceModel:
     """Compile the resources of ``scenario`` (tasks in ``net``'s order), packing their
     distributions into ``packer``; ``levelled`` adds the levelling order (``general``:
-    the model runs on the calendar passes, which levelling does not support)."""
+    the model runs on the calendar passes, which levelling does not support);
+    ``rate_corr`` maps correlated resources to their items in the correlation model."""
     if levelled:
         problems = levelling_problems(scenario, general)
         if problems:
@@ -261,6 +271,7 @@ def resource_model(
         esc_factor=np.array(factors, dtype=np.float64),
         order=levelling_order(scenario, net) if levelled else np.zeros(0, dtype=np.int64),
         capacity=capacity,
+        rate_corr=np.array([(rate_corr or {}).get(r.id, -1) for r in res], dtype=np.int64),
     )
 
 

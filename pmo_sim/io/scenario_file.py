@@ -109,7 +109,7 @@ BRANCH_KEYS = ("id", "name", "options")
 OPTION_KEYS = ("name", "probability", "tasks", "when")
 IMPACT_KEYS = ("tasks", "delay", "factor")
 MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
-CORRELATION_KEYS = ("tasks", "risks", "coefficient")
+CORRELATION_KEYS = ("tasks", "risks", "resources", "coefficient")
 RESOURCE_KEYS = ("id", "name", "rate", "capacity", "escalation")
 ASSIGNMENT_KEYS = ("id", "units")
 
@@ -448,6 +448,7 @@ def _read_correlation(c: ProblemCollector, where: str, table: Any) -> Correlatio
             coefficient=table["coefficient"],
             tasks=table.get("tasks", ()),
             risks=table.get("risks", ()),
+            resources=table.get("resources", ()),
         ),
     )
 

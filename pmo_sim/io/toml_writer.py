@@ -285,7 +285,7 @@ def risk_lines(r: Risk) -> list[str]:
 
 
 def correlation_lines(c: Correlation) -> list[str]:
-    kind = "tasks" if c.tasks else "risks"
+    kind = f"{c.kind}s"
     return [
         "[[correlations]]",
         f"{kind} = {value(list(c.items))}",

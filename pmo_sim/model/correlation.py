@@ -36,7 +36,8 @@ def normal_to_rank(rho: np.ndarray | float) -> np.ndarray | float:
 class CorrelationModel:
     """The correlated items and the Cholesky factor of their normal correlation matrix.
 
-    ``items`` are ("task", id) or ("risk", id) pairs; ``cholesky`` is lower triangular.
+    ``items`` are ("task", id), ("risk", id) or ("resource", id) pairs (a portfolio adds
+    ("stream", name)); ``cholesky`` is lower triangular.
     ``repaired_by`` is the largest change (rank correlation) a repair made, else 0.
     """
 
@@ -94,7 +95,7 @@ def correlation_model(scenario: Scenario, repair: bool = False) -> CorrelationMo
     items: list[tuple[str, str]] = []
     index: dict[tuple[str, str], int] = {}
     for group in scenario.correlations:
-        kind = "task" if group.tasks else "risk"
+        kind = group.kind
         for ident in group.items:
             if (kind, ident) not in index:
                 index[(kind, ident)] = len(items)
@@ -103,7 +104,7 @@ def correlation_model(scenario: Scenario, repair: bool = False) -> CorrelationMo
     rank = np.eye(k)
     # Scenario validation has already refused a pair given two different coefficients.
     for group in scenario.correlations:
-        kind = "task" if group.tasks else "risk"
+        kind = group.kind
         ids = [index[(kind, ident)] for ident in group.items]
         for a, b in itertools.combinations(ids, 2):
             rank[a, b] = rank[b, a] = group.coefficient

@@ -163,9 +163,11 @@ class Assignment:
         object.__setattr__(self, "units", units)
 
 
-def resource_problems(resources: Sequence[Any], tasks: Sequence[Any]) -> Iterable[Problem]:
+def resource_problems(
+    resources: Sequence[Any], tasks: Sequence[Any], correlations: Sequence[Any] = ()
+) -> Iterable[Problem]:
     """Duplicate resource ids, assignments to unknown resources or to one resource twice,
-    and demands above a resource's capacity (no schedule exists)."""
+    and correlation groups of resources naming an unknown one or a constant rate."""
     known: dict[str, Resource] = {}
     for i, r in enumerate(resources):
         where = f"resources[{i + 1}]"
@@ -196,6 +198,21 @@ def resource_problems(resources: Sequence[Any], tasks: Sequence[Any]) -> Iterabl
                     "assignment with the total units",
                 )
             seen.add(a.resource)
+    for i, c in enumerate(correlations):
+        if getattr(c, "kind", None) != "resource":
+            continue
+        for m, rid in enumerate(c.items):
+            where = f"correlations[{i + 1}].resources[{m + 1}]"
+            if rid not in known:
+                near = difflib.get_close_matches(rid, list(known), n=2)
+                hint = f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
+                yield Problem(where, f"unknown resource {rid!r}{hint}: no resource has that id")
+            elif known[rid].rate.support[0] == known[rid].rate.support[1]:
+                yield Problem(
+                    where,
+                    f"resource {rid!r} has a constant rate: there is nothing to correlate; "
+                    "give it a rate distribution or leave it out of the group",
+                )
 
 
 def capacity_problems(resources: Sequence[Resource], tasks: Sequence[Any]) -> Iterable[Problem]:

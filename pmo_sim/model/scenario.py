@@ -59,38 +59,49 @@ SAMPLING_METHODS = ("lhs", "random")
 
 @dataclass(frozen=True)
 class Correlation:
-    """A rank correlation among the durations of ``tasks`` or the impacts of ``risks``."""
+    """A rank correlation among the durations of ``tasks``, the impacts of ``risks`` or
+    the rates of ``resources`` (one kind per group)."""
 
     coefficient: float
     tasks: tuple[str, ...] = ()
     risks: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         c = real_field("coefficient", self.coefficient)
         if not -1.0 <= c <= 1.0:
             raise ValueError(must("coefficient", "between -1 and 1", c))
         object.__setattr__(self, "coefficient", c)
-        tasks, risks = as_tuple("tasks", self.tasks), as_tuple("risks", self.risks)
-        if tasks and risks:
-            raise ValueError("a correlation group lists either 'tasks' or 'risks', not both")
-        items = tasks or risks
-        name = "tasks" if not risks else "risks"
+        lists = {
+            "tasks": as_tuple("tasks", self.tasks),
+            "risks": as_tuple("risks", self.risks),
+            "resources": as_tuple("resources", self.resources),
+        }
+        given = [name for name, items in lists.items() if items]
+        if len(given) > 1:
+            raise ValueError(
+                "a correlation group lists one of 'tasks', 'risks' or 'resources', not "
+                + " and ".join(repr(x) for x in given)
+            )
+        name = given[0] if given else "tasks"
+        items = lists[name]
         for k, item in enumerate(items):
             text_field(f"{name}[{k + 1}]", item)  # an id: text, not a number
         if len(items) < 2:
-            raise ValueError(
-                must("tasks" if not risks else "risks", "a list of at least two ids", list(items))
-            )
+            raise ValueError(must(name, "a list of at least two ids", list(items)))
         if len(set(items)) != len(items):
-            raise ValueError(
-                must("tasks" if tasks else "risks", "without repeated ids", list(items))
-            )
-        object.__setattr__(self, "tasks", tasks)
-        object.__setattr__(self, "risks", risks)
+            raise ValueError(must(name, "without repeated ids", list(items)))
+        for key, value in lists.items():
+            object.__setattr__(self, key, value)
+
+    @property
+    def kind(self) -> str:
+        """What the group correlates: ``"task"``, ``"risk"`` or ``"resource"``."""
+        return "risk" if self.risks else "resource" if self.resources else "task"
 
     @property
     def items(self) -> tuple[str, ...]:
-        return self.tasks or self.risks
+        return self.tasks or self.risks or self.resources
 
 
 @dataclass(frozen=True)
@@ -406,7 +417,7 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
     yield from reference_problems(s.tasks, s.risks, s.correlations)
     yield from risk_logic_problems(s.tasks, s.risks, s.branches)
     tasks = [t for t in s.tasks if isinstance(t, Task)]
-    yield from resource_problems(s.resources, tasks)
+    yield from resource_problems(s.resources, tasks, s.correlations)
     if isinstance(s.simulation, SimulationSettings) and s.simulation.levelling:
         yield from capacity_problems(s.resources, tasks)
 
@@ -545,7 +556,7 @@ def reference_problems(
                 _where("correlations", i), must("correlations", "a list of Correlation objects", c)
             )
             continue
-        kind = "task" if c.tasks else "risk"
+        kind = c.kind
         for a, b in itertools.combinations(c.items, 2):
             key = (kind, *sorted((a, b)))
             if key in pairs and pairs[key][0] != c.coefficient:
@@ -555,7 +566,9 @@ def reference_problems(
                     f"correlations[{pairs[key][1] + 1}]; give each pair one coefficient",
                 )
             pairs.setdefault(key, (c.coefficient, i))
-        known = ids if c.tasks else risk_ids
+        if kind == "resource":
+            continue  # checked with the resources (model.resources.resource_problems)
+        known = ids if kind == "task" else risk_ids
         for m, item in enumerate(c.items):
             if item not in known:
                 yield Problem(

@@ -882,7 +882,7 @@ def _inputs(r: Results) -> str:
         )
     if s.correlations:
         rows = [
-            [str(n), "tasks" if c.tasks else "risks", ", ".join(c.items), f"{c.coefficient:g}"]
+            [str(n), f"{c.kind}s", ", ".join(c.items), f"{c.coefficient:g}"]
             for n, c in enumerate(s.correlations, 1)
         ]
         out.append(

@@ -116,7 +116,7 @@ def _run_block(
     levelled = False
     if resources is not None:
         RATE, UNITS, RCOST = resources[1][0], resources[1][1], resources[1][2]
-        resource_prelude(i0, m, lhs, dists, resources[0], RATE, UNITS)
+        resource_prelude(i0, m, lhs, dists, resources[0], U, RATE, UNITS)
         for r in range(RCOST.shape[0]):
             for t in range(m):
                 RCOST[r, t] = 0.0

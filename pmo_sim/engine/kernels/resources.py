@@ -17,7 +17,7 @@ import numpy as np
 
 from ...base.jit import kernel
 from ...scheduling.network import FF, FS, SS
-from ..quantiles import sample_row
+from ..quantiles import ppf, sample_row
 
 #: Units in use may exceed a capacity by this much (rounding of sums of drawn units).
 CAPACITY_TOLERANCE = 1e-9
@@ -29,21 +29,33 @@ PAST = -1e300
 
 
 @kernel
-def resource_prelude(i0, m, lhs, dists, res, RATE, UNITS):
-    """Before the tasks: each resource's rate (one draw per iteration) and each
-    assignment's units (one draw per task and iteration)."""
+def resource_prelude(i0, m, lhs, dists, res, U, RATE, UNITS):
+    """Before the tasks: each resource's rate (one draw per iteration; a correlated one
+    at its copula uniform ``U[c]``) and each assignment's units (one draw per task and
+    iteration)."""
     codes, params, table = dists
-    rate_keys, rate_row, rate_const = res[0], res[1], res[2]
-    a_keys, a_row, a_const = res[5], res[6], res[7]
+    rate_keys, rate_row, rate_const, rate_corr = res[0], res[1], res[2], res[16]
     for r in range(rate_row.shape[0]):
         row = rate_row[r]
         out = RATE[r]
-        if row >= 0:
+        c = rate_corr[r]
+        if row >= 0 and c >= 0:
+            for t in range(m):
+                out[t] = ppf(codes[row], params[row], table, U[c, t])
+        elif row >= 0:
             sample_row(codes[row], params[row], table, rate_keys[r], i0, lhs, out, m)
         else:
-            c = rate_const[r]
+            v = rate_const[r]
             for t in range(m):
-                out[t] = c
+                out[t] = v
+    assignment_units(i0, m, lhs, dists, res, UNITS)
+
+
+@kernel
+def assignment_units(i0, m, lhs, dists, res, UNITS):
+    """Each assignment's units for iterations ``i0 .. i0 + m - 1``."""
+    codes, params, table = dists
+    a_keys, a_row, a_const = res[5], res[6], res[7]
     for a in range(a_row.shape[0]):
         row = a_row[a]
         out = UNITS[a]
