@@ -110,7 +110,7 @@ OPTION_KEYS = ("name", "probability", "tasks", "when")
 IMPACT_KEYS = ("tasks", "delay", "factor")
 MITIGATION_KEYS = ("probability", "impacts", "cost", "response_cost")
 CORRELATION_KEYS = ("tasks", "risks", "resources", "coefficient")
-RESOURCE_KEYS = ("id", "name", "rate", "capacity", "escalation")
+RESOURCE_KEYS = ("id", "name", "rate", "capacity", "escalation", "calendar")
 ASSIGNMENT_KEYS = ("id", "units")
 
 
@@ -308,6 +308,7 @@ def _read_resource(c: ProblemCollector, where: str, table: Any) -> Resource | No
             rate=rate,
             capacity=table.get("capacity"),
             escalation=table.get("escalation"),
+            calendar=table.get("calendar", ""),
         ),
     )
 

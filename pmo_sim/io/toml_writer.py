@@ -187,6 +187,8 @@ def resource_lines(r: Resource) -> list[str]:
     elif r.escalation:
         table = [[day, factor] for day, factor in r.escalation]
         lines.append(f"escalation = {value(table)}")
+    if r.calendar:
+        lines.append(f"calendar = {value(r.calendar)}")
     return lines
 
 

@@ -10,6 +10,7 @@ at the escalation factor of its date.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .calendar import as_date
+from .calendar import Calendar, as_date, weekmask_from_spec
 from .distributions import Distribution, Fixed
 from .errors import Problem, must
 from .fields import distribution_field, real_field, text_field, within_amount
@@ -55,6 +56,11 @@ class Resource:
         the project start, stepped on each anniversary), or a table of (date, factor)
         pairs: from each date on, the rate is multiplied by its factor (1 before the
         first date).
+    calendar : str, optional
+        The days the resource works: a calendar of ``Project.calendars`` by name, or a
+        weekday rule (``"mon-fri"``, ``"sun-thu"``, ``"all-days"``) on the project
+        calendar's holidays; empty for the project calendar. In this version it must be
+        the calendar of every task the resource works on (``resource_calendar_problems``).
     """
 
     id: str
@@ -62,9 +68,11 @@ class Resource:
     rate: Distribution | float = 0.0
     capacity: float | None = None
     escalation: float | tuple[tuple[dt.date, float], ...] | None = None
+    calendar: str = ""
 
     def __post_init__(self) -> None:
         text_field("id", self.id)
+        text_field("calendar", self.calendar, allow_empty=True)
         object.__setattr__(self, "name", text_field("name", self.name, allow_empty=True) or self.id)
         rate = distribution_field("rate", self.rate)
         lo, hi = rate.support
@@ -213,6 +221,62 @@ def resource_problems(
                     f"resource {rid!r} has a constant rate: there is nothing to correlate; "
                     "give it a rate distribution or leave it out of the group",
                 )
+
+
+def resource_calendar(
+    name: str, project_calendar: Calendar, calendars: Sequence[tuple[str, Calendar]]
+) -> Calendar | None:
+    """The calendar a resource's ``calendar`` names: "" the project calendar, a name of
+    ``calendars``, or a weekday rule on the project calendar's holidays and hours; None
+    when it is none of these."""
+    if not name:
+        return project_calendar
+    for n, cal in calendars:
+        if n == name:
+            return cal
+    try:
+        mask = weekmask_from_spec(name)
+    except ValueError:
+        return None
+    return dataclasses.replace(project_calendar, weekmask=mask, weather=())
+
+
+def resource_calendar_problems(
+    project: Any, resources: Sequence[Any], tasks: Sequence[Any]
+) -> Iterable[Problem]:
+    """Resource calendars that name no calendar, and those that differ from the calendar
+    of a task the resource works on (this version levels and costs a resource on its
+    tasks' working days, so a different calendar would be silently ignored)."""
+    for i, r in enumerate(resources):
+        if not isinstance(r, Resource) or not r.calendar:
+            continue
+        where = f"resources[{i + 1}] (id {r.id!r}).calendar"
+        cal = resource_calendar(r.calendar, project.calendar, project.calendars)
+        if cal is None:
+            known = ", ".join(repr(n) for n, _ in project.calendars) or "none"
+            yield Problem(
+                where,
+                f"unknown calendar {r.calendar!r} (defined: {known}); name a calendar under "
+                '[calendars], give a weekday rule such as "mon-fri", or leave it out',
+            )
+            continue
+        for t in tasks:
+            if not any(a.resource == r.id for a in t.resources):
+                continue
+            try:
+                own = project.calendar_of(t.calendar)
+            except KeyError:
+                continue  # reported with the task
+            if own != cal:
+                on = f"calendar {t.calendar!r}" if t.calendar else "the project calendar"
+                yield Problem(
+                    where,
+                    f"resource {r.id!r} works on calendar {r.calendar!r} but its task "
+                    f"{t.id!r} on {on}: a resource's calendar must be its tasks' calendar "
+                    "in this version (resources work and are paid on their tasks' working "
+                    "days); leave 'calendar' out, or put the task on that calendar",
+                )
+                break
 
 
 def capacity_problems(resources: Sequence[Resource], tasks: Sequence[Any]) -> Iterable[Problem]:

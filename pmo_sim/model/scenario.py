@@ -32,7 +32,7 @@ from .calendar import Calendar, as_date, as_moment, day_of, later, moment_text
 from .errors import Problem, ScenarioError, must
 from .fields import as_tuple, real_field, text_field
 from .graph import find_cycle
-from .resources import Resource, capacity_problems, resource_problems
+from .resources import Resource, capacity_problems, resource_calendar_problems, resource_problems
 from .risk_logic import risk_logic_problems
 from .risks import Risk
 from .tasks import LATE_CONSTRAINTS, Task
@@ -418,6 +418,8 @@ def _cross_check(s: Scenario) -> Iterable[Problem]:
     yield from risk_logic_problems(s.tasks, s.risks, s.branches)
     tasks = [t for t in s.tasks if isinstance(t, Task)]
     yield from resource_problems(s.resources, tasks, s.correlations)
+    if isinstance(s.project, Project):
+        yield from resource_calendar_problems(s.project, s.resources, tasks)
     if isinstance(s.simulation, SimulationSettings) and s.simulation.levelling:
         yield from capacity_problems(s.resources, tasks)
 
