@@ -11,6 +11,7 @@ The public API::
 
 from .base.version import __version__
 from .engine.convergence import simulate_until_converged
+from .engine.levelling import LevelledPlan, levelled_plan
 from .engine.portfolio import portfolio_durations, simulate_portfolio
 from .engine.ranking import rank_risks
 from .engine.simulate import sample_durations, simulate
@@ -55,6 +56,7 @@ __all__ = [
     "Distribution",
     "Fixed",
     "Impact",
+    "LevelledPlan",
     "Link",
     "Lognormal",
     "Mitigation",
@@ -80,6 +82,7 @@ __all__ = [
     "WeatherLoss",
     "__version__",
     "health_warnings",
+    "levelled_plan",
     "load",
     "load_portfolio",
     "portfolio_durations",

@@ -710,7 +710,7 @@ RATED = (
             '[[resources]]\nid = "crew"\n'
             'rate = { dist = "triangular", min = -50, mode = 100, max = 150 }\n'
             '[[tasks]]\nid = "a"\nduration = 3\nresources = [{ id = "crew" }]\n',
-            ["'rate' must be never negative"],
+            ["'rate' must be 0 or more everywhere"],
         ),
         (
             '[[resources]]\nid = "crew"\nrate = 1\ncapacity = 0\n'
@@ -765,7 +765,61 @@ def test_run_level_refuses_a_demand_above_capacity(tmp_path):
     assert ok.exit_code == 0, ok.output
     res = CliRunner().invoke(cli, ["run", str(path), "--level", "-n", "100"])
     assert res.exit_code == 2, res.output
+    # --level is applied before the file is checked: the place keeps its line.
+    assert "tasks[1] (id 'lift', line 8).resources[1]" in res.output
     assert "demands up to 2 units of 'crane'" in res.output
+
+
+def test_no_level_runs_a_levelled_file_whose_demand_exceeds_a_capacity(tmp_path):
+    """The capacity check is a levelling one: --no-level turns it off with levelling."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        BASE + '[simulation]\nlevelling = true\n[[resources]]\nid = "crane"\nrate = 100\n'
+        'capacity = 1\n[[tasks]]\nid = "lift"\nduration = 3\n'
+        'resources = [{ id = "crane", units = 2 }]\n'
+    )
+    res = CliRunner().invoke(cli, ["run", str(path), "-n", "100"])
+    assert res.exit_code == 2 and "no levelled schedule exists" in res.output
+    ok = CliRunner().invoke(cli, ["run", str(path), "-q", "-n", "100", "--no-level", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["resources"]["levelled"] is False
+
+
+def test_level_options_on_every_simulating_command(tmp_path):
+    """report takes --level too; with --record it is refused (the history stores the
+    file as written); a portfolio refuses it (projects level as their files say)."""
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(
+        cli, ["report", str(EXAMPLE), "-n", "300", "-q", "--no-level", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert out.exists()
+    res = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            str(EXAMPLE),
+            "-n",
+            "100",
+            "--no-level",
+            "--record",
+            "--history",
+            str(tmp_path / "h.sqlite"),
+        ],
+    )
+    assert res.exit_code == 2, res.output
+    assert "--no-level with --record" in res.output
+    pf = Path(__file__).resolve().parents[1] / "scenarios" / "portfolio" / "portfolio.toml"
+    res = CliRunner().invoke(cli, ["run", str(pf), "-n", "100", "--level"])
+    assert res.exit_code == 2, res.output
+    assert "a portfolio run levels each project" in res.output
+
+
+def test_ids_sort_by_the_value_of_their_digits():
+    from pmo_sim.engine.resources import natural_key
+
+    ids = ["A10", "b2", "A9", "1²", "A1", "A01", "A"]
+    assert sorted(ids, key=natural_key) == ["1²", "A", "A01", "A1", "A9", "A10", "b2"]
 
 
 def test_levelling_without_capacities_or_on_task_calendars_is_refused():

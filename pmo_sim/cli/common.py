@@ -121,10 +121,24 @@ def need_matplotlib() -> None:
         ) from None
 
 
-def load_scenario(path: str):
+def refuse_level_with_record(sim: SimOptions, record: bool) -> None:
+    """The history stores a scenario as its file says: ``--level``/``--no-level`` would
+    record a run its stored scenario does not reproduce."""
+    if record and sim.level is not None:
+        flag = "--level" if sim.level else "--no-level"
+        raise UserError(
+            f"{flag} with --record: the history stores the scenario as written, so set "
+            "[simulation] levelling in the file to record a run with that setting"
+        )
+
+
+def load_scenario(path: str, levelling: bool | None = None):
+    """The scenario file at ``path``; ``levelling`` (``--level``/``--no-level``) replaces
+    its ``[simulation] levelling`` before it is checked, so a check that only levelling
+    needs is made (with its line numbers) exactly when the run levels."""
     from ..io.scenario_file import load
 
-    return load(path)
+    return load(path, levelling=levelling)
 
 
 def warn(problems) -> None:
@@ -263,6 +277,14 @@ SIM_OPTIONS = [
         help="Use the nearest valid correlation matrix when the groups are "
         "inconsistent (the change is reported) instead of stopping.",
     ),
+    click.option(
+        "--level/--no-level",
+        "level",
+        default=None,
+        help="Level resources in every iteration (a serial schedule-generation scheme "
+        "within each resource's capacity, in a priority order fixed before the run), or "
+        "not; default: the scenario's [simulation] levelling.",
+    ),
     click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr."),
 ]
 
@@ -276,10 +298,12 @@ class SimOptions:
     sampling: str | None
     threads: int | None
     repair_correlations: bool
+    level: bool | None
     quiet: bool
 
     def engine(self, **overrides: Any) -> dict[str, Any]:
-        """The options as ``simulate`` keyword arguments (``quiet`` is the CLI's own)."""
+        """The options as ``simulate`` keyword arguments (``quiet`` is the CLI's own;
+        ``level`` is read with the scenario: ``load_scenario``)."""
         options = {
             "iterations": self.iterations,
             "seed": self.seed,

@@ -18,6 +18,7 @@ from .common import (
     guard,
     load_scenario,
     need_matplotlib,
+    refuse_level_with_record,
     repair_note,
     sim_options,
     simulate_with_progress,
@@ -223,9 +224,10 @@ def record(
                 "(the scenario names its own project id, risks and dates); drop "
                 f"{'it' if len(used) == 1 else 'them'}, or record the schedule export"
             )
+    refuse_level_with_record(sim, True)
     history = open_history(history_target)  # before anything long
     if scenario_file:
-        s = load_scenario(schedule)
+        s = load_scenario(schedule, sim.level)
         text = scenario_text(schedule)
     else:
         text, s, _hits, _imported, warnings, fidelity = import_scenario(

@@ -133,6 +133,12 @@ def run(
 def _simulate(pf: Any, sim: SimOptions, **options: Any) -> Any:
     from ..engine.portfolio import simulate_portfolio
 
+    if sim.level:
+        raise UserError(
+            "--level: a portfolio run levels each project as its own [simulation] "
+            "levelling says (on its own resources: projects share no pool in this "
+            "version); set it in the projects' scenario files"
+        )
     if not sim.quiet:
         compile_note(True, pf.projects[0].scenario)
     bar = Progress(not sim.quiet)

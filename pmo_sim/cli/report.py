@@ -26,6 +26,7 @@ from .common import (
     guard,
     load_scenario,
     need_matplotlib,
+    refuse_level_with_record,
     repair_note,
     sim_options,
     simulate_with_progress,
@@ -44,7 +45,7 @@ def _run_all(
     """The ranked run, the post-mitigation run (or None) and the seconds they took."""
     from ..scheduling.network import health_warnings
 
-    s = load_scenario(scenario)
+    s = load_scenario(scenario, sim.level)
     quiet = sim.quiet
     if not quiet:
         warn(health_warnings(s))
@@ -226,6 +227,7 @@ def report(
         _write(output, text.encode("utf-8"), force)
         click.echo(output)
         return
+    refuse_level_with_record(sim, record)
     used = history_file(history_target) if record or history_target else None
     check_outputs(output, force=force, inputs=(scenario, used))  # before the runs
     from ..report.html import render_report

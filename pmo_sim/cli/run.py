@@ -20,6 +20,7 @@ from .common import (
     check_outputs,
     guard,
     load_scenario,
+    refuse_level_with_record,
     repair_note,
     sim_options,
     simulate_with_progress,
@@ -227,14 +228,6 @@ def cpm(scenario: str, as_json: bool) -> None:
     show_default=True,
     help="With --until-converged: stop here at the latest.",
 )
-@click.option(
-    "--level/--no-level",
-    "level",
-    default=None,
-    help="Level resources in every iteration (a serial schedule-generation scheme "
-    "within each resource's capacity, in a priority order fixed before the run), or "
-    "not; default: the scenario's [simulation] levelling.",
-)
 @record_options
 @cluster_options
 @FORCE
@@ -259,7 +252,6 @@ def run(
     force: bool,
     record: bool,
     history_target: str | None,
-    level: bool | None,
 ) -> None:
     """Simulate a scenario: when it will finish, what it will cost, how sure, and why.
 
@@ -299,7 +291,6 @@ def run(
                 "--until-converged": until_converged,
                 "--record": record,
                 "--history": history_target,
-                "--level": level,
             }
         )
         portfolio.run(
@@ -338,9 +329,8 @@ def run(
             "--history names the history that --record stores the run in; add --record "
             "(or drop --history)"
         )
-    s = load_scenario(scenario)
-    if level is not None:
-        s = s.with_levelling(level)
+    refuse_level_with_record(sim, record)
+    s = load_scenario(scenario, sim.level)
     # The history is opened and checked before the run, so a bad one wastes no run.
     history = open_history(history_target) if record else None
     quiet = sim.quiet
@@ -509,7 +499,8 @@ def compare(
             "--project picks the recorded project whose data dates are compared "
             "(compare 2027-04-01 2027-05-04 --project ID); one SCENARIO names its own"
         )
-    s = load_scenario(old)
+    refuse_level_with_record(sim, record)
+    s = load_scenario(old, sim.level)
     history = open_history(history_target) if record else None
     if not s.has_mitigations:
         raise UserError(
@@ -542,13 +533,13 @@ def _day(arg: str) -> Any:
         raise UserError(f"{arg}: not a valid date (YYYY-MM-DD) nor a scenario file") from None
 
 
-def _update(arg: str, project_id: str | None, history: Any) -> tuple[Any, Any]:
+def _update(arg: str, project_id: str | None, history: Any, level: bool | None) -> tuple[Any, Any]:
     """A scenario from a file, or from the history's update of that data date, and the
-    recorded run it comes from (None for a file)."""
+    recorded run it comes from (None for a file); ``level``: ``--level``/``--no-level``."""
     if not DATE.fullmatch(arg):
         if not Path(arg).is_file():
             raise UserError(f"{arg}: neither a scenario file nor a data date (YYYY-MM-DD)")
-        return load_scenario(arg), None
+        return load_scenario(arg, level), None
     import tomllib
 
     from ..io.scenario_file import parse_scenario
@@ -564,7 +555,7 @@ def _update(arg: str, project_id: str | None, history: Any) -> tuple[Any, Any]:
         )
     run = history.load(found[0].id)
     scenario = parse_scenario(
-        tomllib.loads(run.scenario_text), source=f"{history.label} run {run.id}"
+        tomllib.loads(run.scenario_text), source=f"{history.label} run {run.id}", levelling=level
     )
     return scenario, run
 
@@ -593,8 +584,8 @@ def _compare_updates(
                 "data date (compare 2027-04-01 2027-05-04 --project ID); two scenario "
                 "files need neither"
             )
-    before, _ = _update(old, project_id, history)
-    after, recorded = _update(new, project_id, history)
+    before, _ = _update(old, project_id, history, sim.level)
+    after, recorded = _update(new, project_id, history, sim.level)
     # The new update's settings: those it was recorded with (so the waterfall ends at
     # the figures the trend shows), else its scenario's; the options override both.
     settings = after.simulation if recorded is None else recorded
@@ -663,7 +654,7 @@ def risks(
     if portfolio.is_portfolio(scenario):
         portfolio.risks(scenario, sim, mitigated=mitigated, by=by, as_json=as_json)
         return
-    s = load_scenario(scenario)
+    s = load_scenario(scenario, sim.level)
     if not s.risks:
         raise UserError(f"{scenario}: the scenario has no [[risks]] to rank")
     n = sim.iterations

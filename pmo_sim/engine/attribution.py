@@ -265,7 +265,8 @@ def _rebuilt(s: State) -> Scenario:
 def _changed_items(before: Scenario, after: Scenario, run: Any) -> tuple[str, ...]:
     """The tasks and risks that differ between two states: tasks ranked by their mean
     duration's change times their criticality in ``run`` (how far they can have moved
-    the finish), then risks by the change in probability times mean delay."""
+    the finish), then risks by the change in probability times mean delay, then the
+    resources and correlation groups that differ."""
     a, b = _tasks(before), _tasks(after)
     crit = getattr(run, "criticality", {}) or {}
     tasks = []
@@ -301,7 +302,19 @@ def _changed_items(before: Scenario, after: Scenario, run: Any) -> tuple[str, ..
         px = 0.0 if x is None else x.live_probability
         py = 0.0 if y is None else y.live_probability
         risks.append((-abs(py - px), label))
-    return tuple(label for _, label in sorted(tasks)) + tuple(label for _, label in sorted(risks))
+    pa, pb = {r.id: r for r in before.resources}, {r.id: r for r in after.resources}
+    pool = []
+    for rid in sorted(set(pa) | set(pb)):
+        if pa.get(rid) != pb.get(rid):
+            how = "added" if rid not in pa else "removed" if rid not in pb else "changed"
+            pool.append(f"resource {rid} ({how})")
+    if before.correlations != after.correlations:
+        pool.append("correlations (changed)")
+    return (
+        tuple(label for _, label in sorted(tasks))
+        + tuple(label for _, label in sorted(risks))
+        + tuple(pool)
+    )
 
 
 def attribute(

@@ -10,13 +10,14 @@ and never lengthens the schedule, and passes repeat while they shorten it. Backw
 link is read in mirrored time: FS stays FS, SS becomes FF and FF becomes SS, SF stays
 SF (from the successor to the predecessor). Then ``samples`` further activity lists are
 drawn (random-key sampling: each task's late start plus a uniform draw over the
-schedule's span, priorities still first; a numpy generator seeded from ``seed``, so the
+latest late start, priorities still first; a numpy generator seeded from ``seed``, so the
 plan is reproducible), each is scheduled and justified, and the shortest schedule found
 is kept. Only the deterministic plan is improved: the simulation keeps its fixed order.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,7 +124,7 @@ def levelled_plan(
     durations). ``improve`` adds the improvement pass: justification, then ``samples``
     sampled activity lists, each justified, drawn from ``seed`` (default: the
     scenario's ``[simulation] seed``)."""
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
+    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 0:
         raise ValueError(f"samples must be a whole number >= 0, got {samples!r}")
     model = compiled_model(scenario)
     if not model.levelled:

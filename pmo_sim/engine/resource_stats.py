@@ -90,8 +90,10 @@ def demand_profile(
     part = run_blocks(
         model, seed, sampling, iterations, 0, blocks, threads, block_size, keep_dates=True
     )
-    es, ef = part.sub_es, part.sub_ef
-    count = es.shape[1]
+    # Whole blocks ran; the profile keeps the first PROFILE_ITERATIONS of them.
+    count = min(part.sub_es.shape[1], PROFILE_ITERATIONS)
+    es, ef = part.sub_es[:, :count], part.sub_ef[:, :count]
+    finish = part.finish[:count]
     args = model.kernel_args(seed)
     units = np.empty((rm.a_res.size, count))
     lhs = sampling == "lhs"
@@ -105,7 +107,7 @@ def demand_profile(
     task_of = np.repeat(np.arange(model.size), np.diff(rm.a_ptr))
     start = es[task_of]
     busy = np.maximum(ef[task_of] - start, 0.0)
-    end = float(part.finish.max(initial=0.0))
+    end = float(finish.max(initial=0.0))
     period = period_days(max(end, 1.0))
     edges = np.arange(0.0, end + period, period, dtype=np.float64)
     if edges.size < 2:
@@ -117,7 +119,7 @@ def demand_profile(
     p80 = np.percentile(levels, 80, axis=2)
     mean = levels.mean(axis=2)
     utilisation: list[float | None] = []
-    span = np.maximum(part.finish, 1e-12)
+    span = np.maximum(finish, 1e-12)
     for r in range(rm.size):
         mine = rm.a_res == r
         cap = model.resources.capacity[r]

@@ -29,7 +29,7 @@ from ..scheduling.network import Network
 from .quantiles import Packer
 from .rng import stream_keys
 
-_RUNS = re.compile(r"\d+|\D+")
+_RUNS = re.compile(r"([0-9]+)|([^0-9]+)")
 
 #: Default levelling priority of a task (MS Project's).
 DEFAULT_PRIORITY = 500
@@ -109,6 +109,44 @@ def needs_resources(scenario: Scenario) -> bool:
     )
 
 
+def _general_reasons(scenario: Scenario) -> list[str]:
+    """What sends ``scenario`` to the calendar passes, with a few task ids each."""
+    p = scenario.project
+    late = ("start_no_later_than", "finish_no_later_than", "deadline")
+
+    def some(label: str, ids: list[str]) -> str | None:
+        if not ids:
+            return None
+        more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+        return f"{label} ({', '.join(repr(i) for i in ids[:3])}{more})"
+
+    found = [
+        "a data date (progress)" if p.data_date is not None else None,
+        some(
+            "tasks on their own calendars",
+            [t.id for t in scenario.tasks if p.calendar_of(t.calendar) != scenario.timeline],
+        ),
+        some(
+            "finish or late-date constraints",
+            [
+                t.id
+                for t in scenario.tasks
+                if t.finish_no_earlier_than is not None
+                or t.mandatory_start is not None
+                or t.mandatory_finish is not None
+                or any(getattr(t, name, None) is not None for name in late)
+            ],
+        ),
+        some(
+            "weather on the calendars of",
+            [t.id for t in scenario.tasks if p.calendar_of(t.calendar).weather],
+        ),
+    ]
+    if p.lag_calendar == "project" and p.calendar != scenario.timeline:
+        found.append("lags on the project calendar, which is not the timeline")
+    return [f for f in found if f] or ["calendar passes (see docs/resources.md)"]
+
+
 def levelling_problems(scenario: Scenario, general: bool) -> list[Problem]:
     """Why ``scenario`` cannot be levelled, if it cannot."""
     problems = list(capacity_problems(scenario.resources, scenario.tasks))
@@ -117,8 +155,9 @@ def levelling_problems(scenario: Scenario, general: bool) -> list[Problem]:
             Problem(
                 "simulation.levelling",
                 "levelling runs on the project calendar only, for schedules without "
-                "progress, finish constraints, task calendars or weather; this scenario "
-                "has some: simulate it unlevelled, or remove them",
+                f"progress, finish constraints, task calendars or weather; this scenario "
+                f"has {'; '.join(_general_reasons(scenario))}: simulate it unlevelled, or "
+                "remove them",
             )
         )
     if not any(r.capacity is not None for r in scenario.resources):
@@ -156,7 +195,9 @@ def topological_order(pred_ptr: np.ndarray, pred_task: np.ndarray, key: list) ->
 
 def natural_key(task_id: str) -> tuple:
     """A task id as people sort it: runs of digits by their value (A9 before A10)."""
-    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in _RUNS.findall(task_id))
+    # ASCII digits only (``str.isdigit`` is true of "²" too); the digits' text breaks
+    # ties between equal values ("A01" and "A1").
+    return tuple((0, int(d), d) if d else (1, 0, t) for d, t in _RUNS.findall(task_id))
 
 
 @dataclass(frozen=True)

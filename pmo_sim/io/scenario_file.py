@@ -584,9 +584,17 @@ def _read_project(
 
 
 def parse_scenario(
-    doc: Mapping[str, Any], source: str | None = None, text: str | None = None
+    doc: Mapping[str, Any],
+    source: str | None = None,
+    text: str | None = None,
+    *,
+    levelling: bool | None = None,
 ) -> Scenario:
-    """Build a ``Scenario`` from a parsed TOML document (a dict)."""
+    """Build a ``Scenario`` from a parsed TOML document (a dict); ``levelling`` (when not
+    None) replaces its ``[simulation] levelling``."""
+    sim = doc.get("simulation", {})
+    if levelling is not None and isinstance(sim, Mapping):
+        doc = {**doc, "simulation": {**sim, "levelling": levelling}}
     c = ProblemCollector()
     for key in doc:
         if key not in TOP_KEYS:
@@ -823,8 +831,9 @@ SCHEDULE_FILES = {
 }
 
 
-def load(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate a TOML scenario file.
+def load(path: str | os.PathLike[str], *, levelling: bool | None = None) -> Scenario:
+    """Read and validate a TOML scenario file; ``levelling`` (when not None) replaces
+    its ``[simulation] levelling``.
 
     Raises
     ------
@@ -844,7 +853,7 @@ def load(path: str | os.PathLike[str]) -> Scenario:
             source=source,
         )
     doc, text = read_toml(source)
-    return parse_scenario(doc, source=source, text=text)
+    return parse_scenario(doc, source=source, text=text, levelling=levelling)
 
 
 def read_toml(source: str) -> tuple[dict[str, Any], str]:

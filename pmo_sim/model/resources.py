@@ -80,7 +80,7 @@ class Resource:
             raise ValueError(
                 must(
                     "rate",
-                    f"never negative: its distribution reaches {lo:.4g} (a triangular or "
+                    f"0 or more everywhere: its distribution reaches {lo:.4g} (a triangular or "
                     "PERT with min >= 0, or a lognormal, keeps a rate positive)",
                     rate.as_given,
                 )

@@ -542,7 +542,7 @@ def _resource_section(r: Results, doc: dict[str, Any]) -> str:
                 e["name"],
                 "unlimited" if e["capacity"] is None else f"{e['capacity']:g}",
                 format_money(e["cost"]["mean"]),
-                format_money(e["cost"]["p80"]),
+                format_money(e["cost"]["80"]),
                 format_pct(e.get("utilisation")),
                 _num(e.get("peak_p80_units"), 1),
             ]

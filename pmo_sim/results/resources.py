@@ -71,7 +71,11 @@ class ResourceResults:
             entry: dict = {
                 "name": self.names[r],
                 "capacity": self.capacity[r],
-                "cost": breakdown[rid],
+                # Percentile keys as the rest of the document writes them ("80").
+                "cost": {
+                    "mean": breakdown[rid]["mean"],
+                    **{str(q): breakdown[rid][f"p{q}"] for q in REPORTED_PERCENTILES},
+                },
             }
             if self.profile is not None:
                 entry["utilisation"] = self.profile.utilisation[r]
