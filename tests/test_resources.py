@@ -862,3 +862,13 @@ def test_run_json_has_the_resources(tmp_path):
 def test_fixed_units_stay_fixed():
     a = Assignment("crew", 2)
     assert a.units == Fixed(2.0)
+
+
+def test_levelled_text_report_says_how_criticality_is_counted():
+    res = CliRunner().invoke(cli, ["run", str(EXAMPLE), "-n", "300", "-q", "--no-ranking"])
+    assert res.exit_code == 0, res.output
+    assert "Most critical tasks (logic links on the levelled dates;" in res.output
+    plain = CliRunner().invoke(
+        cli, ["run", str(EXAMPLE), "-n", "300", "-q", "--no-ranking", "--no-level"]
+    )
+    assert "Most critical tasks:\n" in plain.output

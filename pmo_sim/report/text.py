@@ -233,7 +233,16 @@ def run_report(r: Results) -> str:
         out.append(table(headers, rows, right={2, 3, 4}))
     out += risk_model_lines(r)
     out += resource_lines(r)
-    out += ["", "Most critical tasks:"]
+    if r.resources is not None and r.resources.levelled:
+        # Criticality follows the logic links on the levelled dates (as Primavera Risk
+        # Analysis counts it): a task a resource holds back can show float.
+        out += [
+            "",
+            "Most critical tasks (logic links on the levelled dates; tasks held back "
+            "by a resource are in the waiting table above):",
+        ]
+    else:
+        out += ["", "Most critical tasks:"]
     names = {t.id: t.name for t in s.tasks}
     st = r.task_stats
     index = {tid: i for i, tid in enumerate(s.task_ids)}
