@@ -740,6 +740,10 @@ RATED = (
             ],
         ),
         (
+            RATED + "[[correlations]]\nresources = []\ncoefficient = 0.5\n",
+            ["'resources' must be a list of at least two ids (got [])"],
+        ),
+        (
             RATED.replace("[[tasks]]", 'calendar = "weekdays"\n[[tasks]]', 1),
             ["unknown calendar 'weekdays'", 'a weekday rule such as "mon-fri"'],
         ),

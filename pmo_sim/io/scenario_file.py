@@ -443,6 +443,11 @@ def _read_correlation(c: ProblemCollector, where: str, table: Any) -> Correlatio
     if "coefficient" not in table:
         c.add(where, "'coefficient' is required: the rank correlation, between -1 and 1")
         return None
+    given = [k for k in ("tasks", "risks", "resources") if k in table]
+    if len(given) == 1 and isinstance(table[given[0]], list) and len(table[given[0]]) < 2:
+        # The model cannot tell which empty list was meant: name the one written.
+        c.add(where, f"'{given[0]}' must be a list of at least two ids (got {table[given[0]]})")
+        return None
     return c.build(
         where,
         lambda: Correlation(

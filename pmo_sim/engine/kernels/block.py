@@ -363,18 +363,17 @@ def run_worker(
             )
         else:
             res, rwork, rout = resources
+            # This worker's rows of the resource scratch.
             mine = (
-                (
-                    rwork[0][w],
-                    rwork[1][w],
-                    rwork[2][w],
-                    rwork[3][w],
-                    rwork[4][w],
-                    rwork[5][w],
-                    rwork[6][w],
-                    rwork[7][w],
-                    rwork[8][w],
-                ),
+                rwork[0][w],
+                rwork[1][w],
+                rwork[2][w],
+                rwork[3][w],
+                rwork[4][w],
+                rwork[5][w],
+                rwork[6][w],
+                rwork[7][w],
+                rwork[8][w],
             )
             _run_block(
                 i0,
@@ -390,7 +389,7 @@ def run_worker(
                 calendars,
                 external,
                 logic,
-                (res, mine[0], rout[2][w]),
+                (res, mine, rout[2][w]),
             )
             out_rcost, out_unlevelled = rout[0], rout[1]
             RCOST, UPF = rwork[2][w], rwork[4][w]
