@@ -544,3 +544,131 @@ def test_constraint_columns(tmp_path):
     assert s.task("a").finish_no_earlier_than == dt.date(2027, 1, 8)
     assert s.task("b").mandatory_start == dt.date(2027, 1, 13)
     assert s.task("c").as_late_as_possible and not s.task("b").as_late_as_possible
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def test_resources_column_and_resource_table(tmp_path):
+    """A resources cell (crew:3;crane) becomes assignments; the resource table gives
+    rates (a number or a three-point range) and capacities; a resource the table lacks
+    comes in at rate 0, unlimited, with a warning; the levelled plan serialises the two
+    tasks that both need the one crane."""
+    from pmo_sim import levelled_plan
+
+    tasks = write(
+        tmp_path,
+        """
+        id,duration,predecessors,resources
+        a,5,,eng:2
+        b,10,a,crew:3;crane
+        c,8,a,crew:2; crane
+        d,6,b;c,crew
+        """,
+    )
+    table = write(
+        tmp_path,
+        """
+        id,name,dist,min,mode,max,rate,capacity
+        crew,Carpenters,triangular,380,400,450,,4
+        crane,Tower crane,,,,,900,1
+        """,
+        "resources.csv",
+    )
+    imp = read_schedule(tasks, start="2027-01-04", resource_table=table)
+    s = imp.scenario
+    by_id = {r.id: r for r in s.resources}
+    assert by_id["crew"].rate == Triangular(380, 400, 450) and by_id["crew"].capacity == 4
+    assert by_id["crane"].rate.deterministic == 900 and by_id["crane"].capacity == 1
+    assert by_id["eng"].rate.deterministic == 0 and by_id["eng"].capacity is None
+    assert any("'eng'" in str(w) for w in imp.warnings)
+    assert [(a.resource, a.units.deterministic) for a in s.task("b").resources] == [
+        ("crew", 3.0),
+        ("crane", 1.0),
+    ]
+    assert levelled_plan(s.with_levelling(True)).makespan == 5 + 10 + 8 + 6
+
+
+@pytest.mark.parametrize(
+    "cell, table, words",
+    [
+        ("crew:x", "id,capacity\ncrew,2\n", ["row 2 (id 'a')", "items like crew:2 or crane"]),
+        ("crew:0", "id,capacity\ncrew,2\n", ["row 2 (id 'a')", "'units' must be more than 0"]),
+        ("crew", "id,capacity\ncrew,two\n", ["resources.csv row 2 (id 'crew')", "capacity"]),
+        ("crew", "name,capacity\nCrew,2\n", ["resources.csv row 2", "'id' is required"]),
+    ],
+)
+def test_bad_resource_cells_are_named_by_row(tmp_path, cell, table, words):
+    tasks = write(tmp_path, f"id,duration,resources\na,3,{cell}\n")
+    res = write(tmp_path, table, "resources.csv")
+    with pytest.raises(ScenarioError) as info:
+        read_schedule(tasks, start="2027-01-04", resource_table=res)
+    text = str(info.value)
+    for w in words:
+        assert w in text, text
+
+
+def test_real_life_projects_with_resources_level_within_their_capacities(tmp_path):
+    """The 46 real-life projects that give resource demands and capacities, written as a
+    task table with a resources column and a resource table: every demand comes across,
+    and each levelled plan keeps every capacity at every start, keeps its links and is
+    no shorter than the critical path (a capacity of -1 in the data reads as none)."""
+    from pmo_sim import levelled_plan
+
+    activities, relations, reference = _real_life()
+    caps: dict = defaultdict(dict)
+    demands: dict = defaultdict(lambda: defaultdict(list))
+    with (REAL_LIFE / "resource_capacities.csv").open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            caps[r["project_code"]][r["resource"]] = r["capacity"]
+    with (REAL_LIFE / "resource_demands.csv").open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            demands[r["project_code"]][r["activity"]].append((r["resource"], r["demand"]))
+    assert len(caps) == 46
+    for code in caps:
+        folder = tmp_path / code
+        folder.mkdir()
+        with (folder / "tasks.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "duration", "resources"])
+            for a in activities[code]:
+                cell = ";".join(f"{r}:{d}" for r, d in demands[code][a["activity"]])
+                w.writerow([a["activity"], float(a["duration"]) / HOURS_PER_DAY, cell])
+        with (folder / "links.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["predecessor", "successor"])
+            for r in relations[code]:
+                w.writerow([r["predecessor"], r["successor"]])
+        with (folder / "resources.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "capacity"])
+            for rid, cap in caps[code].items():
+                w.writerow([rid, cap])
+        imp = read_schedule(
+            folder / "tasks.csv",
+            start="2027-01-04",
+            links=folder / "links.csv",
+            resource_table=folder / "resources.csv",
+        )
+        s = imp.scenario
+        n = sum(len(v) for v in demands[code].values())
+        assert sum(len(t.resources) for t in s.tasks) == n, code
+        plan = levelled_plan(s.with_levelling(True))
+        start = dict(zip([t.id for t in s.tasks], plan.start.tolist(), strict=True))
+        finish = dict(zip([t.id for t in s.tasks], plan.finish.tolist(), strict=True))
+        for t in s.tasks:
+            for link in t.predecessors:
+                assert start[t.id] >= finish[link.predecessor] - 1e-9, (code, t.id)
+        for r in s.resources:
+            if r.capacity is None:
+                continue
+            use = {
+                t.id: a.units.deterministic
+                for t in s.tasks
+                for a in t.resources
+                if a.resource == r.id and finish[t.id] > start[t.id]
+            }
+            for x in {start[t] for t in use}:
+                used = sum(u for t, u in use.items() if start[t] <= x < finish[t])
+                assert used <= r.capacity + 1e-9, (code, r.id, x)
+        assert plan.makespan * HOURS_PER_DAY >= reference[code] - 1e-6, code

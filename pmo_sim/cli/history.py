@@ -186,6 +186,7 @@ def record(
     calendar: str,
     links: str | None,
     data_date: str | None,
+    resource_table: str | None,
     ranking: bool,
     as_json: bool,
     history_target: str | None,
@@ -211,7 +212,16 @@ def record(
     if scenario_file:
         context = click.get_current_context()
         # The import options the user gave (a default is not given, whatever its value).
-        options = ("project", "project_id", "risks", "ranges", "start", "calendar", "links")
+        options = (
+            "project",
+            "project_id",
+            "risks",
+            "ranges",
+            "start",
+            "calendar",
+            "links",
+            "resource_table",
+        )
         used = [
             "--" + name.replace("_", "-")
             for name in (*options, "data_date")
@@ -241,6 +251,7 @@ def record(
             data_date=data_date,
             project_id=project_id,
             notes=not sim.quiet,
+            resource_table=resource_table,
         )
         if not sim.quiet:
             for w in warnings:

@@ -34,6 +34,7 @@ def import_scenario(
     data_date: str | None = None,
     project_id: str | None = None,
     notes: bool = True,
+    resource_table: str | None = None,
 ) -> tuple[str, Any, list[Any], Any, list[str], Any]:
     """Everything ``pmo-sim import`` does except printing and writing.
 
@@ -56,6 +57,7 @@ def import_scenario(
         links=links,
         data_date=data_date,
         project_id=project_id,
+        resource_table=resource_table,
     )
     header = [
         f"Imported by pmo-sim from {Path(schedule_path).name} ({imported.format}"
@@ -130,7 +132,11 @@ def _verify(text: str, scenario: Any) -> None:
     from ..io.scenario_file import parse_scenario
 
     again = parse_scenario(tomllib.loads(text))
-    if again.tasks != scenario.tasks or again.risks != scenario.risks:
+    if (again.tasks, again.risks, again.resources) != (
+        scenario.tasks,
+        scenario.risks,
+        scenario.resources,
+    ):
         raise RuntimeError("the TOML writer did not round-trip the scenario")
 
 
@@ -173,6 +179,12 @@ IMPORT_OPTIONS = [
         "--data-date",
         help="Status date (YYYY-MM-DD) of a task table whose rows hold progress (status, "
         "actual_start, actual_finish).",
+    ),
+    click.option(
+        "--resource-table",
+        type=click.Path(exists=True, dir_okay=False),
+        help="A resource table (id, name, rate or dist/min/mode/max, capacity) for a task "
+        "table's resources column (crew:2;crane).",
     ),
 ]
 
@@ -217,6 +229,7 @@ def import_(
     calendar: str,
     links: str | None,
     data_date: str | None,
+    resource_table: str | None,
     output: str | None,
     portfolio: bool,
     quiet: bool,
@@ -239,10 +252,11 @@ def import_(
       pmo-sim import plan.xml -o plan.toml && pmo-sim run plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 -o plan.toml
       pmo-sim import tasks.csv --start 2027-01-04 --data-date 2027-03-01 -o plan.toml
+      pmo-sim import tasks.csv --start 2027-01-04 --resource-table crews.csv -o plan.toml
       pmo-sim import j301_1.sm -o j301_1.toml
       pmo-sim import programme.xer --portfolio --ranges ranges.toml -o programme.toml
     """
-    check_outputs(output, force=force, inputs=(schedule, risks, ranges))
+    check_outputs(output, force=force, inputs=(schedule, risks, ranges, resource_table))
     if portfolio:
         _import_portfolio(
             schedule,
@@ -255,6 +269,7 @@ def import_(
                 "--start": start,
                 "--links": links,
                 "--data-date": data_date,
+                "--resource-table": resource_table,
             },
             quiet=quiet,
             force=force,
@@ -271,9 +286,13 @@ def import_(
         data_date=data_date,
         project_id=project_id,
         notes=not quiet,
+        resource_table=resource_table,
     )
     if not quiet:
-        for w in _ignored_options(imported, start=start, data_date=data_date, links=links):
+        ignored = _ignored_options(
+            imported, start=start, data_date=data_date, links=links, resource_table=resource_table
+        )
+        for w in ignored:
             click.echo(f"warning: {w}", err=True)
         for w in warnings:
             click.echo(f"warning: {w}", err=True)

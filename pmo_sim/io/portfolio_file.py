@@ -35,7 +35,16 @@ from .scenario_file import load as load_scenario
 TOP_KEYS = ("portfolio", "simulation", "projects", "links", "risks", "correlations")
 PORTFOLIO_KEYS = ("name", "deadline", "budget", "currency", "green", "amber")
 #: Import options a schedule file takes, as ``pmo-sim import`` does.
-IMPORT_KEYS = ("project", "risks", "ranges", "start", "calendar", "links", "data_date")
+IMPORT_KEYS = (
+    "project",
+    "risks",
+    "ranges",
+    "start",
+    "calendar",
+    "links",
+    "data_date",
+    "resource_table",
+)
 PROJECT_KEYS = ("id", "scenario", "project_id", *IMPORT_KEYS)
 LINK_KEYS = ("from", "to", "type", "lag")
 CORRELATION_KEYS = ("items", "coefficient")
@@ -111,7 +120,7 @@ def _read_project(c: _Problems, where: str, table: Any, here: Path, source: str)
         if is_schedule:
             from .importers import schedule_scenario
 
-            for key in ("risks", "ranges", "links"):
+            for key in ("risks", "ranges", "links", "resource_table"):
                 if key in options and isinstance(options[key], str):
                     options[key] = str(here / options[key])
             scenario, *_ = schedule_scenario(path, project_id=table.get("project_id"), **options)

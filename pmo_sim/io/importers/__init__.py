@@ -82,6 +82,7 @@ def read_schedule(
     calendar: str = "mon-fri",
     links: str | os.PathLike[str] | None = None,
     data_date: dt.date | str | None = None,
+    resource_table: str | os.PathLike[str] | None = None,
 ) -> ImportedSchedule:
     """Read a schedule file of any supported format.
 
@@ -90,9 +91,10 @@ def read_schedule(
     path : path-like
     project : str, optional
         For XER files holding several projects: the ``proj_id`` or short name.
-    start, calendar, links, data_date
+    start, calendar, links, data_date, resource_table
         For task tables only: the project start (required), the working days, an
-        optional separate link table, and the data date when rows hold progress. A
+        optional separate link table, the data date when rows hold progress, and an
+        optional resource table. A
         PSPLIB or Patterson instance takes ``start`` (default 2027-01-04) and
         ``calendar`` too.
     """
@@ -111,7 +113,14 @@ def read_schedule(
             "(start= in Python)",
             os.fspath(path),
         )
-    return read_task_table(path, start=start, calendar=calendar, links=links, data_date=data_date)
+    return read_task_table(
+        path,
+        start=start,
+        calendar=calendar,
+        links=links,
+        data_date=data_date,
+        resource_table=resource_table,
+    )
 
 
 __all__ = [
@@ -144,6 +153,7 @@ def schedule_scenario(
     links: str | os.PathLike[str] | None = None,
     data_date: dt.date | str | None = None,
     project_id: str | None = None,
+    resource_table: str | os.PathLike[str] | None = None,
 ) -> tuple[Scenario, ImportedSchedule, list[Any], list[Risk], list[str]]:
     """The scenario ``pmo-sim import`` makes of a schedule: read it (``read_schedule``),
     name the project ``project_id``, apply the range rules file ``ranges`` and add the
@@ -156,7 +166,13 @@ def schedule_scenario(
     from .ranges import apply_ranges, read_rules
 
     imported = read_schedule(
-        path, project, start=start, calendar=calendar, links=links, data_date=data_date
+        path,
+        project,
+        start=start,
+        calendar=calendar,
+        links=links,
+        data_date=data_date,
+        resource_table=resource_table,
     )
     scenario = imported.scenario
     if project_id is not None:

@@ -33,6 +33,7 @@ from typing import Any
 from ...model.calendar import Calendar
 from ...model.distributions import distribution_from_mapping
 from ...model.errors import Problem, ScenarioError, must
+from ...model.resources import Assignment, Resource
 from ...model.risks import Impact, Mitigation, Risk
 from ...model.scenario import Project, Scenario, reference_problems
 from ...model.tasks import Link, Task, TaskCost
@@ -77,7 +78,11 @@ TASK_COLUMNS = (
     "status",
     "actual_start",
     "actual_finish",
+    "resources",
 )
+#: A resource table's columns; ``rate`` is read under its alias ``per_day`` (the name a
+#: task table's rate column takes), or as ``dist`` and its parameters.
+RESOURCE_COLUMNS = ("id", "name", "per_day", "dist", *PARAMETERS, "capacity")
 LINK_COLUMNS = ("predecessor", "successor", "type", "lag")
 RISK_COLUMNS = (
     "id",
@@ -486,6 +491,66 @@ def parse_predecessors(text: str) -> list[Link]:
     return links
 
 
+def parse_assignments(text: str) -> list[Assignment]:
+    """Assignments from ``"crew:2;crane"``: items split by ``;`` (or ``,``); an item is a
+    resource id, optionally followed by ``:`` and its units (default 1)."""
+    out = []
+    for item in _list(text):
+        head, sep, tail = item.rpartition(":")
+        if not sep:
+            out.append(Assignment(item.strip()))
+            continue
+        try:
+            units = float(tail)
+        except ValueError:
+            raise ValueError(must("resources", "items like crew:2 or crane", item)) from None
+        out.append(Assignment(head.strip(), units))
+    return out
+
+
+def resources_from_rows(rows: Sequence[Row], c: Collector, source: str) -> list[Resource]:
+    """Resources from resource-table rows (``id``, ``name``, ``rate`` or ``dist`` with
+    its parameters, ``capacity``); problems go to ``c``."""
+    _check_columns(rows, RESOURCE_COLUMNS, c, "resource table")
+    out = []
+    for row in rows:
+        ident = row.get("id")
+        where = f"{source} row {row.number}" + (
+            f" (id {str(ident)!r})" if ident is not None else ""
+        )
+        if ident is None:
+            c.error(where, "'id' is required: the resource id the task table's cells name")
+            continue
+        before = len(c.problems)
+        rate = _distribution(row, c, where, fixed_key="per_day")
+        capacity = _number(row, "capacity", c, where)
+        if len(c.problems) > before:
+            continue
+        if capacity is not None and capacity <= 0:
+            # Data sets write -1 or 0 for "no limit" (PSPLIB's reader does the same).
+            c.warn(where, f"capacity {capacity:g} read as no capacity (unlimited)")
+            capacity = None
+        try:
+            out.append(
+                Resource(
+                    _id_text(ident),
+                    name=str(row.get("name") or ""),
+                    rate=0.0 if rate is None else rate,
+                    capacity=capacity,
+                )
+            )
+        except (TypeError, ValueError) as exc:
+            c.error(where, str(exc))
+    return out
+
+
+def _id_text(ident: Any) -> str:
+    """An id cell as text (a spreadsheet number 12.0 is the id "12")."""
+    if isinstance(ident, float) and ident.is_integer():
+        return str(int(ident))
+    return str(ident)
+
+
 # --------------------------------------------------------------------------- tasks
 
 
@@ -569,6 +634,10 @@ def tasks_from_rows(
         status = _status(row, c, where)
         actual_start = _date(row, "actual_start", c, where)
         actual_finish = _date(row, "actual_finish", c, where)
+        try:
+            assignments = parse_assignments(row.get("resources") or "")
+        except (TypeError, ValueError) as exc:
+            c.error(where, str(exc))
         if len(c.problems) > before:
             continue
         if duration is None and not milestone and status != "complete":
@@ -605,6 +674,7 @@ def tasks_from_rows(
                     status=status,
                     actual_start=actual_start,
                     actual_finish=actual_finish,
+                    resources=tuple(assignments),
                 )
             )
         except (TypeError, ValueError) as exc:
@@ -623,6 +693,7 @@ def read_task_table(
     links: str | os.PathLike[str] | None = None,
     sheet: str | None = None,
     data_date: dt.date | str | None = None,
+    resource_table: str | os.PathLike[str] | None = None,
 ) -> ImportedSchedule:
     """Read a task table (CSV or XLSX) into an ``ImportedSchedule``.
 
@@ -643,6 +714,11 @@ def read_task_table(
     data_date : date or str, optional
         The status date progress was recorded at; required when a row has a ``status``
         other than not started.
+    resource_table : path-like, optional
+        A resource table (``id``, ``name``, ``rate`` or ``dist`` with its parameters,
+        ``capacity``) for the task table's ``resources`` cells (``crew:2;crane``); a
+        resource the cells name that it lacks (or all of them, without a table) comes
+        in with rate 0 and no capacity, with a warning.
 
     A ``calendar`` cell gives the task's working days (``mon-sat``, ``all-days``,
     ``sun-thu``, ``1111110``); each distinct one becomes a task calendar named by it.
@@ -654,6 +730,22 @@ def read_task_table(
     c = Collector(source)
     link_rows = read_rows(links, prefer="links") if links is not None else None
     tasks = tasks_from_rows(rows, c, link_rows, os.fspath(links) if links else "links")
+    resources: list[Resource] = []
+    if resource_table is not None:
+        resource_source = os.fspath(resource_table)
+        resources = resources_from_rows(
+            read_rows(resource_table, prefer="resources"), c, resource_source
+        )
+    named = {r.id for r in resources}
+    missing = sorted({a.resource for t in tasks for a in t.resources} - named)
+    if missing:
+        c.warn(
+            "resources",
+            f"{len(missing)} resources named in the task table are not in a resource table "
+            f"(--resource-table): they come in with rate 0 and no capacity: "
+            f"{', '.join(repr(x) for x in missing[:5])}{' ...' if len(missing) > 5 else ''}",
+        )
+        resources += [Resource(x) for x in missing]
     if not tasks and not c.problems:
         c.error("", "the task table has no tasks")
     if not c.problems:
@@ -679,7 +771,9 @@ def read_task_table(
             calendars=task_calendars,
             data_date=data_date,
         )
-        scenario = Scenario(project=project, tasks=tuple(tasks), source=source)
+        scenario = Scenario(
+            project=project, tasks=tuple(tasks), source=source, resources=tuple(resources)
+        )
     except ScenarioError as exc:
         # The model numbers tasks as tasks[1], tasks[2], ...; the user knows their rows.
         numbers = [r.number for r in rows]
