@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,6 +55,7 @@ def draw(name: str, pre: pmo_sim.Results, post: pmo_sim.Results | None):
         "risks": lambda: plots.risk_tornado(pre),
         "tasks": lambda: plots.task_tornado(pre),
         "mitigation": lambda: plots.mitigation_s_curves(pre, post),
+        "resources": lambda: plots.resource_demand(pre),
     }[name]()
 
 
@@ -79,7 +81,12 @@ def assert_svg(data: bytes) -> None:
 @pytest.mark.parametrize("name", plots.CHARTS)
 def test_each_chart_writes_a_valid_png_and_svg(runs, name):
     """Each plot function draws on a small result; PNG and SVG read back."""
-    fig = draw(name, *runs)
+    if name == "resources":
+        # The small result has no resources: a levelled example has them.
+        example = Path(__file__).resolve().parents[1] / "scenarios" / "fit_out.toml"
+        fig = plots.resource_demand(pmo_sim.simulate(pmo_sim.load(example), iterations=300))
+    else:
+        fig = draw(name, *runs)
     assert fig is not None
     assert_png(plots.to_bytes(fig, "png"))
     assert_svg(plots.to_bytes(fig, "svg"))
@@ -111,7 +118,13 @@ def test_bad_format_is_refused(runs):
 def test_charts_without_their_data_are_skipped(bare):
     """No costs, risks or post-mitigation run: those charts are None, the rest draw."""
     figs = plots.figures(bare)
-    assert {k for k, v in figs.items() if v is None} == {"cost", "jcl", "risks", "mitigation"}
+    assert {k for k, v in figs.items() if v is None} == {
+        "cost",
+        "jcl",
+        "risks",
+        "mitigation",
+        "resources",
+    }
     assert_png(plots.to_bytes(figs["finish"], "png"))
     assert_png(plots.to_bytes(figs["tasks"], "png"))
     assert set(plots.ABSENT) >= {k for k, v in figs.items() if v is None}

@@ -279,8 +279,11 @@ def test_plot_command_writes_every_chart(tmp_path, fmt):
     result = invoke("plot", REGISTER, "--out", out, "--format", fmt, "-n", 600, "-q")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"{c}.{fmt}" for c in pmo_sim.report.plots.CHARTS)
-    assert result.stdout.split() == [str(out / f"{c}.{fmt}") for c in pmo_sim.report.plots.CHARTS]
+    # Every chart but the resource chart (the register scenario has no resources).
+    charts = [c for c in pmo_sim.report.plots.CHARTS if c != "resources"]
+    assert names == sorted(f"{c}.{fmt}" for c in charts)
+    assert result.stdout.split() == [str(out / f"{c}.{fmt}") for c in charts]
+    assert "note: no resources chart" not in result.output  # -q: no notes
 
 
 def test_plot_command_notes_skipped_charts(scenario_file, tmp_path):

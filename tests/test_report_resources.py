@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import pmo_sim as p
+from pmo_sim.cli import cli
 from pmo_sim.report import plots
 from pmo_sim.report.html import format_date, format_days, format_money, format_pct, render_report
 
@@ -207,3 +210,11 @@ def test_many_resources_chart_keeps_the_busiest_and_says_so():
     rows = {row[0]: row for row in _rows(section)}
     assert rows["r0"][2] == "unlimited" and rows["r0"][5] == "–"
     assert rows["idle"][3] == format_money(0.0)
+
+
+def test_plot_command_writes_the_resource_chart(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "scenarios" / "fit_out.toml"
+    res = CliRunner().invoke(cli, ["plot", str(example), "--out", str(tmp_path), "-n", "300", "-q"])
+    assert res.exit_code == 0, res.output
+    data = (tmp_path / "resources.png").read_bytes()
+    assert data.startswith(b"\x89PNG")

@@ -414,8 +414,11 @@ def _charts(r: Results, post: Results | None) -> str:
         "tasks": "Criticality and sensitivity of the tasks that drive the finish",
         "mitigation": "S-curves before and after the risk responses",
     }
+    # The resource chart is drawn in the report's Resources section, beside its table.
     blocks = [
-        _chart(fig, name, alts[name]) for name, fig in figures(r, post).items() if fig is not None
+        _chart(fig, name, alts[name])
+        for name, fig in figures(r, post).items()
+        if fig is not None and name in alts
     ]
     return '<section id="charts"><h2>Charts</h2>' + "".join(blocks) + "</section>"
 

@@ -77,13 +77,14 @@ _RC = {
 }
 
 # The chart names, in report order, and why each may be missing.
-CHARTS = ("finish", "cost", "jcl", "risks", "tasks", "mitigation")
+CHARTS = ("finish", "cost", "jcl", "risks", "tasks", "mitigation", "resources")
 ABSENT = {
     "cost": "the scenario has no costs",
     "jcl": "the scenario has no costs",
     "risks": "no risk ranking (the scenario has no risks)",
     "tasks": "no task statistics",
     "mitigation": "no risk has a 'mitigated' table",
+    "resources": "no resource has a demand profile (the scenario has no assignments)",
 }
 
 
@@ -790,6 +791,7 @@ def figures(results: Results, post: Results | None = None) -> dict[str, Figure |
         "risks": risk_tornado(results),
         "tasks": task_tornado(results),
         "mitigation": mitigation_s_curves(results, post),
+        "resources": resource_demand(results),
     }
 
 
