@@ -122,9 +122,10 @@ def plot(
     budget), jcl (finish against cost per iteration, the deadline and budget, the share
     in each quadrant and the JCL 70% frontier), risks (risk tornado: what each risk
     adds to P80), tasks (criticality and sensitivity of the tasks that drive the
-    finish) and mitigation (S-curves before and after the risk responses). A chart
-    whose data the scenario lacks (no costs, risks or mitigations) is skipped with a
-    note on stderr. The paths written are printed on stdout. For a portfolio file:
+    finish), mitigation (S-curves before and after the risk responses) and resources
+    (P50/P80 units in use over time against each resource's capacity). A chart whose
+    data the scenario lacks (no costs, risks, mitigations or resources) is skipped with
+    a note on stderr. The paths written are printed on stdout. For a portfolio file:
     finish (each project's finish range against its deadline), s-curves (programme
     finish and total cost) and systemic (the systemic-risk tornado).
 
