@@ -740,6 +740,11 @@ RATED = (
             ],
         ),
         (
+            '[[resources]]\nid = "pm"\nrate = 1e12\n'
+            '[[tasks]]\nid = "a"\nduration = 5\nresources = [{ id = "pm", units = 1e300 }]\n',
+            ["'units' must be at most 1e+06 (it reaches 1e+300)"],
+        ),
+        (
             RATED + "[[correlations]]\nresources = []\ncoefficient = 0.5\n",
             ["'resources' must be a list of at least two ids (got [])"],
         ),

@@ -36,6 +36,11 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+#: Units one assignment may reach: beyond a million at once only a stray exponent gets
+#: there, and units x rate x days would overflow the cost sums.
+MAX_UNITS = 1e6
+
+
 @dataclass(frozen=True)
 class Resource:
     """A resource tasks are assigned to.
@@ -167,6 +172,10 @@ class Assignment:
         if not math.isfinite(hi) and not isinstance(units, Fixed):
             raise ValueError(
                 must("units", "bounded (a triangular, PERT or uniform)", units.as_given)
+            )
+        if not hi <= MAX_UNITS:
+            raise ValueError(
+                must("units", f"at most {MAX_UNITS:.0e} (it reaches {hi:.4g})", units.as_given)
             )
         object.__setattr__(self, "units", units)
 
