@@ -596,6 +596,12 @@ def test_resources_column_and_resource_table(tmp_path):
         ("crew:0", "id,capacity\ncrew,2\n", ["row 2 (id 'a')", "'units' must be more than 0"]),
         ("crew", "id,capacity\ncrew,two\n", ["resources.csv row 2 (id 'crew')", "capacity"]),
         ("crew", "name,capacity\nCrew,2\n", ["resources.csv row 2", "'id' is required"]),
+        ("crew", "id,rate\ncrew,lots\n", ["resources.csv row 2 (id 'crew')", "'rate' must be"]),
+        (
+            "crew",
+            "id,rate\ncrew,1\ncrane,2\ncrew,3\n",
+            ["resources.csv row 4 (id 'crew')", "duplicate resource id 'crew' (row 2 has it)"],
+        ),
     ],
 )
 def test_bad_resource_cells_are_named_by_row(tmp_path, cell, table, words):

@@ -742,7 +742,12 @@ RATED = (
         (
             '[[resources]]\nid = "pm"\nrate = 1e12\n'
             '[[tasks]]\nid = "a"\nduration = 5\nresources = [{ id = "pm", units = 1e300 }]\n',
-            ["'units' must be at most 1e+06 (it reaches 1e+300)"],
+            ["'units' must be at most 1e+12 (it reaches 1e+300)"],
+        ),
+        (
+            '[[resources]]\nid = "crew"\nrate = 10\nescalation = [[2027-02-01, 1e300]]\n'
+            '[[tasks]]\nid = "a"\nduration = 5\nresources = [{ id = "crew" }]\n',
+            ["'escalation[1].factor' must be more than 0, at most 1000"],
         ),
         (
             RATED + "[[correlations]]\nresources = []\ncoefficient = 0.5\n",
@@ -881,3 +886,34 @@ def test_levelled_text_report_says_how_criticality_is_counted():
         cli, ["run", str(EXAMPLE), "-n", "300", "-q", "--no-ranking", "--no-level"]
     )
     assert "Most critical tasks:\n" in plain.output
+
+
+def test_level_option_does_not_hide_a_bad_levelling_value(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        BASE + '[simulation]\nlevelling = "yes"\n[[resources]]\nid = "crew"\nrate = 1\n'
+        'capacity = 1\n[[tasks]]\nid = "a"\nduration = 3\nresources = [{ id = "crew" }]\n'
+    )
+    res = CliRunner().invoke(cli, ["run", str(path), "-n", "50", "-q", "--level"])
+    assert res.exit_code == 2, res.output
+    assert "'levelling' must be true or false" in res.output
+
+
+def test_levelling_refusal_names_the_tasks_off_the_project_calendar(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        BASE + '[simulation]\nlevelling = true\n[calendars.site]\nworkdays = "mon-sat"\n'
+        '[[resources]]\nid = "crew"\nrate = 1\ncapacity = 1\n'
+        '[[tasks]]\nid = "a"\nduration = 3\nresources = [{ id = "crew" }]\n'
+        '[[tasks]]\nid = "b"\nduration = 3\ncalendar = "site"\npredecessors = ["a"]\n'
+    )
+    res = CliRunner().invoke(cli, ["run", str(path), "-n", "50", "-q"])
+    assert res.exit_code == 2, res.output
+    assert "tasks on calendars other than the project's ('b')" in res.output
+
+
+def test_levelled_plan_refuses_bad_durations():
+    s = load(EXAMPLE)
+    for bad in ([1.0, 2.0], [float("nan")] * len(s.tasks), [-1.0] * len(s.tasks)):
+        with pytest.raises(ValueError, match="finite working days >= 0"):
+            levelled_plan(s, durations=bad)

@@ -134,7 +134,13 @@ def levelled_plan(
     res = model.resource_args(0)
     d, units = plan_inputs(model, scenario)
     if durations is not None:
-        d = np.asarray(durations, dtype=np.float64)[model.network.order].reshape(-1, 1)
+        given = np.asarray(durations, dtype=np.float64)
+        if given.shape != (len(scenario.tasks),) or not np.all(np.isfinite(given) & (given >= 0)):
+            raise ValueError(
+                f"durations must be {len(scenario.tasks)} finite working days >= 0, one per "
+                f"task in the scenario's order (got shape {given.shape})"
+            )
+        d = given[model.network.order].reshape(-1, 1)
     k_prof = rm.profile_length
     start, finish, best = _pass(net_args, res, rm.order, d, units, k_prof)
     first = best

@@ -123,8 +123,8 @@ def _general_reasons(scenario: Scenario) -> list[str]:
     found = [
         "a data date (progress)" if p.data_date is not None else None,
         some(
-            "tasks on their own calendars",
-            [t.id for t in scenario.tasks if p.calendar_of(t.calendar) != scenario.timeline],
+            "tasks on calendars other than the project's",
+            [t.id for t in scenario.tasks if p.calendar_of(t.calendar) != p.calendar],
         ),
         some(
             "finish or late-date constraints",

@@ -598,7 +598,12 @@ def parse_scenario(
     """Build a ``Scenario`` from a parsed TOML document (a dict); ``levelling`` (when not
     None) replaces its ``[simulation] levelling``."""
     sim = doc.get("simulation", {})
-    if levelling is not None and isinstance(sim, Mapping):
+    # A bad value in the file is still reported; a good one gives way to the option.
+    if (
+        levelling is not None
+        and isinstance(sim, Mapping)
+        and isinstance(sim.get("levelling", False), bool)
+    ):
         doc = {**doc, "simulation": {**sim, "levelling": levelling}}
     c = ProblemCollector()
     for key in doc:

@@ -36,9 +36,11 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-#: Units one assignment may reach: beyond a million at once only a stray exponent gets
-#: there, and units x rate x days would overflow the cost sums.
-MAX_UNITS = 1e6
+#: An escalation table's factor at most (a thousandfold rise of a rate).
+MAX_ESCALATION = 1000.0
+#: Units one assignment may reach: beyond a trillion only a stray exponent gets there (a
+#: real data set holds 2.5 million units of a material), and the cost sums overflow.
+MAX_UNITS = 1e12
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,14 @@ class Resource:
                 raise TypeError(must(f"escalation[{i + 1}]", "a (date, factor) pair", pair))
             day = as_date(f"escalation[{i + 1}].date", pair[0])
             factor = real_field(f"escalation[{i + 1}].factor", pair[1])
-            if factor <= 0:
-                raise ValueError(must(f"escalation[{i + 1}].factor", "more than 0", factor))
+            if not 0 < factor <= MAX_ESCALATION:
+                raise ValueError(
+                    must(
+                        f"escalation[{i + 1}].factor",
+                        f"more than 0, at most {MAX_ESCALATION:g}",
+                        factor,
+                    )
+                )
             if steps and day <= steps[-1][0]:
                 raise ValueError(
                     must(f"escalation[{i + 1}].date", f"after {steps[-1][0]}", day.isoformat())
@@ -299,7 +307,7 @@ def capacity_problems(resources: Sequence[Resource], tasks: Sequence[Any]) -> It
             if res is not None and res.capacity is not None and top > res.capacity + 1e-9:
                 yield Problem(
                     f"tasks[{i + 1}] (id {t.id!r}).resources[{k + 1}]",
-                    f"task {t.id!r} demands up to {top:g} units of {res.id!r}, more than its "
-                    f"capacity of {res.capacity:g}: no levelled schedule exists; lower the "
+                    f"task {t.id!r} demands up to {top:.10g} units of {res.id!r}, more than "
+                    f"its capacity of {res.capacity:.10g}: no levelled schedule exists; lower the "
                     "units or raise the capacity",
                 )

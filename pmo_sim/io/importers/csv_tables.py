@@ -80,9 +80,8 @@ TASK_COLUMNS = (
     "actual_finish",
     "resources",
 )
-#: A resource table's columns; ``rate`` is read under its alias ``per_day`` (the name a
-#: task table's rate column takes), or as ``dist`` and its parameters.
-RESOURCE_COLUMNS = ("id", "name", "per_day", "dist", *PARAMETERS, "capacity")
+#: A resource table's columns: ``rate`` a number, or ``dist`` and its parameters.
+RESOURCE_COLUMNS = ("id", "name", "rate", "dist", *PARAMETERS, "capacity")
 LINK_COLUMNS = ("predecessor", "successor", "type", "lag")
 RISK_COLUMNS = (
     "id",
@@ -511,8 +510,15 @@ def parse_assignments(text: str) -> list[Assignment]:
 def resources_from_rows(rows: Sequence[Row], c: Collector, source: str) -> list[Resource]:
     """Resources from resource-table rows (``id``, ``name``, ``rate`` or ``dist`` with
     its parameters, ``capacity``); problems go to ``c``."""
+    # Column names are read with the task table's aliases, where "rate" is a task's
+    # "per_day": a resource table's rate is its own column again.
+    rows = [
+        Row(r.number, {("rate" if k == "per_day" else k): v for k, v in r.cells.items()})
+        for r in rows
+    ]
     _check_columns(rows, RESOURCE_COLUMNS, c, "resource table")
     out = []
+    seen: dict[str, int] = {}
     for row in rows:
         ident = row.get("id")
         where = f"{source} row {row.number}" + (
@@ -522,7 +528,14 @@ def resources_from_rows(rows: Sequence[Row], c: Collector, source: str) -> list[
             c.error(where, "'id' is required: the resource id the task table's cells name")
             continue
         before = len(c.problems)
-        rate = _distribution(row, c, where, fixed_key="per_day")
+        if _id_text(ident) in seen:
+            c.error(
+                where,
+                f"duplicate resource id {_id_text(ident)!r} (row {seen[_id_text(ident)]} has it)",
+            )
+            continue
+        seen[_id_text(ident)] = row.number
+        rate = _distribution(row, c, where, fixed_key="rate")
         capacity = _number(row, "capacity", c, where)
         if len(c.problems) > before:
             continue
