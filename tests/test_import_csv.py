@@ -678,3 +678,27 @@ def test_real_life_projects_with_resources_level_within_their_capacities(tmp_pat
                 used = sum(u for t, u in use.items() if start[t] <= x < finish[t])
                 assert used <= r.capacity + 1e-9, (code, r.id, x)
         assert plan.makespan * HOURS_PER_DAY >= reference[code] - 1e-6, code
+
+
+def test_a_numeric_resource_id_in_a_cell_is_kept(tmp_path):
+    """A resources cell holding the number 0 (as a spreadsheet stores it) names resource
+    "0", as the text "0" in a CSV does."""
+    tasks = write(tmp_path, "id,duration,resources\na,5,0\n")
+    table = write(tmp_path, "id,rate,capacity\n0,100,1\n", "resources.csv")
+    imp = read_schedule(tasks, start="2027-01-04", resource_table=table)
+    assert [a.resource for a in imp.scenario.task("a").resources] == ["0"]
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "tasks"
+    for row in (["id", "duration", "resources"], ["a", 5, 0]):
+        sheet.append(row)
+    res = book.create_sheet("resources")
+    for row in (["id", "rate", "capacity"], [0, 100, 1]):
+        res.append(row)
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    imp = read_schedule(path, start="2027-01-04", resource_table=path)
+    assert [a.resource for a in imp.scenario.task("a").resources] == ["0"]
+    assert imp.scenario.resources[0].capacity == 1

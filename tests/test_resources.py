@@ -670,6 +670,11 @@ def test_improvement_samples_are_checked_and_reproducible():
     assert np.array_equal(a.start, b.start)
     with pytest.raises(ValueError, match="samples"):
         levelled_plan(s, improve=True, samples=-1)
+    for seed in (-1, 1.5, "x"):
+        with pytest.raises(ValueError, match="seed must be a whole number"):
+            levelled_plan(s, improve=True, seed=seed)
+    with pytest.raises(TypeError, match="takes a Scenario"):
+        levelled_plan(None)
 
 
 # Bad input ------------------------------------------------------------------------------

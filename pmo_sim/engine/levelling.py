@@ -124,8 +124,11 @@ def levelled_plan(
     durations). ``improve`` adds the improvement pass: justification, then ``samples``
     sampled activity lists, each justified, drawn from ``seed`` (default: the
     scenario's ``[simulation] seed``)."""
-    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 0:
-        raise ValueError(f"samples must be a whole number >= 0, got {samples!r}")
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"levelled_plan takes a Scenario (pmo_sim.load(path)), got {scenario!r}")
+    for name, value in (("samples", samples), ("seed", 0 if seed is None else seed)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     model = compiled_model(scenario)
     if not model.levelled:
         raise ValueError("the scenario is not levelled: set [simulation] levelling = true")

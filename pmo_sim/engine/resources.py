@@ -127,7 +127,7 @@ def _general_reasons(scenario: Scenario) -> list[str]:
             [t.id for t in scenario.tasks if p.calendar_of(t.calendar) != p.calendar],
         ),
         some(
-            "finish or late-date constraints",
+            "finish, mandatory or late-date constraints",
             [
                 t.id
                 for t in scenario.tasks

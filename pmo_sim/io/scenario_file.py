@@ -444,6 +444,9 @@ def _read_correlation(c: ProblemCollector, where: str, table: Any) -> Correlatio
         c.add(where, "'coefficient' is required: the rank correlation, between -1 and 1")
         return None
     given = [k for k in ("tasks", "risks", "resources") if k in table]
+    if not given:
+        c.add(where, "a correlation group lists 'tasks', 'risks' or 'resources': two ids or more")
+        return None
     if len(given) == 1 and isinstance(table[given[0]], list) and len(table[given[0]]) < 2:
         # The model cannot tell which empty list was meant: name the one written.
         c.add(where, f"'{given[0]}' must be a list of at least two ids (got {table[given[0]]})")

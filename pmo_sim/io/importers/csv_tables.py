@@ -648,7 +648,8 @@ def tasks_from_rows(
         actual_start = _date(row, "actual_start", c, where)
         actual_finish = _date(row, "actual_finish", c, where)
         try:
-            assignments = parse_assignments(row.get("resources") or "")
+            cell = row.get("resources")  # a spreadsheet number (resource 0) is an id too
+            assignments = parse_assignments("" if cell is None else _id_text(cell))
         except (TypeError, ValueError) as exc:
             c.error(where, str(exc))
         if len(c.problems) > before:
