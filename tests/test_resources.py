@@ -789,17 +789,23 @@ def test_run_level_refuses_a_demand_above_capacity(tmp_path):
     assert "demands up to 2 units of 'crane'" in res.output
 
 
+def run_file(tmp_path: Path, text: str, *args: str):
+    """``pmo-sim run`` on a scenario file of ``BASE`` + ``text``."""
+    path = tmp_path / "s.toml"
+    path.write_text(BASE + text)
+    return CliRunner().invoke(cli, ["run", str(path), *args])
+
+
 def test_no_level_runs_a_levelled_file_whose_demand_exceeds_a_capacity(tmp_path):
     """The capacity check is a levelling one: --no-level turns it off with levelling."""
-    path = tmp_path / "s.toml"
-    path.write_text(
-        BASE + '[simulation]\nlevelling = true\n[[resources]]\nid = "crane"\nrate = 100\n'
+    text = (
+        '[simulation]\nlevelling = true\n[[resources]]\nid = "crane"\nrate = 100\n'
         'capacity = 1\n[[tasks]]\nid = "lift"\nduration = 3\n'
         'resources = [{ id = "crane", units = 2 }]\n'
     )
-    res = CliRunner().invoke(cli, ["run", str(path), "-n", "100"])
+    res = run_file(tmp_path, text, "-n", "100")
     assert res.exit_code == 2 and "no levelled schedule exists" in res.output
-    ok = CliRunner().invoke(cli, ["run", str(path), "-q", "-n", "100", "--no-level", "--json"])
+    ok = run_file(tmp_path, text, "-q", "-n", "100", "--no-level", "--json")
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["resources"]["levelled"] is False
 
@@ -894,25 +900,23 @@ def test_levelled_text_report_says_how_criticality_is_counted():
 
 
 def test_level_option_does_not_hide_a_bad_levelling_value(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(
-        BASE + '[simulation]\nlevelling = "yes"\n[[resources]]\nid = "crew"\nrate = 1\n'
+    text = (
+        '[simulation]\nlevelling = "yes"\n[[resources]]\nid = "crew"\nrate = 1\n'
         'capacity = 1\n[[tasks]]\nid = "a"\nduration = 3\nresources = [{ id = "crew" }]\n'
     )
-    res = CliRunner().invoke(cli, ["run", str(path), "-n", "50", "-q", "--level"])
+    res = run_file(tmp_path, text, "-n", "50", "-q", "--level")
     assert res.exit_code == 2, res.output
     assert "'levelling' must be true or false" in res.output
 
 
 def test_levelling_refusal_names_the_tasks_off_the_project_calendar(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(
-        BASE + '[simulation]\nlevelling = true\n[calendars.site]\nworkdays = "mon-sat"\n'
+    text = (
+        '[simulation]\nlevelling = true\n[calendars.site]\nworkdays = "mon-sat"\n'
         '[[resources]]\nid = "crew"\nrate = 1\ncapacity = 1\n'
         '[[tasks]]\nid = "a"\nduration = 3\nresources = [{ id = "crew" }]\n'
         '[[tasks]]\nid = "b"\nduration = 3\ncalendar = "site"\npredecessors = ["a"]\n'
     )
-    res = CliRunner().invoke(cli, ["run", str(path), "-n", "50", "-q"])
+    res = run_file(tmp_path, text, "-n", "50", "-q")
     assert res.exit_code == 2, res.output
     assert "tasks on calendars other than the project's ('b')" in res.output
 
