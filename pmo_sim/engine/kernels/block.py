@@ -345,6 +345,8 @@ def run_worker(
         m = min(block, iterations - i0)
         if m <= 0:
             continue
+        # Two calls, not one with an optional argument: numba prunes the resource code
+        # out of the block only where the argument is the literal None.
         if resources is None:
             _run_block(
                 i0,

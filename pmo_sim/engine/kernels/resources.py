@@ -42,29 +42,29 @@ def resource_prelude(i0, m, lhs, dists, res, U, RATE, UNITS):
         if row >= 0 and c >= 0:
             for t in range(m):
                 out[t] = ppf(codes[row], params[row], table, U[c, t])
-        elif row >= 0:
-            sample_row(codes[row], params[row], table, rate_keys[r], i0, lhs, out, m)
         else:
-            v = rate_const[r]
-            for t in range(m):
-                out[t] = v
+            _draw_or_fill(dists, row, rate_const[r], rate_keys[r], i0, lhs, out, m)
     assignment_units(i0, m, lhs, dists, res, UNITS)
+
+
+@kernel(inline="always")
+def _draw_or_fill(dists, row, const, key, i0, lhs, out, m):
+    """``out[:m]``: the draws of packed distribution ``row`` on stream ``key``, or
+    ``const`` where the value is constant (``row`` is -1)."""
+    if row >= 0:
+        codes, params, table = dists
+        sample_row(codes[row], params[row], table, key, i0, lhs, out, m)
+    else:
+        for t in range(m):
+            out[t] = const
 
 
 @kernel
 def assignment_units(i0, m, lhs, dists, res, UNITS):
     """Each assignment's units for iterations ``i0 .. i0 + m - 1``."""
-    codes, params, table = dists
     a_keys, a_row, a_const = res[5], res[6], res[7]
     for a in range(a_row.shape[0]):
-        row = a_row[a]
-        out = UNITS[a]
-        if row >= 0:
-            sample_row(codes[row], params[row], table, a_keys[a], i0, lhs, out, m)
-        else:
-            c = a_const[a]
-            for t in range(m):
-                out[t] = c
+        _draw_or_fill(dists, a_row[a], a_const[a], a_keys[a], i0, lhs, UNITS[a], m)
 
 
 @kernel(inline="always")
