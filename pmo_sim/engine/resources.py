@@ -112,8 +112,6 @@ def needs_resources(scenario: Scenario) -> bool:
 def _general_reasons(scenario: Scenario) -> list[str]:
     """What sends ``scenario`` to the calendar passes, with a few task ids each."""
     p = scenario.project
-    late = ("start_no_later_than", "finish_no_later_than", "deadline")
-
     def some(label: str, ids: list[str]) -> str | None:
         if not ids:
             return None
@@ -128,14 +126,7 @@ def _general_reasons(scenario: Scenario) -> list[str]:
         ),
         some(
             "finish, mandatory or late-date constraints",
-            [
-                t.id
-                for t in scenario.tasks
-                if t.finish_no_earlier_than is not None
-                or t.mandatory_start is not None
-                or t.mandatory_finish is not None
-                or any(getattr(t, name, None) is not None for name in late)
-            ],
+            [t.id for t in scenario.tasks if t.has_finish_constraint],
         ),
         some(
             "weather on the calendars of",

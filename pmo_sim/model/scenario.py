@@ -35,7 +35,7 @@ from .graph import find_cycle
 from .resources import Resource, capacity_problems, resource_calendar_problems, resource_problems
 from .risk_logic import risk_logic_problems
 from .risks import Risk
-from .tasks import LATE_CONSTRAINTS, Task
+from .tasks import Task
 
 #: Calendar on which link lags count.
 LAG_CALENDARS = ("successor", "predecessor", "project")
@@ -354,13 +354,7 @@ class Scenario:
     def has_finish_constraints(self) -> bool:
         """True when some task has a finish-no-earlier-than, a mandatory date or a
         late-date constraint (the general passes hold them)."""
-        return any(
-            t.finish_no_earlier_than is not None
-            or any(getattr(t, name) is not None for name in LATE_CONSTRAINTS)
-            or t.mandatory_start is not None
-            or t.mandatory_finish is not None
-            for t in self.tasks
-        )
+        return any(t.has_finish_constraint for t in self.tasks)
 
     @property
     def has_progress(self) -> bool:

@@ -338,6 +338,17 @@ class Task:
         return self.status != "not started"
 
     @property
+    def has_finish_constraint(self) -> bool:
+        """A finish-no-earlier-than, a mandatory date or a late-date constraint (the
+        general passes hold them)."""
+        return (
+            self.finish_no_earlier_than is not None
+            or self.mandatory_start is not None
+            or self.mandatory_finish is not None
+            or any(getattr(self, name) is not None for name in LATE_CONSTRAINTS)
+        )
+
+    @property
     def start_milestone(self) -> bool:
         """A start milestone: at its calendar's next working time, dated by its start.
         Only a task of no duration is one (a milestone with a duration is warned about,
